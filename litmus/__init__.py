@@ -1,0 +1,32 @@
+"""litmus: a memory-ordering model checker for litmus tests.
+
+The public API is small:
+
+* :func:`load` reads a test (mini-DSL ``.lit`` or herd ``.litmus``),
+* :func:`check` gives every final state a model allows and the observation,
+* :class:`Result`, :class:`State`, :class:`Test` are what they return.
+"""
+
+from .api import check, check_models, detect_format, events, load, parse
+from .enumerate import Result, State
+from .errors import EncodingError, LitmusError, ModelError, ParseError, UsageError
+from .program import Test
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EncodingError",
+    "LitmusError",
+    "ModelError",
+    "ParseError",
+    "Result",
+    "State",
+    "Test",
+    "UsageError",
+    "check",
+    "check_models",
+    "detect_format",
+    "events",
+    "load",
+    "parse",
+]

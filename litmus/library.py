@@ -1,0 +1,80 @@
+"""The bundled models and how a model name or a ``.cat`` path is resolved."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import UsageError
+from .model import Model
+
+#: Model names users type, and the file each stands for.
+MODELS: dict[str, str] = {
+    "sc": "sc.cat",
+    "tso": "tso.cat",
+    "arm": "aarch64.cat",
+    "device": "device.cat",
+}
+ALIASES: dict[str, str] = {"aarch64": "arm", "armv8": "arm", "x86": "tso", "x86-tso": "tso"}
+
+#: Which bundled model is herd's default for each architecture.
+DEFAULT_MODEL: dict[str, str] = {"aarch64": "arm", "x86": "tso"}
+
+
+@lru_cache(maxsize=1)
+def models_dir() -> Path:
+    """Where the bundled ``.cat`` files are: package data when installed, else
+    the ``models/`` folder of a source checkout."""
+    try:
+        from importlib.resources import files
+
+        p = Path(str(files("litmus.models")))
+        if (p / "stdlib.cat").is_file():
+            return p
+    except (ModuleNotFoundError, TypeError):
+        pass
+    p = Path(__file__).resolve().parent.parent / "models"
+    if (p / "stdlib.cat").is_file():
+        return p
+    raise UsageError("cannot find the bundled models (models/stdlib.cat); reinstall litmus")
+
+
+def canonical_name(name: str) -> str:
+    n = name.lower()
+    return ALIASES.get(n, n)
+
+
+def model_path(name_or_path: str | Path) -> Path:
+    """The ``.cat`` file of a bundled model name, or a user's path as given."""
+    s = str(name_or_path)
+    if s.endswith(".cat") or "/" in s or Path(s).is_file():
+        p = Path(s)
+        if not p.is_file():
+            raise UsageError(f"{s}: no such model file")
+        return p
+    n = canonical_name(s)
+    if n not in MODELS:
+        known = ", ".join(MODELS)
+        raise UsageError(f"unknown model '{name_or_path}' (known: {known}; or give a .cat file)")
+    return models_dir() / MODELS[n]
+
+
+def load_model(name_or_path: str | Path) -> Model:
+    """Parse a bundled model (``"arm"``) or a ``.cat`` file."""
+    from .syntax.cat import load_cat
+
+    return load_cat(model_path(name_or_path), search_path=[models_dir()])
+
+
+def stdlib() -> Model:
+    """The prelude loaded before every model."""
+    from .syntax.cat import load_cat
+
+    return load_cat(models_dir() / "stdlib.cat", search_path=[models_dir()])
+
+
+def model_label(name_or_path: str | Path) -> str:
+    """How results name a model: ``arm`` for a bundled one, the path otherwise."""
+    s = str(name_or_path)
+    n = canonical_name(s)
+    return n if n in MODELS else s
