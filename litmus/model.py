@@ -124,12 +124,17 @@ class Try:
 
 @dataclass(frozen=True)
 class IfVariant:
-    """Expression-level ``if "variant" then e1 else e2``."""
+    """Expression-level ``if "variant" then e1 else e2``.
+
+    ``negated`` is set for ``if not "variant" ...``: ``then`` applies when the
+    variant is *not* enabled. (Conditions combining variants with ``&&``/``||``
+    are expanded by the parser into nested single-variant ``IfVariant`` nodes.)"""
 
     variant: str
     then: Expr
     else_: Expr
     pos: Pos = field(compare=False)
+    negated: bool = False
 
 
 Expr = Union[Var, Empty, Universe, Binary, Unary, App, Fun, Tuple, LetIn, Try, IfVariant]
@@ -182,12 +187,15 @@ class Show:
 
 @dataclass(frozen=True)
 class IfVariantStmt:
-    """``if "variant" stmts [else stmts] end``."""
+    """``if "variant" stmts [else stmts] end``.
+
+    ``negated`` and compound conditions: as for :class:`IfVariant`."""
 
     variant: str
     then: tuple[Stmt, ...]
     else_: tuple[Stmt, ...]
     pos: Pos = field(compare=False)
+    negated: bool = False
 
 
 Stmt = Union[Let, Check, Include, Show, IfVariantStmt]
