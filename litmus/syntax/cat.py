@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -61,7 +61,7 @@ from ..model import (
     Var,
 )
 
-__all__ = ["parse_cat", "load_cat", "clear_cache"]
+__all__ = ["clear_cache", "load_cat", "parse_cat"]
 
 _GRAMMAR = Path(__file__).with_name("cat.lark")
 
@@ -79,7 +79,14 @@ _UNSUPPORTED_WORDS = frozenset(
 
 _OPENERS = {"LPAR": "RPAR", "LBRACK": "RBRACK", "LBRACE": "RBRACE"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
-_BRACKET_TEXT = {"LPAR": "(", "RPAR": ")", "LBRACK": "[", "RBRACK": "]", "LBRACE": "{", "RBRACE": "}"}
+_BRACKET_TEXT = {
+    "LPAR": "(",
+    "RPAR": ")",
+    "LBRACK": "[",
+    "RBRACK": "]",
+    "LBRACE": "{",
+    "RBRACE": "}",
+}
 
 
 class _Refusal(Exception):
@@ -259,29 +266,50 @@ class _VBin:
     pos: Pos
 
 
-def _expand_cond(cond: Any, then: Any, else_: Any, mk: Callable[..., Any], pos: Pos | None,
-                 negated: bool = False) -> Any:  # fmt: skip
+def _expand_cond(
+    cond: Any,
+    then: Any,
+    else_: Any,
+    mk: _MkIfExpr | _MkIfStmt,
+    pos: Pos | None,
+    negated: bool = False,
+) -> Any:
     """``if c then T else E`` with ``c`` built from variants, ``not``, ``&&``,
-    ``||`` -> nested single-variant ifs (negations pushed to the variants)."""
+    ``||`` -> nested single-variant ifs (negations pushed to the variants).
+    ``mk`` builds one if node; ``mk.wrap`` makes a nested one a branch."""
     if isinstance(cond, _VStr):
         return mk(cond.name, then, else_, pos or cond.pos, negated)
     if isinstance(cond, _VNot):
         return _expand_cond(cond.arg, then, else_, mk, pos, not negated)
-    conjunction = (cond.op == "&&") != negated
-    if conjunction:  # a && b: if a then (if b then T else E) else E
-        inner = _expand_cond(cond.right, then, else_, mk, None, negated)
-        return _expand_cond(cond.left, inner, else_, mk, pos, negated)
-    # a || b: if a then T else (if b then T else E)
     inner = _expand_cond(cond.right, then, else_, mk, None, negated)
-    return _expand_cond(cond.left, then, inner, mk, pos, negated)
+    if (cond.op == "&&") != negated:  # a && b: if a then (if b then T else E) else E
+        return _expand_cond(cond.left, mk.wrap(inner), else_, mk, pos, negated)
+    # a || b: if a then T else (if b then T else E)
+    return _expand_cond(cond.left, then, mk.wrap(inner), mk, pos, negated)
 
 
-def _mk_if_expr(variant: str, then: Expr, else_: Expr, pos: Pos, negated: bool) -> IfVariant:
-    return IfVariant(variant, then, else_, pos, negated=negated)
+class _MkIfExpr:
+    @staticmethod
+    def wrap(node: Expr) -> Expr:
+        return node
+
+    def __call__(self, variant: str, then: Expr, else_: Expr, pos: Pos, negated: bool) -> IfVariant:
+        return IfVariant(variant, then, else_, pos, negated=negated)
 
 
-def _mk_if_stmt(variant: str, then: tuple, else_: tuple, pos: Pos, negated: bool) -> IfVariantStmt:
-    return IfVariantStmt(variant, then, else_, pos, negated=negated)
+class _MkIfStmt:
+    @staticmethod
+    def wrap(node: Stmt) -> tuple[Stmt, ...]:
+        return (node,)
+
+    def __call__(
+        self, variant: str, then: tuple, else_: tuple, pos: Pos, negated: bool
+    ) -> IfVariantStmt:
+        return IfVariantStmt(variant, then, else_, pos, negated=negated)
+
+
+_mk_if_expr = _MkIfExpr()
+_mk_if_stmt = _MkIfStmt()
 
 
 def _tokens(children: list, *types: str) -> list[Token]:
@@ -561,7 +589,7 @@ def _syntax_error(e: UnexpectedInput, text: str, file: str) -> ModelError:
         if ch == '"':
             msg = "unterminated string"
         elif ch == "'":
-            msg = "unexpected character \"'\""
+            msg = 'unexpected character "\'"'
         else:
             msg = f"unexpected character '{ch}'"
         return ModelError(msg, Pos(file, e.line, e.column))
@@ -569,10 +597,7 @@ def _syntax_error(e: UnexpectedInput, text: str, file: str) -> ModelError:
         tok = e.token
         expected = set(e.expected or ())
         if e.interactive_parser is not None:  # LALR lookaheads are merged: ask precisely
-            try:
-                expected = set(e.interactive_parser.accepts()) or expected
-            except Exception:  # pragma: no cover - best effort only
-                pass
+            expected = set(e.interactive_parser.accepts()) or expected
         if tok.type == "$END":
             found = "end of file"
             line, col = _end_pos(text)
@@ -618,7 +643,9 @@ _Stamp = tuple[int, int]  # (mtime_ns, size)
 # (absolute path, display path) -> (stamp, (title, statements))
 _raw_cache: dict[tuple[str, str], tuple[_Stamp, tuple[str, tuple[Stmt, ...]]]] = {}
 # (absolute path, display path, search path) -> (dependencies with stamps, model)
-_model_cache: dict[tuple[str, str, tuple[str, ...]], tuple[tuple[tuple[str, _Stamp], ...], Model]] = {}
+_model_cache: dict[
+    tuple[str, str, tuple[str, ...]], tuple[tuple[tuple[str, _Stamp], ...], Model]
+] = {}
 _cache_lock = threading.RLock()
 
 
@@ -637,7 +664,9 @@ def _stamp(path: str) -> _Stamp | None:
     return st.st_mtime_ns, st.st_size
 
 
-def _read_file(path: Path, display: str, at: Pos | None) -> tuple[str, tuple[Stmt, ...], str, _Stamp]:
+def _read_file(
+    path: Path, display: str, at: Pos | None
+) -> tuple[str, tuple[Stmt, ...], str, _Stamp]:
     """Parse a file (cached by absolute path and mtime). Returns title, statements,
     absolute path and the stamp the result is valid for."""
     absolute = os.path.abspath(path)
@@ -677,7 +706,9 @@ class _Resolver:
         self.search_path = [Path(d) for d in search_path]
         self.deps: dict[str, _Stamp] = {}
 
-    def resolve(self, stmts: tuple[Stmt, ...], here: Path | None, included: set[str]) -> tuple[Stmt, ...]:
+    def resolve(
+        self, stmts: tuple[Stmt, ...], here: Path | None, included: set[str]
+    ) -> tuple[Stmt, ...]:
         out: list[Stmt] = []
         for s in stmts:
             if isinstance(s, Include):
