@@ -598,10 +598,11 @@ def test_parser_is_built_once():
 def test_grammar_has_no_lalr_conflicts(caplog):
     from lark import Lark, logger
 
+    level = logger.level
     logger.setLevel(logging.DEBUG)
     try:
         with caplog.at_level(logging.DEBUG, logger="lark"):
             Lark(cat._GRAMMAR.read_text(), parser="lalr", lexer="basic", debug=True)
     finally:
-        logger.setLevel(logging.WARNING)
+        logger.setLevel(level)
     assert not [r for r in caplog.records if "conflict" in r.getMessage().lower()]

@@ -312,10 +312,6 @@ _mk_if_expr = _MkIfExpr()
 _mk_if_stmt = _MkIfStmt()
 
 
-def _tokens(children: list, *types: str) -> list[Token]:
-    return [c for c in children if isinstance(c, Token) and c.type in types]
-
-
 def _has(children: list, type_: str) -> bool:
     return any(isinstance(c, Token) and c.type == type_ for c in children)
 
