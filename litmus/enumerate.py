@@ -32,7 +32,7 @@ from .program import (
 )
 from .smt.cateval import Axiom, Evaluator, Flag
 from .smt.encode import Encoding
-from .smt.terms import CTX, conj_all, eq, int_val, neg
+from .smt.terms import CTX, conj_all, disj_all, eq, int_val, neg
 
 #: Refuse to list more states than this (a test whose state space explodes).
 MAX_STATES = 100_000
@@ -170,9 +170,8 @@ class Session:
             states.append(self._state(keys, raw))
             if not terms:
                 break
-            diff = [z3core.Z3_mk_not(ref, eq(t, int_val(v)).as_ast()) for t, v in zip(terms, raw)]
-            arr = (z3.Ast * len(diff))(*diff)
-            z3core.Z3_solver_assert(ref, s.solver, z3core.Z3_mk_or(ref, len(diff), arr))
+            block = disj_all([neg(eq(t, int_val(v))) for t, v in zip(terms, raw)])
+            z3core.Z3_solver_assert(ref, s.solver, block.as_ast())
             if len(states) > MAX_STATES:
                 raise EncodingError(f"more than {MAX_STATES} final states; narrow the "
                                     "condition or the locations observed")

@@ -1,0 +1,239 @@
+"""The ``litmus`` command line.
+
+Exit status: 0 when everything held, 1 when an expectation failed, 2 on bad
+input (the one-line ``file:line:col: message`` is printed on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from . import report
+from .api import check, events, load
+from .errors import LitmusError, UsageError
+from .library import DEFAULT_MODEL, MODELS, model_label
+from .program import Test
+
+TEST_SUFFIXES = (".lit", ".litmus")
+
+
+def _console(stream=None) -> Console:
+    return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True,
+                   emoji=False)
+
+
+def _error(exc: BaseException) -> None:
+    print(f"litmus: {exc}" if not isinstance(exc, LitmusError) or exc.pos is None
+          else str(exc), file=sys.stderr)
+
+
+def iter_test_files(paths: Sequence[str]) -> Iterator[Path]:
+    """The test files named, directories searched recursively in name order."""
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            yield from sorted(f for f in path.rglob("*") if f.suffix in TEST_SUFFIXES
+                              and f.is_file())
+        elif path.is_file():
+            yield path
+        else:
+            raise UsageError(f"{p}: no such file or directory")
+
+
+def _models_for(test: Test, models: list[str]) -> list[str]:
+    if models:
+        return models
+    return [DEFAULT_MODEL[test.arch]]
+
+
+# --------------------------------------------------------------------------- run
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    out = _console()
+    models = list(args.model or []) + list(args.cat or [])
+    results = []
+    status = 0
+    for f in iter_test_files(args.files):
+        try:
+            test = load(f)
+            for m in _models_for(test, models):
+                results.append(r := check(test, m))
+                if args.format == "herd":
+                    sys.stdout.write(report.herd(r))
+                elif args.format == "text":
+                    out.print(report.text(r), markup=False)
+                    out.print()
+        except LitmusError as exc:
+            _error(exc)
+            status = 2
+    if args.format == "json":
+        print(report.json_report(results))
+    return status
+
+
+# --------------------------------------------------------------------------- check
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    out = _console()
+    only = set(args.model or [])
+    failures: list[str] = []
+    errors = 0
+    checked = 0
+    for f in iter_test_files(args.paths):
+        try:
+            test = load(f)
+        except LitmusError as exc:
+            _error(exc)
+            errors += 1
+            continue
+        if not test.expects:
+            if args.verbose:
+                out.print(f"[dim]SKIP[/dim] {test.name}: no expect lines")
+            continue
+        for exp in test.expects:
+            if only and model_label(exp.model) not in only:
+                continue
+            try:
+                r = check(test, exp.model)
+            except LitmusError as exc:
+                _error(exc)
+                errors += 1
+                continue
+            checked += 1
+            got = r.observation
+            where = f"{exp.pos}" if exp.pos else test.source
+            if exp.holds(got):
+                if args.verbose:
+                    out.print(f"[green]PASS[/green] {test.name} {exp.model}: {got}")
+            else:
+                msg = (f"{where}: {test.name} under {exp.model}: expected {exp.word}, "
+                       f"got {got}")
+                failures.append(msg)
+                out.print(f"[red]FAIL[/red] {msg}", markup=True)
+    summary = f"{checked} expectations checked, {len(failures)} failed"
+    if errors:
+        summary += f", {errors} errors"
+    out.print(summary)
+    if errors:
+        return 2
+    return 1 if failures else 0
+
+
+# --------------------------------------------------------------------------- show
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .events import describe
+    from .lowering import lower_with_record
+    from .program import format_condition
+
+    out = _console()
+    status = 0
+    for f in iter_test_files(args.files):
+        try:
+            test = load(f)
+            lowered, record = lower_with_record(test)
+            eg = events(test)
+        except LitmusError as exc:
+            _error(exc)
+            status = 2
+            continue
+        p = lambda s="": out.print(s, markup=False)  # noqa: E731
+        p(f"Test {test.name} ({test.source}), arch {test.arch}, {test.format} format")
+        if test.doc:
+            p(f"  {test.doc}")
+        p("Memory")
+        for loc in eg.locations.values():
+            ep = "" if loc.endpoint == "memory" else f" @{loc.endpoint}"
+            p(f"  {loc.name:<12} {loc.mtype}{ep} = {loc.init}")
+        for th in test.threads:
+            kind = "device agent" if th.device else "CPU"
+            p(f"Thread {th.name} ({kind})")
+            lowered_of = {id(r.source): r for r in record.get(th.name, [])}
+            for ins in th.code:
+                p(f"  {ins.pos.line:>4}  {ins}")
+                low = lowered_of.get(id(ins))
+                if low is not None:
+                    if low.result:
+                        for li in low.result:
+                            p(f"          -> {li}")
+                    else:
+                        p(f"          -> ({low.note})")
+        p(f"Condition {format_condition(test.condition)}")
+        if lowered.filter is not None:
+            from .program import format_prop
+
+            p(f"Filter {format_prop(lowered.filter)}")
+        p("Events")
+        for line in describe(eg).values():
+            p(f"  {line}")
+        p("Relations")
+        for rel in ("po", "addr", "data", "ctrl", "rmw"):
+            pairs = sorted(eg.pairs(rel))
+            if rel == "po":
+                # show the immediate successors only
+                succ = {(a, b) for a, b in pairs
+                        if not any((a, c) in eg.pairs("po") and (c, b) in eg.pairs("po")
+                                   for c in range(len(eg.events)))}
+                pairs = sorted(succ)
+            if pairs:
+                p(f"  {rel}: " + ", ".join(f"e{a}->e{b}" for a, b in pairs))
+        p()
+    return status
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="litmus",
+        description="Memory-ordering model checker: every outcome a model allows.",
+    )
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    models_help = f"model: {', '.join(MODELS)} or a .cat file (repeatable; default: " \
+                  "arm for aarch64 tests, tso for x86)"
+
+    run = sub.add_parser("run", help="print every allowed final state and the observation")
+    run.add_argument("files", nargs="+", metavar="FILE")
+    run.add_argument("-m", "--model", action="append", help=models_help)
+    run.add_argument("--cat", action="append", metavar="FILE", help="a model in a .cat file")
+    run.add_argument("--format", choices=("text", "herd", "json"), default="text")
+    run.set_defaults(func=cmd_run)
+
+    chk = sub.add_parser("check", help="compare each test's expect lines with the models")
+    chk.add_argument("paths", nargs="+", metavar="FILE|DIR")
+    chk.add_argument("-m", "--model", action="append",
+                     help="check only the expectations for this model (repeatable)")
+    chk.add_argument("-v", "--verbose", action="store_true", help="list passing checks too")
+    chk.set_defaults(func=cmd_check)
+
+    show = sub.add_parser("show", help="print the program, its lowering and its event graph")
+    show.add_argument("files", nargs="+", metavar="FILE")
+    show.set_defaults(func=cmd_show)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    try:
+        return args.func(args)
+    except LitmusError as exc:
+        _error(exc)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
