@@ -272,8 +272,15 @@ def _translate(e: UnexpectedInput, text: str, path: str, st: _LexState) -> Parse
             col = start - (text.rfind("\n", 0, start) + 1) + 1
             return ParseError("unterminated comment: '(*' without '*)'", Pos(path, line, col))
         char = text[offset] if offset < len(text) else ""
-        found = f"'{char}'" if char.strip() else "end of line"
+        if char in ("", "\n", "\r"):
+            found = "end of line"
+        elif char.isprintable():
+            found = f"'{char}'"
+        else:
+            found = f"character U+{ord(char):04X}"
         expected = _expected(e)
+        if not st.opens:
+            expected.discard("_RPAR")
         return ParseError(
             f"expected {_describe_expected(expected)}, found {found}",
             Pos(path, e.line, e.column),
@@ -281,6 +288,10 @@ def _translate(e: UnexpectedInput, text: str, path: str, st: _LexState) -> Parse
     if isinstance(e, UnexpectedToken):
         tok = e.token
         expected = _expected(e)
+        if not st.opens:  # LALR merges states: ')' may be listed where it cannot occur
+            expected.discard("_RPAR")
+        else:  # newlines inside parentheses are dropped
+            expected.discard("_NL")
         if text.startswith("(*", tok.start_pos or 0) and tok.type == "_LPAR":
             return ParseError(
                 "unterminated comment: '(*' without '*)'", Pos(path, tok.line, tok.column)

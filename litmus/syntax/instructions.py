@@ -436,15 +436,17 @@ def _describe_slot(slot: frozenset[str]) -> str:
     return ("an " if text[0] in "aeiou" else "a ") + text
 
 
-def _join_and(parts: list[str]) -> str:
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+def _describe_sig(sig: _Sig) -> str:
+    slots = [_describe_slot(s) for s in sig.slots]
+    if not slots:
+        return "no operands"
+    if len(slots) <= 2:
+        return " and ".join(slots)
+    return f"{len(slots)} operands: " + "; ".join(slots)
 
 
 def _describe_sigs(sigs: tuple[_Sig, ...]) -> str:
-    descs = [_join_and([_describe_slot(s) for s in sig.slots]) or "no operands" for sig in sigs]
-    return ", or ".join(descs)
+    return ", or ".join(_describe_sig(sig) for sig in sigs)
 
 
 def _identifier(name: str) -> bool:
