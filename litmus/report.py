@@ -27,8 +27,22 @@ def _sort_items(test: Test, st: State) -> list[tuple[str, object]]:
     return sorted(st.values, key=key)
 
 
-def state_text(test: Test, st: State, sep: str = "; ") -> str:
-    return sep.join(f"{k}={v}" for k, v in _sort_items(test, st))
+def _value_text(v: object, readable: bool) -> str:
+    if readable and isinstance(v, int) and abs(v) >= 0x10000:
+        return hex(v)
+    return str(v)
+
+
+def state_text(test: Test, st: State, sep: str = "; ", readable: bool = False) -> str:
+    """A state's items in herd's order; ``readable`` writes large values in hex."""
+    return sep.join(f"{k}={_value_text(v, readable)}" for k, v in _sort_items(test, st))
+
+
+VERDICT = {
+    "never": "forbidden: no allowed execution satisfies the condition",
+    "sometimes": "allowed: some allowed executions satisfy the condition",
+    "always": "required: every allowed execution satisfies the condition",
+}
 
 
 def text(result: Result, show_source: bool = True) -> str:
@@ -36,11 +50,12 @@ def text(result: Result, show_source: bool = True) -> str:
     t = result.test
     lines = []
     where = f" ({t.source})" if show_source and t.source != "<string>" else ""
-    lines.append(f"Test {t.name}{where} under {result.model}")
+    lines.append(f"Test {t.name}{where} under {result.model}: {OBS_WORD[result.observation]}"
+                 f" ({VERDICT[result.observation]})")
     lines.append(f"States {len(result.states)}")
     for st in result.states:
         mark = "   <- condition holds" if st.satisfies else ""
-        lines.append(f"  {state_text(t, st)}{mark}")
+        lines.append(f"  {state_text(t, st, readable=True)}{mark}")
     lines.append(f"Condition {format_condition(t.condition)}")
     if result.flags:
         lines.append("Flags " + ", ".join(result.flags))

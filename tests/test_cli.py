@@ -1,0 +1,138 @@
+"""The command line: exit statuses, one-line errors, what run/check/show print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from litmus.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+MMIO = ROOT / "tests" / "litmus" / "mmio"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+MP = """\
+test MP
+thread P0
+  STR #1, [x]
+  STR #1, [y]
+thread P1
+  LDR r0, [y]
+  LDR r1, [x]
+exists (P1:r0 = 1 /\\ P1:r1 = 0)
+"""
+
+
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("unknown.lit", "thread P0\n  STRR W0, [x]\nexists (P0:r0 = 1)\n",
+         "unknown.lit:2:3: unknown instruction 'STRR' (did you mean STR?)"),
+        ("badreg.lit", "thread P0\n  LDR X31, [x]\nexists (P0:r0 = 1)\n",
+         "badreg.lit:2:7: bad register 'X31'"),
+        ("thread.lit", "thread P0\n  LDR r0, [x]\nexists (P9:r0 = 1)\n",
+         "thread.lit:3:9: unknown thread 'P9' in condition"),
+        ("parens.lit", "thread P0\n  LDR r0, [x]\nexists ((P0:r0 = 1)\n",
+         "parens.lit:3:"),
+    ],
+)
+def test_bad_test_file_is_one_line_and_exit_2(tmp_path, capsys, name, text, message):
+    p = write(tmp_path, name, text)
+    code, out, err = run(capsys, "run", str(p))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(str(tmp_path / message.split(":")[0]))
+    assert message.split(":", 1)[1] in lines[0]
+    assert "Traceback" not in err
+
+
+def test_unbalanced_parentheses_message(tmp_path, capsys):
+    p = write(tmp_path, "parens.lit", "thread P0\n  LDR r0, [x]\nexists ((P0:r0 = 1)\n")
+    code, _, err = run(capsys, "run", str(p))
+    assert code == 2
+    assert "parenthes" in err or "'('" in err
+
+
+def test_unsupported_cat_construct_is_one_line_and_exit_2(tmp_path, capsys):
+    cat = write(tmp_path, "bad.cat", '"bad"\nprocedure p() =\n  empty 0\nend\n')
+    lit = write(tmp_path, "mp.lit", MP)
+    code, out, err = run(capsys, "run", str(lit), "--cat", str(cat))
+    assert code == 2
+    assert err.strip() == f"{cat}:2:1: unsupported cat construct 'procedure'"
+
+
+def test_unknown_model_is_a_usage_error(tmp_path, capsys):
+    lit = write(tmp_path, "mp.lit", MP)
+    code, _, err = run(capsys, "run", str(lit), "-m", "power")
+    assert code == 2
+    assert "unknown model 'power'" in err
+
+
+def test_missing_file(capsys):
+    code, _, err = run(capsys, "run", "no/such/file.lit")
+    assert code == 2
+    assert "no such file" in err
+
+
+def test_run_prints_states_and_observation(tmp_path, capsys):
+    lit = write(tmp_path, "mp.lit", MP)
+    code, out, _ = run(capsys, "run", str(lit), "-m", "sc", "-m", "arm")
+    assert code == 0
+    # SC: three states (hand derivation: r0=1 implies the write to x is visible)
+    sc, arm = out.split("\n\n")[:2]
+    assert "States 3" in sc and "Observation MP Never 0 3" in sc
+    assert "States 4" in arm and "Observation MP Sometimes 1 3" in arm
+    assert "P1:r0=1; P1:r1=0   <- condition holds" in arm
+
+
+def test_check_passes_and_fails_with_exit_status(tmp_path, capsys):
+    good = write(tmp_path, "good.lit", MP + "expect sc: never, arm: sometimes\n")
+    code, out, _ = run(capsys, "check", str(good))
+    assert code == 0
+    assert "2 expectations checked, 0 failed" in out
+
+    bad = write(tmp_path, "bad.lit", MP + "expect tso: sometimes, arm: allowed\n")
+    code, out, _ = run(capsys, "check", str(tmp_path))
+    assert code == 1
+    assert "FAIL" in out and "bad.lit:9" in out and "under tso: expected sometimes, got never" in out
+    assert bad.exists()
+
+
+def test_check_directory_with_a_broken_file_exits_2(tmp_path, capsys):
+    write(tmp_path, "good.lit", MP + "expect sc: never\n")
+    write(tmp_path, "broken.lit", "thread P0\n  FOO\n")
+    code, _, err = run(capsys, "check", str(tmp_path))
+    assert code == 2
+    assert "broken.lit:2:3" in err
+
+
+def test_show_prints_lowering_and_events(capsys):
+    code, out, _ = run(capsys, "show", str(MMIO / "dma-submit-dma-wmb.lit"))
+    assert code == 0
+    assert "dma_wmb" in out and "-> DMB OSHST" in out
+    assert "writel_relaxed W2, [doorbell]" in out and "-> STR W2, [doorbell]" in out
+    assert "Events" in out and "po:" in out
+
+
+def test_python_dash_m_entry_point():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "litmus", "--help"], capture_output=True,
+                       text=True, cwd=ROOT)
+    assert r.returncode == 0
+    assert "run" in r.stdout and "check" in r.stdout
