@@ -175,7 +175,7 @@ class Session:
             if len(states) > MAX_STATES:
                 raise EncodingError(f"more than {MAX_STATES} final states; narrow the "
                                     "condition or the locations observed")
-        flags = self._flags(ev, s) if ev.flags else ()
+        flags = self._flags(ev) if ev.flags and states else ()
         states.sort(key=_state_sort_key)
         st = tuple(states)
         return Result(self.test, model_name, st, observation_of(st), flags,
@@ -191,12 +191,18 @@ class Session:
         ok = _eval_prop(self.test.condition.prop, env, self.enc)
         return State(tuple(vals), ok)
 
-    def _flags(self, ev: Evaluator, s: z3.Solver) -> tuple[str, ...]:
+    def _flags(self, ev: Evaluator) -> tuple[str, ...]:
+        """The flags raised by at least one allowed execution."""
         raised = []
-        fresh = self.solver(ev)
+        fresh = None
         for f in ev.flags:
             if f.raised is None:
                 continue
+            if f.raised is True:  # raised by every execution, and there is one
+                raised.append(f.name)
+                continue
+            if fresh is None:
+                fresh = self.solver(ev)
             fresh.push()
             fresh.add(_bool(f.raised))
             if fresh.check() == z3.sat:
