@@ -24,8 +24,21 @@ FILES = sorted(CORPUS.glob("*.lit"))
 
 REQUIRED_MODELS = ("sc", "tso", "arm")
 REQUIRED_SHAPES = (
-    "MP", "SB", "LB", "S", "R", "2+2W", "WRC", "IRIW", "ISA2", "RWC",
-    "CoRR", "CoRW1", "CoRW2", "CoWR", "CoWW",
+    "MP",
+    "SB",
+    "LB",
+    "S",
+    "R",
+    "2+2W",
+    "WRC",
+    "IRIW",
+    "ISA2",
+    "RWC",
+    "CoRR",
+    "CoRW1",
+    "CoRW2",
+    "CoWR",
+    "CoWW",
 )
 
 
@@ -67,9 +80,12 @@ def test_expectation(path: Path, model: str | None):
     assert model is not None
     result = litmus.check(test, model)
     for exp in (e for e in test.expects if e.model == model):
-        states = "\n    ".join(
-            f"{s}{'   <- condition holds' if s.satisfies else ''}" for s in result.states
-        ) or "(no allowed state)"
+        states = (
+            "\n    ".join(
+                f"{s}{'   <- condition holds' if s.satisfies else ''}" for s in result.states
+            )
+            or "(no allowed state)"
+        )
         if not exp.holds(result.observation):
             pytest.fail(
                 f"{test.name} ({path.name}) under {model}: expected {exp.word}, "
