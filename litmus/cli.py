@@ -126,6 +126,47 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+# --------------------------------------------------------------------------- compare
+
+#: The models `compare` runs by default, per architecture.
+COMPARE_DEFAULT = {"aarch64": ["sc", "tso", "arm", "device"], "x86": ["sc", "tso"]}
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from rich import box
+    from rich.table import Table
+
+    out = _console()
+    chosen = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else []
+    status = 0
+    for f in iter_test_files(args.files):
+        try:
+            test = load(f)
+            models = chosen or COMPARE_DEFAULT[test.arch]
+            results = [check(test, m) for m in models]
+        except LitmusError as exc:
+            _error(exc)
+            status = 2
+            continue
+        from .program import format_condition
+
+        table = Table(title=f"{test.name}: {format_condition(test.condition)}",
+                      title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+        table.add_column("model")
+        table.add_column("observation")
+        table.add_column("states", justify="right")
+        table.add_column("states satisfying the condition")
+        for r in results:
+            sat = [report.state_text(test, s, readable=True) for s in r.states if s.satisfies]
+            table.add_row(r.model, report.OBS_WORD[r.observation], str(len(r.states)),
+                          "\n".join(sat) if sat else "-")
+        out.print(table)
+        if test.doc:
+            out.print(f"  {test.doc}", markup=False)
+        out.print()
+    return status
+
+
 # --------------------------------------------------------------------------- show
 
 
@@ -214,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="check only the expectations for this model (repeatable)")
     chk.add_argument("-v", "--verbose", action="store_true", help="list passing checks too")
     chk.set_defaults(func=cmd_check)
+
+    cmp = sub.add_parser("compare", help="one table per test: the observation under each model")
+    cmp.add_argument("files", nargs="+", metavar="FILE")
+    cmp.add_argument("--models", metavar="M1,M2,...",
+                     help="models to compare (default: sc,tso,arm,device; sc,tso for x86)")
+    cmp.set_defaults(func=cmd_compare)
 
     show = sub.add_parser("show", help="print the program, its lowering and its event graph")
     show.add_argument("files", nargs="+", metavar="FILE")
