@@ -31,6 +31,7 @@ from ..program import Addr, Imm, Instr, Label, LocRef, Operand, Reg, Shift, Sym
 __all__ = [
     "AARCH64_INSTRUCTIONS",
     "ACCESSORS",
+    "ATT_MNEMONICS",
     "BARRIER_OPTIONS",
     "BRANCH_OPS",
     "CONDITION_CODES",
@@ -45,6 +46,7 @@ __all__ = [
     "RawName",
     "RawOperand",
     "RawShift",
+    "att_to_intel",
     "branch_target",
     "check_int",
     "did_you_mean",
@@ -608,3 +610,77 @@ def make_instr(
     elif ops and len(ops) > max(len(s.slots) for s in sigs):
         err_pos = ops[max(len(s.slots) for s in sigs)].pos
     raise ParseError(f"{op} expects {_describe_sigs(sigs)}, found {found}", err_pos)
+
+
+# --------------------------------------------------------------------------- AT&T syntax
+
+#: x86 mnemonics in AT&T (GNU as) syntax, as herd's ``X86_64`` tests write them
+#: (without their size suffix), and the canonical Intel op each stands for.
+ATT_MNEMONICS: dict[str, str] = {
+    "mov": "MOV",
+    "xchg": "XCHG",
+    "cmpxchg": "CMPXCHG",
+    "xadd": "XADD",
+    "add": "ADD",
+    "inc": "INC",
+    "mfence": "MFENCE",
+    "lfence": "LFENCE",
+    "sfence": "SFENCE",
+}
+_ATT_FENCES = frozenset({"mfence", "lfence", "sfence"})
+_ATT_SIZES = {"l": 32, "q": 64, "b": 8, "w": 16}
+_ATT_LOCKED = frozenset({"add", "inc", "xadd", "cmpxchg"})  # only with a lock prefix
+
+
+def _att_spellings() -> list[str]:
+    """Every AT&T spelling :func:`att_to_intel` accepts (for suggestions)."""
+    out: list[str] = []
+    for base in ATT_MNEMONICS:
+        forms = [base] if base in _ATT_FENCES else [base, base + "l", base + "q"]
+        out += ["lock " + f for f in forms] if base in _ATT_LOCKED else forms
+    return out
+
+
+def att_to_intel(
+    mnemonic: str, operands: Sequence[RawOperand], pos: Pos
+) -> tuple[str, list[RawOperand]]:
+    """An AT&T-syntax x86 instruction (``movl $1,(x)``, ``lock xaddq %rax,(x)``) as
+    the Intel-order mnemonic and operands :func:`make_instr` reads for arch x86
+    (``MOV``, ``[x]``, ``$1``): the size suffix (``l``, ``q``) is dropped and the
+    operands reversed, destination first. A memory operand ``(x)`` must already be
+    a :class:`RawMem`. ``cmpxchg`` keeps herd's order ``(x),%reg`` and accepts
+    the GNU order ``%reg,(x)`` too; ``lock xchg`` is ``XCHG``. Raises
+    :class:`ParseError` for an unknown mnemonic (with a suggestion), for 8- and
+    16-bit forms (``movb``) and for ``add``/``inc``/``xadd``/``cmpxchg`` without
+    ``lock``.
+    """
+    words = mnemonic.split()
+    lock = len(words) == 2 and words[0].lower() == "lock"
+    if len(words) != (2 if lock else 1):
+        hint = did_you_mean(mnemonic, _att_spellings())
+        raise ParseError(f"unknown instruction '{' '.join(words)}'{hint}", pos)
+    word = words[-1].lower()
+    base, size = word, ""
+    if base not in ATT_MNEMONICS and word[-1:] in _ATT_SIZES and word[:-1] in ATT_MNEMONICS:
+        base, size = word[:-1], word[-1]
+    if base not in ATT_MNEMONICS or (size and base in _ATT_FENCES):
+        hint = did_you_mean(" ".join(words), _att_spellings())
+        raise ParseError(f"unknown instruction '{' '.join(words)}'{hint}", pos)
+    if size in ("b", "w"):
+        raise ParseError(
+            f"'{words[-1]}': {_ATT_SIZES[size]}-bit accesses are not supported "
+            f"(use the 32- or 64-bit form, {base}l or {base}q)",
+            pos,
+        )
+    if base in _ATT_LOCKED and not lock:
+        raise ParseError(
+            f"'{words[-1]}' is supported only as a locked instruction (lock {words[-1]})", pos
+        )
+    ops = list(operands)
+    if base == "xchg":
+        lock = False  # xchg with memory is locked anyway
+    if base == "cmpxchg" and len(ops) == 2 and isinstance(ops[0], RawMem):
+        pass  # herd's order: the memory operand first
+    else:
+        ops.reverse()
+    return ("LOCK " if lock else "") + ATT_MNEMONICS[base], ops

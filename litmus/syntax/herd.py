@@ -1,0 +1,894 @@
+"""herd7's ``.litmus`` format -> :class:`~litmus.program.Test`.
+
+:func:`parse_herd` is the whole public API. A herd test is::
+
+    AArch64 MP                        <- arch and name (``X86``, ``X86_64`` too)
+    "PodWW Rfe PodRR Fre"             <- optional description
+    Cycle=Rfe PodRR Fre PodWW         <- key=value lines (Test.meta)
+    {
+    0:X1=x; 0:X3=y; x=1; int z=2;     <- initial state: registers and memory
+    }
+     P0          | P1          ;      <- the thread table, one column per thread,
+     MOV W0,#1   | LDR W0,[X1] ;         each row ending with ';'
+     STR W0,[X1] | LDR W2,[X3] ;
+    locations [x; 1:X4;]              <- optional, then an optional filter
+    exists (1:X0=1 /\\ 1:X2=0)         <- the final condition
+
+The layout is column based, so this is a hand-written reader rather than a
+grammar: the file is split the way herd splits it (header, ``{...}``, table,
+condition), comments ``(* ... *)`` are blanked out first (keeping every
+position), the table is cut at ``;`` and ``|``, and the initial state and the
+condition are read by a small recursive-descent parser. Each instruction is
+reduced to raw operands and checked by :func:`.instructions.make_instr`, which
+also produces its canonical form; herd's ``X86_64`` tests are in AT&T syntax
+and go through :func:`.instructions.att_to_intel` first.
+
+Every problem is one :class:`~litmus.errors.ParseError` at ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ParseError, Pos
+from ..program import (
+    MEMORY_ENDPOINT,
+    Addr,
+    Condition,
+    InitValue,
+    Instr,
+    Location,
+    LocRef,
+    MemAtom,
+    Observable,
+    PAnd,
+    PConst,
+    PNot,
+    POr,
+    Prop,
+    Reg,
+    RegAtom,
+    Test,
+    Thread,
+    Value,
+)
+from .instructions import (
+    RawAddrOf,
+    RawImm,
+    RawMem,
+    RawName,
+    RawOperand,
+    RawShift,
+    att_to_intel,
+    branch_target,
+    did_you_mean,
+    make_instr,
+    parse_int,
+    reg_or_error,
+)
+
+__all__ = ["HERD_ARCHES", "parse_herd"]
+
+#: herd's architecture words (case-insensitive) -> (arch, assembly syntax).
+HERD_ARCHES: dict[str, tuple[str, str]] = {
+    "aarch64": ("aarch64", "arm"),
+    "arm64": ("aarch64", "arm"),
+    "x86": ("x86", "intel"),
+    "x86_64": ("x86", "att"),
+}
+_ARCH_SPELLING = "AArch64, X86 (Intel syntax) and X86_64 (AT&T syntax)"
+
+
+def parse_herd(text: str, path: str = "<string>") -> Test:
+    """Parse a test in herd7's ``.litmus`` format. ``path`` names the file in
+    positions (and gives the name of a test called ``--``). Raises
+    :class:`ParseError` on any bad input."""
+    try:
+        return _Reader(text, path).read()
+    except RecursionError:  # absurdly deep parentheses
+        raise ParseError("condition nested too deeply", Pos(path)) from None
+
+
+# --------------------------------------------------------------------------- text
+
+_PosOf = Callable[[int], Pos]  # offset in the text -> position
+
+
+def _blank_comments(text: str, pos: _PosOf) -> str:
+    """``text`` with every ``(* ... *)`` comment (nested ones too) replaced by
+    spaces, newlines kept, so that offsets and positions do not move. Double-quoted
+    strings are left alone (a description may contain ``(*``)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    last = 0
+    while i < n:
+        c = text[i]
+        if c == '"':
+            j = text.find('"', i + 1)
+            if j < 0:
+                raise ParseError("unterminated string: '\"' without a closing '\"'", pos(i))
+            i = j + 1
+        elif c == "(" and text.startswith("(*", i):
+            start, depth, i = i, 1, i + 2
+            while depth:
+                j = text.find("*)", i)
+                k = text.find("(*", i)
+                if j < 0:
+                    raise ParseError("unterminated comment: '(*' without '*)'", pos(start))
+                if 0 <= k < j:
+                    depth, i = depth + 1, k + 2
+                else:
+                    depth, i = depth - 1, j + 2
+            out.append(text[last:start])
+            out.append(re.sub(r"[^\n]", " ", text[start:i]))
+            last = i
+        else:
+            i += 1
+    out.append(text[last:])
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # num, name, sreg, op, eof
+    text: str
+    offset: int
+
+
+_STATE_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<num>-?(?:0[xX][0-9a-fA-F]+|[0-9]+)(?![A-Za-z0-9_.]))
+  | (?P<sreg>%[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<name>[A-Za-z_.$][A-Za-z0-9_.$\-]*(?:/(?!\\)[A-Za-z0-9_.$\-]*)*)
+  | (?P<op>/\\|\\/|=>|==|!=|<>|[=;:\[\](){}&*,~])
+    """,
+    re.VERBOSE,
+)
+
+
+def _tokens(text: str, base: int, pos: _PosOf) -> list[_Tok]:
+    """The tokens of an initial state or condition (``text`` starts at ``base``)."""
+    out: list[_Tok] = []
+    i = 0
+    while i < len(text):
+        m = _STATE_TOKEN.match(text, i)
+        if m is None:
+            char = text[i]
+            shown = f"'{char}'" if char.isprintable() else f"character U+{ord(char):04X}"
+            raise ParseError(f"unexpected {shown}", pos(base + i))
+        kind = m.lastgroup or ""
+        if kind != "ws":
+            out.append(_Tok(kind, m.group(), base + i))
+        i = m.end()
+    out.append(_Tok("eof", "", base + len(text)))
+    return out
+
+
+def _describe(tok: _Tok) -> str:
+    return "end of file" if tok.kind == "eof" else f"'{tok.text}'"
+
+
+def _split_top(text: str, base: int, pos: _PosOf, sep: str = ",") -> list[tuple[str, int]]:
+    """``text`` cut at each ``sep`` outside brackets and parentheses, with offsets."""
+    parts: list[tuple[str, int]] = []
+    stack: list[tuple[str, int]] = []
+    start = 0
+    closing = {"]": "[", ")": "("}
+    for i, c in enumerate(text):
+        if c in "[(":
+            stack.append((c, i))
+        elif c in "])":
+            if not stack or stack[-1][0] != closing[c]:
+                raise ParseError(f"unbalanced '{c}'", pos(base + i))
+            stack.pop()
+        elif c == sep and not stack:
+            parts.append((text[start:i], base + start))
+            start = i + 1
+    if stack:
+        raise ParseError(f"unbalanced '{stack[-1][0]}'", pos(base + stack[-1][1]))
+    parts.append((text[start:], base + start))
+    return parts
+
+
+def _strip(text: str, offset: int) -> tuple[str, int]:
+    """``text`` stripped, and the offset of its first character."""
+    lead = len(text) - len(text.lstrip())
+    return text.strip(), offset + lead
+
+
+# --------------------------------------------------------------------------- the reader
+
+_HEADER = re.compile(
+    r"[ \t]*(?P<arch>[A-Za-z0-9_]+)(?:[ \t]+(?P<name>[A-Za-z0-9_/.\-+\[\]]+))?[ \t]*"
+    r"(?:\((?P<tex>[^)\n]*)\)[ \t]*)?"
+    r"(?:\"(?P<doc>[^\"]*)\"[ \t]*)?;?[ \t]*(?P<rest>[^\n]*)"
+)
+_DOC_LINE = re.compile(r"[ \t]*\"(?P<doc>[^\"]*)\"[ \t]*;?[ \t]*(?:\n|\Z)")
+_META = re.compile(r"[ \t]*(?P<key>[A-Za-z][A-Za-z0-9_/.\-]*)[ \t]*=[ \t]*(?P<value>[^\n]*)")
+_COND_START = re.compile(
+    r"(?<![A-Za-z0-9_./$\-])"
+    r"(?:~\s*exists|exists|forall|final|locations|filter|observed|Observed|cases)"
+    r"(?![A-Za-z0-9_./\-])"
+)
+_LOCK_SEMI = re.compile(r"(?i)(?<![A-Za-z0-9_.])lock[ \t]*;")
+_LABEL = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*:")
+_MNEMONIC = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_INT = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z")
+_NAME_OPERAND = re.compile(r"%?[A-Za-z_][A-Za-z0-9_.]*\Z")
+_SHIFT_OPERAND = re.compile(r"([A-Za-z]+)[ \t]+#(\S+)\Z")
+_PROC = re.compile(r"P([0-9]+)\Z")
+_KEYWORDS = frozenset({"exists", "forall", "final", "true", "false", "not", "locations",
+                       "filter", "with", "observed", "Observed", "cases"})  # fmt: skip
+
+
+_InitItem = tuple[int | None, str, Value, int, int]  # thread, name, value, offsets
+
+
+class _Reader:
+    """Reads one herd test (not reusable)."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.path = path
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", " ")
+        self.raw = text
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.text = _blank_comments(text, self.pos)
+        self.arch = "aarch64"
+        self.syntax = "arm"
+        self.threads_n = 0
+        # every location named anywhere, in order of first mention: name -> (init, pos)
+        self.locs: dict[str, tuple[InitValue, Pos]] = {}
+        self.loc_inits: dict[str, Pos] = {}
+        self.name_offset = 0  # offset of the register name last read by location()
+
+    # -- helpers
+
+    def pos(self, offset: int) -> Pos:
+        line = bisect_right(self.line_starts, offset)
+        return Pos(self.path, line, offset - self.line_starts[line - 1] + 1)
+
+    def error(self, message: str, offset: int) -> ParseError:
+        return ParseError(message, self.pos(offset))
+
+    def eof(self) -> int:
+        """The offset just after the last non-blank character."""
+        return len(self.text.rstrip())
+
+    def use(self, name: str, offset: int) -> None:
+        if name not in self.locs:
+            self.locs[name] = (0, self.pos(offset))
+
+    # -- the file
+
+    def read(self) -> Test:
+        name, doc, offset = self.header()
+        meta, offset = self.meta(offset)
+        init_start, init_end = self.init_block(offset)
+        init_items = self.init(init_start, init_end)
+        m = _COND_START.search(self.text, init_end + 1)
+        cond_start = m.start() if m else len(self.text)
+        threads_cells, thread_pos = self.table(init_end + 1, cond_start)
+        reg_init = self.register_init(init_items)
+        threads = [
+            self.thread(i, cells, thread_pos[i], reg_init.get(i, {}))
+            for i, cells in enumerate(threads_cells)
+        ]
+        if m is None:
+            raise self.error(
+                "expected a final condition ('exists', '~exists' or 'forall'), found end of file",
+                self.eof(),
+            )
+        condition, filt, extra = self.condition(cond_start)
+        default = "wb" if self.arch == "x86" else "normal"
+        locations = {
+            loc: Location(loc, default, MEMORY_ENDPOINT, init, pos)
+            for loc, (init, pos) in self.locs.items()
+        }
+        return Test(
+            name=name,
+            arch=self.arch,  # type: ignore[arg-type]
+            threads=tuple(threads),
+            condition=condition,
+            locations=locations,
+            doc=doc,
+            filter=filt,
+            extra_observed=tuple(extra),
+            source=self.path,
+            format="herd",
+            meta=meta,
+        )
+
+    def header(self) -> tuple[str, str, int]:
+        """Arch, name and description; the offset just after them."""
+        text = self.text
+        start = len(text) - len(text.lstrip())
+        if start == len(text):
+            raise self.error("empty test: expected a header line such as 'AArch64 NAME'", 0)
+        m = _HEADER.match(text, start)
+        assert m is not None  # the pattern cannot fail on a non-blank line
+        arch_word = m.group("arch")
+        if m.start("arch") != start:  # the line starts with punctuation
+            raise self.error(
+                f"expected a header line such as 'AArch64 NAME', found "
+                f"'{text[start:].splitlines()[0].strip()}'",
+                start,
+            )
+        known = HERD_ARCHES.get(arch_word.lower())
+        if known is None:
+            hint = did_you_mean(arch_word, ["AArch64", "X86", "X86_64"])
+            raise self.error(
+                f"unsupported architecture '{arch_word}'{hint} (this tool reads {_ARCH_SPELLING}"
+                " tests)",
+                m.start("arch"),
+            )
+        self.arch, self.syntax = known
+        if m.group("name") is None:
+            raise self.error(f"expected a test name after '{arch_word}'", m.end("arch"))
+        if m.group("rest"):
+            raise self.error(
+                f"unexpected '{m.group('rest').strip()}' after the test name", m.start("rest")
+            )
+        name = m.group("name")
+        if name == "--":
+            name = "test" if self.path == "<string>" else Path(self.path).stem
+        elif name.endswith(".litmus"):  # herd drops the suffix
+            name = name.removesuffix(".litmus")
+        doc = m.group("doc")
+        offset = m.end()
+        if doc is None:
+            d = _DOC_LINE.match(text, offset + 1)
+            if d is not None:
+                doc = d.group("doc")
+                offset = d.end() - 1
+        return name, (doc or "").strip(), offset
+
+    def meta(self, offset: int) -> tuple[dict[str, str], int]:
+        """The ``key=value`` lines before ``{``; the offset of ``{``."""
+        meta: dict[str, str] = {}
+        text = self.text
+        while offset < len(text):
+            nl = text.find("\n", offset)
+            end = len(text) if nl < 0 else nl
+            line = text[offset:end]
+            stripped = line.strip()
+            if stripped.startswith("{"):
+                return meta, offset + line.index("{")
+            m = _META.fullmatch(line)
+            if m is not None:
+                meta[m.group("key")] = m.group("value").strip()
+            elif stripped and not _DOC_LINE.fullmatch(line):
+                found = stripped if "{" not in stripped else stripped[: stripped.index("{")]
+                raise self.error(
+                    f"expected 'key=value' or the initial state '{{ ... }}', found '{found}'",
+                    offset + len(line) - len(line.lstrip()),
+                )
+            offset = end + 1
+        raise self.error("expected the initial state '{ ... }', found end of file", self.eof())
+
+    def init_block(self, offset: int) -> tuple[int, int]:
+        """The offsets of ``{`` and of its ``}``."""
+        end = self.text.find("}", offset)
+        if end < 0:
+            raise self.error("unterminated initial state: '{' without '}'", offset)
+        return offset, end
+
+    # -- initial state
+
+    def init(self, start: int, end: int) -> list[_InitItem]:
+        """The items of ``{ ... }``: (thread index or None, register or location,
+        value, offset). Memory items are recorded as locations right away."""
+        toks = _tokens(self.text[start + 1 : end], start + 1, self.pos)
+        p = _TokStream(toks)
+        items: list[_InitItem] = []
+        while p.peek().kind != "eof":
+            if p.peek().text == ";":
+                p.next()
+                continue
+            items.append(self.init_item(p))
+            nxt = p.peek()
+            if nxt.kind != "eof" and nxt.text != ";":
+                raise self.error(
+                    f"expected ';' between initial values, found {_describe(nxt)}", nxt.offset
+                )
+        return items
+
+    def init_item(self, p: _TokStream) -> _InitItem:
+        # optional type words (int, uint64_t, _Atomic int, int*) before the location
+        while True:
+            t, nxt = p.peek(), p.peek(1)
+            if (
+                t.kind == "name"
+                and t.text not in _KEYWORDS
+                and (nxt.kind in ("name", "num", "sreg") or nxt.text in ("*", "["))
+            ):
+                if nxt.kind == "num" and p.peek(2).text != ":":
+                    break
+                if _PROC.match(t.text) and nxt.text == ":":
+                    break
+                p.next()
+            elif t.text == "*":
+                p.next()
+            else:
+                break
+        thread, name, offset = self.location(p, "in the initial state")
+        value: Value = 0
+        if p.peek().text == "=":
+            p.next()
+            value = self.value(p, "initial value", record=thread is not None)
+        if thread is None:
+            if name in self.loc_inits:
+                first = self.loc_inits[name]
+                raise self.error(
+                    f"duplicate initial value for location '{name}' (first given at line "
+                    f"{first.line})",
+                    offset,
+                )
+            self.loc_inits[name] = self.pos(offset)
+            old_pos = self.locs[name][1] if name in self.locs else self.pos(offset)
+            self.locs[name] = (value, old_pos)
+        return thread, name, value, offset, self.name_offset
+
+    def location(self, p: _TokStream, where: str) -> tuple[int | None, str, int]:
+        """``N:REG``, ``PN:REG``, ``x`` or ``[x]``: (thread index or None, name, offset)."""
+        t = p.next()
+        if t.kind == "num" or (t.kind == "name" and _PROC.match(t.text) and p.peek().text == ":"):
+            if p.peek().text != ":":
+                raise self.error(
+                    f"expected ':' after thread number {t.text} (as in {t.text}:X0), found "
+                    f"{_describe(p.peek())}",
+                    p.peek().offset,
+                )
+            p.next()
+            r = p.next()
+            if r.kind not in ("name", "sreg"):
+                raise self.error(
+                    f"expected a register after '{t.text}:', found {_describe(r)}", r.offset
+                )
+            digits = t.text.removeprefix("P")
+            if not digits.isdigit():
+                raise self.error(f"bad thread number '{t.text}'", t.offset)
+            self.name_offset = r.offset
+            return int(digits), r.text, t.offset
+        if t.text == "[":
+            n = p.next()
+            if n.kind != "name" or n.text in _KEYWORDS:
+                raise self.error(
+                    f"expected a location name after '[', found {_describe(n)}", n.offset
+                )
+            close = p.next()
+            if close.text != "]":
+                raise self.error(
+                    f"expected ']' after '[{n.text}', found {_describe(close)}", close.offset
+                )
+            self.use(n.text, n.offset)
+            return None, n.text, n.offset
+        if t.kind == "name" and t.text not in _KEYWORDS:
+            self.use(t.text, t.offset)
+            return None, t.text, t.offset
+        raise self.error(
+            f"expected a register (0:X1) or a location (x) {where}, found {_describe(t)}",
+            t.offset,
+        )
+
+    def value(self, p: _TokStream, what: str, record: bool = True) -> Value:
+        """An integer, a location name or ``&name``."""
+        t = p.next()
+        if t.text == "&":
+            t = p.next()
+            if t.kind != "name":
+                raise self.error(
+                    f"expected a location name after '&', found {_describe(t)}", t.offset
+                )
+        if t.kind == "num":
+            return parse_int(t.text, self.pos(t.offset))
+        if t.kind == "name" and t.text not in _KEYWORDS:
+            self.use(t.text, t.offset)
+            return LocRef(t.text)
+        raise self.error(
+            f"expected an {what} (an integer or a location name), found {_describe(t)}", t.offset
+        )
+
+    def register_init(self, items: list[_InitItem]) -> dict[int, dict[Reg, Value]]:
+        out: dict[int, dict[Reg, Value]] = {}
+        seen: dict[tuple[int, str], int] = {}
+        for thread, name, value, offset, name_offset in items:
+            if thread is None:
+                continue
+            self.check_thread(thread, offset, "in the initial state")
+            reg = reg_or_error(self.arch, name, self.pos(name_offset))
+            key = (thread, reg.name)
+            if key in seen:
+                raise self.error(
+                    f"duplicate initial value for {thread}:{name} (first given at line "
+                    f"{self.pos(seen[key]).line})",
+                    offset,
+                )
+            seen[key] = offset
+            out.setdefault(thread, {})[reg] = value
+        return out
+
+    def check_thread(self, index: int, offset: int, where: str) -> None:
+        if not 0 <= index < self.threads_n:
+            names = f"P0..P{self.threads_n - 1}" if self.threads_n > 1 else "P0"
+            raise self.error(
+                f"unknown thread '{index}' {where} (the test has threads {names})", offset
+            )
+
+    # -- the thread table
+
+    def table(self, start: int, end: int) -> tuple[list[list[tuple[str, int]]], list[Pos]]:
+        """The cells of each thread (text, offset), and each thread's position."""
+        region = _LOCK_SEMI.sub(lambda m: m.group()[:-1] + " ", self.text[start:end])
+        rows: list[tuple[str, int]] = []
+        row_start = 0
+        for i, c in enumerate(region):
+            if c == ";":
+                rows.append((region[row_start:i], start + row_start))
+                row_start = i + 1
+        tail, tail_off = _strip(region[row_start:], start + row_start)
+        if tail:
+            if not rows:
+                raise self.error(
+                    f"expected the thread table ('P0 | P1 ;'), found '{tail.splitlines()[0]}'",
+                    tail_off,
+                )
+            line_end = tail_off + len(tail.splitlines()[0])
+            raise self.error("expected ';' at the end of this row of the thread table", line_end)
+        rows = [(t, o) for t, o in rows if t.strip()]
+        for text, offset in rows:
+            lines = [(ln, k) for ln, k in _lines(text, offset) if ln.strip()]
+            if len(lines) > 1:
+                first, k = lines[0]
+                raise self.error(
+                    "expected ';' at the end of this row of the thread table",
+                    k + len(first.rstrip()),
+                )
+        if not rows:
+            where = end if end < len(self.text) else self.eof()
+            raise self.error(
+                "expected the thread table ('P0 | P1 ;') after the initial state", where
+            )
+        header_text, header_off = rows[0]
+        header = _split_top(header_text, header_off, self.pos, "|")
+        thread_pos: list[Pos] = []
+        for i, (cell, off) in enumerate(header):
+            cell, off = _strip(cell, off)
+            m = _PROC.match(cell)
+            if m is None or int(m.group(1)) != i:
+                found = f"'{cell}'" if cell else "nothing"
+                raise self.error(
+                    f"expected thread name P{i} in the header of the thread table, found {found}",
+                    off,
+                )
+            thread_pos.append(self.pos(off))
+        n = len(header)
+        self.threads_n = n
+        columns: list[list[tuple[str, int]]] = [[] for _ in range(n)]
+        for text, offset in rows[1:]:
+            bars = [offset + k for k, c in enumerate(text) if c == "|"]
+            if len(bars) >= n:
+                raise self.error(
+                    f"this row has {len(bars) + 1} cells but the table has {n} "
+                    f"thread{'s' if n > 1 else ''} (P0..P{n - 1})"
+                    if n > 1
+                    else f"this row has {len(bars) + 1} cells but the table has 1 thread (P0)",
+                    bars[n - 1],
+                )
+            cuts = [offset - 1] + bars + [offset + len(text)]
+            for k in range(len(cuts) - 1):
+                a, b = cuts[k] + 1, cuts[k + 1]
+                columns[k].append((self.text[a:b], a))
+        return columns, thread_pos
+
+    def thread(
+        self, index: int, cells: list[tuple[str, int]], pos: Pos, init: dict[Reg, Value]
+    ) -> Thread:
+        code: list[Instr] = []
+        labels: dict[str, int] = {}
+        label_offsets: dict[str, int] = {}
+        branches: dict[int, RawOperand] = {}
+        for cell, offset in cells:
+            i = len(cell) - len(cell.lstrip())
+            while m := _LABEL.match(cell, i):
+                label = m.group(1)
+                if label in labels:
+                    first = self.pos(label_offsets[label])
+                    raise self.error(
+                        f"duplicate label '{label}' in thread P{index} (first defined at line "
+                        f"{first.line})",
+                        offset + i,
+                    )
+                labels[label] = len(code)
+                label_offsets[label] = offset + i
+                i = m.end()
+                i += len(cell[i:]) - len(cell[i:].lstrip())
+            rest = cell[i:].rstrip()
+            if rest:
+                instr, raws = self.instr(rest, offset + i)
+                if branch_target(instr) is not None and raws:
+                    branches[len(code)] = raws[-1]
+                code.append(instr)
+        for i, raw in branches.items():
+            target = branch_target(code[i])
+            assert target is not None
+            if target.name not in labels:
+                hint = did_you_mean(target.name, labels)
+                raise ParseError(f"unknown label '{target.name}' in thread P{index}{hint}", raw.pos)
+            if labels[target.name] <= i:
+                raise ParseError(
+                    f"backward branch to '{target.name}' (loops are not supported)", raw.pos
+                )
+        return Thread(
+            name=f"P{index}", index=index, code=tuple(code), labels=labels, init=init, pos=pos
+        )
+
+    # -- instructions
+
+    def instr(self, text: str, offset: int) -> tuple[Instr, list[RawOperand]]:
+        m = _MNEMONIC.match(text)
+        if m is None:
+            raise self.error(f"expected an instruction or a label, found '{text}'", offset)
+        mnemonic = m.group()
+        j = m.end()
+        if mnemonic.upper() == "LOCK":
+            k = j + len(text[j:]) - len(text[j:].lstrip())
+            m2 = _MNEMONIC.match(text, k)
+            if m2 is None:
+                raise self.error("expected an instruction after LOCK", offset + k)
+            mnemonic = f"{mnemonic} {m2.group()}"
+            j = m2.end()
+        pos = self.pos(offset)
+        rest = text[j:]
+        raws: list[RawOperand] = []
+        if rest.strip():
+            if not rest[0].isspace() and rest[0] not in "[(%$#&":
+                raise self.error(f"expected an instruction or a label, found '{text}'", offset)
+            for part, off in _split_top(rest, offset + j, self.pos):
+                raws.append(self.operand(part, off))
+        if self.arch == "x86":
+            # herd reads a bare integer operand of an x86 instruction as an immediate
+            raws = [
+                RawImm(r.value, r.pos, r.text, "$") if isinstance(r, RawImm) and not r.prefix else r
+                for r in raws
+            ]
+            if self.syntax == "att":
+                mnemonic, raws = att_to_intel(mnemonic, raws, pos)
+            elif " ".join(mnemonic.upper().split()) == "LOCK XCHG":
+                mnemonic = "XCHG"  # xchg with memory is locked anyway
+        instr = make_instr(self.arch, mnemonic, raws, pos, " ".join(text.split()))
+        for arg in instr.args:
+            if isinstance(arg, Addr) and isinstance(arg.base, LocRef):
+                self.use(arg.base.name, offset)
+            elif isinstance(arg, LocRef):
+                self.use(arg.name, offset)
+        return instr, raws
+
+    def operand(self, text: str, offset: int, inside: bool = False) -> RawOperand:
+        t, off = _strip(text, offset)
+        pos = self.pos(off)
+        if not t:
+            raise self.error("expected an operand, found nothing", off)
+        if t[0] in "[(" and not inside:
+            close = "]" if t[0] == "[" else ")"
+            if not t.endswith(close):
+                raise self.error(f"unsupported memory operand '{t}'", off)
+            items = (
+                tuple(
+                    self.operand(part, o, inside=True)
+                    for part, o in _split_top(t[1:-1], off + 1, self.pos)
+                )
+                if t[1:-1].strip()
+                else ()
+            )
+            return RawMem(items, pos, t)
+        if t[0] in "#$":
+            body = t[1:].strip()
+            return RawImm(parse_int(body, self.pos(off + 1)), pos, t, t[0])
+        if _INT.match(t):
+            return RawImm(parse_int(t, pos), pos, t, "")
+        if t[0] == "&":
+            name = t[1:].strip()
+            if not _NAME_OPERAND.match(name):
+                raise self.error(f"expected a location name after '&', found '{name}'", off + 1)
+            return RawAddrOf(name, pos, t)
+        m = _SHIFT_OPERAND.match(t)
+        if m is not None:
+            return RawShift(
+                m.group(1), parse_int(m.group(2), self.pos(off + m.start(2) - 1)), pos, t
+            )
+        if _NAME_OPERAND.match(t):
+            return RawName(t, pos, t)
+        if "(" in t and self.syntax == "att":
+            raise self.error(
+                f"unsupported memory operand '{t}' (this tool reads absolute locations, '(x)')",
+                off,
+            )
+        raise self.error(f"cannot read operand '{t}'", off)
+
+    # -- condition
+
+    def condition(self, start: int) -> tuple[Condition, Prop | None, list[Observable]]:
+        end = self.text.find("<<", start)  # herd ignores what follows '<<'
+        end = len(self.text) if end < 0 else end
+        p = _TokStream(_tokens(self.text[start:end], start, self.pos))
+        extra: list[Observable] = []
+        filt: Prop | None = None
+        seen: set[str] = set()
+        while p.peek().text in ("locations", "filter"):
+            kw = p.next()
+            if kw.text in seen:
+                raise self.error(f"a second '{kw.text}' section", kw.offset)
+            seen.add(kw.text)
+            if kw.text == "locations":
+                extra = self.locations_section(p)
+            else:
+                filt = self.prop(p)
+        q = p.peek()
+        if q.kind == "eof" and seen:
+            # herd: no quantifier means no condition (every state satisfies it)
+            return Condition("forall", PConst(True), self.pos(q.offset)), filt, extra
+        if q.text == "exists" or q.text == "final":
+            p.next()
+            quantifier = "exists"
+        elif q.text in ("~", "not") and p.peek(1).text == "exists":
+            p.next()
+            p.next()
+            quantifier = "~exists"
+        elif q.text == "forall":
+            p.next()
+            quantifier = "forall"
+        elif q.text in ("observed", "Observed", "cases"):
+            raise self.error(f"'{q.text}' conditions are not supported", q.offset)
+        else:
+            raise self.error(
+                f"expected a final condition ('exists', '~exists' or 'forall'), found "
+                f"{_describe(q)}",
+                q.offset,
+            )
+        prop = self.prop(p)
+        if p.peek().text == ";":
+            p.next()
+        t = p.peek()
+        if t.text == "with":
+            raise self.error("per-model kinds ('with ...') are not supported", t.offset)
+        if t.kind != "eof":
+            raise self.error(f"unexpected {_describe(t)} after the final condition", t.offset)
+        return Condition(quantifier, prop, self.pos(q.offset)), filt, extra  # type: ignore[arg-type]
+
+    def locations_section(self, p: _TokStream) -> list[Observable]:
+        t = p.next()
+        if t.text != "[":
+            raise self.error(f"expected '[' after 'locations', found {_describe(t)}", t.offset)
+        out: list[Observable] = []
+        while p.peek().text != "]":
+            if p.peek().text == ";":
+                p.next()
+                continue
+            if p.peek().kind == "eof":
+                raise self.error("expected ']' to close 'locations ['", p.peek().offset)
+            obs = self.observable(p)
+            out.append(obs)
+            if p.peek().kind == "name" and p.peek().text not in _KEYWORDS:
+                p.next()  # a type (herd: "x int")
+            if p.peek().text not in (";", "]"):
+                raise self.error(
+                    f"expected ';' or ']' in 'locations [...]', found {_describe(p.peek())}",
+                    p.peek().offset,
+                )
+        p.next()
+        return out
+
+    def observable(self, p: _TokStream) -> Observable:
+        thread, name, offset = self.location(p, "in 'locations [...]'")
+        if thread is None:
+            return Observable(key=f"[{name}]", loc=name)
+        self.check_thread(thread, offset, "in 'locations [...]'")
+        reg = reg_or_error(self.arch, name, self.pos(self.name_offset))
+        return Observable(key=f"{thread}:{name}", thread=f"P{thread}", reg=reg)
+
+    # herd's precedence, loosest first: \/, /\, => (right), ~
+    def prop(self, p: _TokStream) -> Prop:
+        args = [self.conj(p)]
+        while p.peek().text == "\\/":
+            p.next()
+            args.append(self.conj(p))
+        return _flat(POr, args)
+
+    def conj(self, p: _TokStream) -> Prop:
+        args = [self.implies(p)]
+        while p.peek().text == "/\\":
+            p.next()
+            args.append(self.implies(p))
+        return _flat(PAnd, args)
+
+    def implies(self, p: _TokStream) -> Prop:
+        left = self.unary(p)
+        if p.peek().text == "=>":
+            p.next()
+            right = self.implies(p)
+            return _flat(POr, [PNot(left), right])
+        return left
+
+    def unary(self, p: _TokStream) -> Prop:
+        t = p.peek()
+        if t.text in ("~", "not"):
+            p.next()
+            return PNot(self.unary(p))
+        if t.text == "(":
+            p.next()
+            inner = self.prop(p)
+            close = p.next()
+            if close.text != ")":
+                raise self.error(
+                    f"expected ')' to close the '(' at {self.pos(t.offset).line}:"
+                    f"{self.pos(t.offset).col}, found {_describe(close)}",
+                    close.offset,
+                )
+            return inner
+        if t.text in ("true", "false"):
+            p.next()
+            return PConst(t.text == "true")
+        return self.atom(p)
+
+    def atom(self, p: _TokStream) -> Prop:
+        t = p.peek()
+        if t.kind == "eof" or t.text in (")", ";", "/\\", "\\/"):
+            raise self.error(
+                f"expected a condition on a register (0:X0=1) or a location (x=1), found "
+                f"{_describe(t)}",
+                t.offset,
+            )
+        thread, name, offset = self.location(p, "in the condition")
+        name_offset = self.name_offset
+        op = p.next()
+        if op.text not in ("=", "==", "!=", "<>"):
+            raise self.error(f"expected '=' after '{name}', found {_describe(op)}", op.offset)
+        value = self.value(p, "expected value")
+        atom: Prop
+        if thread is None:
+            atom = MemAtom(name, value, self.pos(offset))
+        else:
+            self.check_thread(thread, offset, "in the condition")
+            reg = reg_or_error(self.arch, name, self.pos(name_offset))
+            atom = RegAtom(f"P{thread}", reg, value, f"{thread}:{name}", self.pos(offset))
+        return PNot(atom) if op.text in ("!=", "<>") else atom
+
+
+def _flat(cls: type[PAnd | POr], args: list[Prop]) -> Prop:
+    if len(args) == 1:
+        return args[0]
+    out: list[Prop] = []
+    for a in args:
+        out.extend(a.args if isinstance(a, cls) else [a])
+    return cls(tuple(out))
+
+
+def _lines(text: str, offset: int) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    k = 0
+    for line in text.split("\n"):
+        out.append((line, offset + k))
+        k += len(line) + 1
+    return out
+
+
+class _TokStream:
+    def __init__(self, toks: list[_Tok]) -> None:
+        self.toks = toks
+        self.i = 0
+        self.prev = toks[0]
+
+    def peek(self, k: int = 0) -> _Tok:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def next(self) -> _Tok:
+        tok = self.peek()
+        self.prev = tok
+        if self.i < len(self.toks) - 1:
+            self.i += 1
+        return tok
