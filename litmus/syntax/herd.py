@@ -221,6 +221,7 @@ _MNEMONIC = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _INT = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z")
 _NAME_OPERAND = re.compile(r"%?[A-Za-z_][A-Za-z0-9_.]*\Z")
 _SHIFT_OPERAND = re.compile(r"([A-Za-z]+)[ \t]+#(\S+)\Z")
+_SECTION_WORDS = ("exists", "forall", "locations", "filter")
 _PROC = re.compile(r"P([0-9]+)\Z")
 _KEYWORDS = frozenset({"exists", "forall", "final", "true", "false", "not", "locations",
                        "filter", "with", "observed", "Observed", "cases"})  # fmt: skip
@@ -537,7 +538,16 @@ class _Reader:
                     f"expected the thread table ('P0 | P1 ;'), found '{tail.splitlines()[0]}'",
                     tail_off,
                 )
-            line_end = tail_off + len(tail.splitlines()[0])
+            first_line = tail.splitlines()[0]
+            word = re.match(r"~?\s*([A-Za-z_]\w*)", first_line)
+            hint = did_you_mean(word.group(1), _SECTION_WORDS) if word else ""
+            if hint and "|" not in first_line:
+                raise self.error(
+                    f"expected a final condition ('exists', '~exists' or 'forall'), found "
+                    f"'{word.group(1)}'{hint}",
+                    tail_off + word.start(1),
+                )
+            line_end = tail_off + len(first_line)
             raise self.error("expected ';' at the end of this row of the thread table", line_end)
         rows = [(t, o) for t, o in rows if t.strip()]
         for text, offset in rows:
@@ -582,7 +592,7 @@ class _Reader:
             cuts = [offset - 1] + bars + [offset + len(text)]
             for k in range(len(cuts) - 1):
                 a, b = cuts[k] + 1, cuts[k + 1]
-                columns[k].append((self.text[a:b], a))
+                columns[k].append((region[a - start : b - start], a))
         return columns, thread_pos
 
     def thread(

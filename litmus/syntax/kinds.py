@@ -1,0 +1,73 @@
+"""herd's ``kinds.txt``: the expected kind of each test of a catalogue.
+
+One test per line, ``NAME KIND``, with KIND ``Allowed``, ``Forbidden`` or
+``Required``::
+
+    MP             Allowed
+    MP+dmb.sys     Forbidden
+    # a comment (herd also takes '%' as a comment mark)
+
+:func:`parse_kinds` is the whole public API.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import ParseError, Pos
+from .instructions import did_you_mean
+
+__all__ = ["KINDS", "parse_kinds"]
+
+#: The kinds a test may have, as herd spells them.
+KINDS: tuple[str, ...] = ("Allowed", "Forbidden", "Required")
+
+_COMMENT = re.compile(r"[#%]")
+
+
+def parse_kinds(text: str, path: str = "<string>") -> dict[str, str]:
+    """``{test name: kind}`` from a kinds file, in file order. Blank lines, comment
+    lines (``#`` or ``%``), trailing comments and trailing spaces are allowed; a
+    kind is matched case-insensitively and returned as herd spells it
+    (``Allowed``). A test listed twice with the same kind is accepted; with two
+    different kinds it is an error. Raises :class:`ParseError` at
+    ``file:line:col`` for a malformed line or an unknown kind."""
+    kinds: dict[str, str] = {}
+    first: dict[str, int] = {}
+    by_lower = {k.lower(): k for k in KINDS}
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        m = _COMMENT.search(line)
+        body = line[: m.start()] if m else line
+        fields = [(f.group(), f.start() + 1) for f in re.finditer(r"\S+", body)]
+        if not fields:
+            continue
+        (name, _), *rest = fields
+        if not rest:
+            raise ParseError(
+                f"expected 'NAME KIND' (KIND is {_one_of()}), found only '{name}'",
+                Pos(path, lineno, len(body.rstrip()) + 1),
+            )
+        word, col = rest[0]
+        if len(rest) > 1:
+            extra, extra_col = rest[1]
+            raise ParseError(
+                f"unexpected '{extra}' after the kind of test '{name}'",
+                Pos(path, lineno, extra_col),
+            )
+        kind = by_lower.get(word.lower())
+        if kind is None:
+            hint = did_you_mean(word, KINDS) or f" (expected {_one_of()})"
+            raise ParseError(f"unknown kind '{word}' for test '{name}'{hint}",
+                             Pos(path, lineno, col))  # fmt: skip
+        if name in kinds and kinds[name] != kind:
+            raise ParseError(
+                f"test '{name}' is {kind} here but {kinds[name]} at line {first[name]}",
+                Pos(path, lineno, 1 + len(line) - len(line.lstrip())),
+            )
+        kinds.setdefault(name, kind)
+        first.setdefault(name, lineno)
+    return kinds
+
+
+def _one_of() -> str:
+    return ", ".join(KINDS[:-1]) + " or " + KINDS[-1]
