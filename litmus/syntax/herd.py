@@ -236,7 +236,6 @@ class _Reader:
     def __init__(self, text: str, path: str) -> None:
         self.path = path
         text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", " ")
-        self.raw = text
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.text = _blank_comments(text, self.pos)
         self.arch = "aarch64"
@@ -311,14 +310,13 @@ class _Reader:
         if start == len(text):
             raise self.error("empty test: expected a header line such as 'AArch64 NAME'", 0)
         m = _HEADER.match(text, start)
-        assert m is not None  # the pattern cannot fail on a non-blank line
-        arch_word = m.group("arch")
-        if m.start("arch") != start:  # the line starts with punctuation
+        if m is None:  # the line starts with punctuation
             raise self.error(
                 f"expected a header line such as 'AArch64 NAME', found "
                 f"'{text[start:].splitlines()[0].strip()}'",
                 start,
             )
+        arch_word = m.group("arch")
         known = HERD_ARCHES.get(arch_word.lower())
         if known is None:
             hint = did_you_mean(arch_word, ["AArch64", "X86", "X86_64"])
