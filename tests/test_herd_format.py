@@ -443,6 +443,7 @@ def test_condition_errors_in_full() -> None:
     "text, message",
     [
         ("", "t.litmus:1:1: empty test"),
+        ("\n{ }\n", "t.litmus:2:1: expected a header line such as 'AArch64 NAME', found '{ }'"),
         ("X86_64 T\n{}\n P0 ;\n movb $1,(x) ;\nexists ([x]=1)\n",
          "t.litmus:4:2: 'movb': 8-bit accesses are not supported"),
         ("X86_64 T\n{}\n P0 ;\n movz $1,(x) ;\nexists ([x]=1)\n",
