@@ -20,7 +20,7 @@ from .library import load_model, model_label, stdlib
 from .lowering import lower
 from .program import Test
 
-_HERD_HEADER = re.compile(r"^\s*(AArch64|ARM64|X86_64|X86|x86|x86_64)\s+\S", re.M)
+_HERD_HEADER = re.compile(r"^\s*(AArch64|ARM64|X86_64|X86|x86|x86_64)\s+\S", re.MULTILINE)
 
 
 def detect_format(text: str) -> str:

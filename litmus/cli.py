@@ -186,7 +186,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             _error(exc)
             status = 2
             continue
-        p = lambda s="": out.print(s, markup=False)  # noqa: E731
+        p = lambda s="": out.print(s, markup=False)
         p(f"Test {test.name} ({test.source}), arch {test.arch}, {test.format} format")
         if test.doc:
             p(f"  {test.doc}")

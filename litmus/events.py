@@ -26,8 +26,8 @@ from .program import (
     Imm,
     Instr,
     Label,
-    LocRef,
     Location,
+    LocRef,
     MemAtom,
     Reg,
     Shift,
@@ -48,6 +48,7 @@ from .symbolic import (
     band,
     binop,
     bnot,
+    cmp,
 )
 
 #: Limits that keep a test within what the engine handles quickly.
@@ -57,14 +58,50 @@ MAX_PATHS_PER_THREAD = 64
 EventKind = Literal["R", "W", "F"]
 
 
+NODEPS: frozenset[int] = frozenset()
+
+
+class Taint(NamedTuple):
+    """The read events a value depends on.
+
+    ``real``: through data flow (registers, intra-instruction data, a store
+    forwarded to a later load of the same location: herd's ``dtrm``);
+    ``pick``: also through intra-instruction control (a CAS's comparison, a
+    CSEL's condition: herd's "pick" dependencies). ``pick`` contains ``real``.
+    """
+
+    real: frozenset[int] = NODEPS
+    pick: frozenset[int] = NODEPS
+
+    def __or__(self, other: Taint) -> Taint:  # type: ignore[override]
+        if not other.pick:
+            return self
+        if not self.pick:
+            return other
+        return Taint(self.real | other.real, self.pick | other.pick)
+
+    def as_pick(self) -> Taint:
+        """The same reads, reached through a control edge: pick only."""
+        return Taint(NODEPS, self.pick)
+
+
+NOTAINT = Taint()
+
+
+def taint_of(eid: int) -> Taint:
+    s = frozenset((eid,))
+    return Taint(s, s)
+
+
 class SV(NamedTuple):
-    """A symbolic register value with the read events it depends on."""
+    """A symbolic register value with the reads it depends on."""
 
     val: Val
-    deps: frozenset[int]
+    taint: Taint = NOTAINT
 
-
-NODEPS: frozenset[int] = frozenset()
+    @property
+    def deps(self) -> frozenset[int]:
+        return self.taint.real
 
 
 @dataclass(frozen=True)
@@ -196,19 +233,55 @@ class PathState:
         self.pc = 0
         self.next_pc: int | None = None
         self.regs: dict[str, SV] = {}
-        self.flags: tuple[Val, Val, frozenset[int]] | None = None
+        self.flags: tuple[Val, Val, Taint] | None = None
         self.guard: tuple[BoolExpr, ...] = ()
         self.path: tuple[tuple[int, bool], ...] = ()
-        self.ctrl: frozenset[int] = NODEPS
+        self.ctrl: Taint = NOTAINT  # reads the branches so far depend on
         self.excl: tuple[int, str] | None = None  # (eid, loc) of the open exclusive load
         self.last: int | None = None  # last event on this path (po predecessor)
+        self.last_write: dict[str, int] = {}  # location -> last write on this path
+        self.pinned: dict[tuple[int, Addr], str] = {}  # computed addresses, per path
         self.instr: Instr | None = None
 
     def clone(self) -> PathState:
         c = PathState.__new__(PathState)
         c.__dict__.update(self.__dict__)
         c.regs = dict(self.regs)
+        c.last_write = dict(self.last_write)
+        c.pinned = dict(self.pinned)
         return c
+
+    def pin_addresses(self, instr: Instr) -> list[PathState]:
+        """Split the path on each address computed from loaded values: one path
+        per location of the test it may designate (herd enumerates them too).
+        Values that designate no location leave no path."""
+        states = [self]
+        for a in instr.args:
+            if not isinstance(a, Addr):
+                continue
+            out = []
+            for st in states:
+                if (st.pc, a) in st.pinned:
+                    out.append(st)
+                    continue
+                base = st.operand(a.base).val
+                val = base if a.offset is None else binop("add", base, st.operand(a.offset).val)
+                if isinstance(val, (LocAddr, Const)):
+                    out.append(st)
+                    continue
+                fork = self.b.new_fork()
+                for i, loc in enumerate(self.b.locations):
+                    c = cmp("eq", val, LocAddr(loc))
+                    if c == FALSE:
+                        continue
+                    s = st.clone()
+                    if c != TRUE:
+                        s.guard = st.guard + (c,)
+                        s.path = st.path + ((fork, i),)
+                    s.pinned[(st.pc, a)] = loc
+                    out.append(s)
+            states = out
+        return states
 
     # -- registers
     def error(self, message: str) -> EncodingError:
@@ -217,42 +290,46 @@ class PathState:
 
     def get(self, reg: Reg) -> SV:
         if reg.is_zero:
-            return SV(ZERO, NODEPS)
+            return SV(ZERO)
         sv = self.regs.get(reg.name)
         if sv is None:
-            sv = SV(_init_reg(self.thread, reg), NODEPS)
+            sv = SV(_init_reg(self.thread, reg))
         elif reg.width == 32:
-            sv = SV(_mask(sv.val, reg), sv.deps)
+            sv = SV(_mask(sv.val, reg), sv.taint)
         return sv
 
     def set(self, reg: Reg, sv: SV) -> None:
         if reg.is_zero:
             return
-        self.regs[reg.name] = SV(_mask(sv.val, reg), sv.deps)
+        self.regs[reg.name] = SV(_mask(sv.val, reg), sv.taint)
 
     def operand(self, op: object) -> SV:
         """The value of a register, immediate, location or shifted register."""
         if isinstance(op, Reg):
             return self.get(op)
         if isinstance(op, Imm):
-            return SV(Const(op.value), NODEPS)
+            return SV(Const(op.value))
         if isinstance(op, LocRef):
-            return SV(LocAddr(op.name), NODEPS)
+            return SV(LocAddr(op.name))
         if isinstance(op, Shift):
             sv = self.get(op.reg)
-            return SV(_shift(sv.val, op), sv.deps)
+            return SV(_shift(sv.val, op), sv.taint)
         raise self.error(f"unexpected operand '{op}'")
 
     # -- memory
-    def address(self, addr: Addr) -> tuple[str, frozenset[int]]:
-        """The location an address operand designates, and its address dependencies."""
+    def address(self, addr: Addr) -> tuple[str, Taint]:
+        """The location an address operand designates, and what the address depends on."""
         base = self.operand(addr.base)
-        deps = base.deps
+        deps = base.taint
         val = base.val
         if addr.offset is not None:
             off = self.operand(addr.offset)
-            deps = deps | off.deps
+            deps = deps | off.taint
             val = binop("add", val, off.val)
+        if not isinstance(val, (LocAddr, Const)):
+            pinned = self.pinned.get((self.pc, addr))
+            if pinned is not None:
+                return pinned, deps
         if isinstance(val, LocAddr) and val.offset == 0:
             return val.loc, deps
         if isinstance(val, LocAddr):
@@ -267,20 +344,41 @@ class PathState:
             "are not supported yet"
         )
 
-    def read(self, loc: str, tags: Iterable[str], addr_deps: frozenset[int] = NODEPS) -> SV:
-        eid = self.b.event(self, "R", loc, tags, value=None, addr=addr_deps)
-        return SV(ReadVal(eid), frozenset((eid,)))
+    def read(self, loc: str, tags: Iterable[str], addr: Taint = NOTAINT) -> tuple[int, SV]:
+        """A read event; returns it and the value it loads.
+
+        The loaded value depends on the read, on its address, and on what the
+        last write to the same location on this path depended on (herd's
+        ``lrs``: a store forwarded to a later load in program order)."""
+        eid = self.b.event(self, "R", loc, tags, value=None, addr=addr)
+        taint = taint_of(eid) | addr
+        w = self.last_write.get(loc)
+        if w is not None:
+            taint = taint | self.b.flow[w]
+        return eid, SV(ReadVal(eid), taint)
 
     def write(
         self,
         loc: str,
         value: SV,
         tags: Iterable[str],
-        addr_deps: frozenset[int] = NODEPS,
-        data_deps: frozenset[int] | None = None,
+        addr: Taint = NOTAINT,
+        *,
+        data: Taint | None = None,
+        intrinsic: Taint = NOTAINT,
+        flow: Taint = NOTAINT,
     ) -> int:
-        deps = value.deps if data_deps is None else data_deps
-        return self.b.event(self, "W", loc, tags, value=value.val, addr=addr_deps, data=deps)
+        """A write event of ``value``. ``data`` overrides the value's own
+        dependencies (an atomic's write does not data-depend on its own read);
+        ``intrinsic`` are pick dependencies through the instruction's internal
+        control (a CAS's comparison); ``flow`` is extra data flow into the write
+        that later loads forwarded from it inherit (an LDADD's read)."""
+        d = value.taint if data is None else data
+        eid = self.b.event(self, "W", loc, tags, value=value.val, addr=addr, data=d,
+                           intrinsic=intrinsic)
+        self.b.flow[eid] = addr | d | intrinsic.as_pick() | flow
+        self.last_write[loc] = eid
+        return eid
 
     def fence(self, tags: Iterable[str]) -> int:
         return self.b.event(self, "F", None, tags, value=None)
@@ -298,7 +396,7 @@ class PathState:
         self.next_pc = target
 
     def split(
-        self, cond: BoolExpr, ctrl_deps: frozenset[int] | None = None
+        self, cond: BoolExpr, ctrl_deps: Taint | None = None
     ) -> tuple[PathState | None, PathState | None]:
         """Fork into the path where ``cond`` holds and the one where it does not.
 
@@ -351,6 +449,8 @@ class _Builder:
         self.forks = 0
         self.choices = 0
         self.seq: dict[str, int] = {}
+        self.flow: dict[int, Taint] = {}  # write -> what flows into it (for lrs)
+        self.locations: list[str] = []
 
     def new_fork(self) -> int:
         self.forks += 1
@@ -367,8 +467,9 @@ class _Builder:
         loc: str | None,
         tags: Iterable[str],
         value: Val | None,
-        addr: frozenset[int] = NODEPS,
-        data: frozenset[int] = NODEPS,
+        addr: Taint = NOTAINT,
+        data: Taint = NOTAINT,
+        intrinsic: Taint = NOTAINT,
     ) -> int:
         eid = len(self.events)
         if eid >= MAX_EVENTS:
@@ -413,12 +514,15 @@ class _Builder:
                     if k == "po":
                         self.graph.add_edge(a, eid, key="po")
             st.last = eid
-            for r in addr:
-                self.graph.add_edge(r, eid, key="addr")
-            for r in data:
-                self.graph.add_edge(r, eid, key="data")
-            for r in st.ctrl:
-                self.graph.add_edge(r, eid, key="ctrl")
+            g = self.graph
+            for key, taint in (("addr", addr), ("data", data), ("ctrl", st.ctrl)):
+                for r in taint.real:
+                    g.add_edge(r, eid, key=key)
+                for r in taint.pick:
+                    g.add_edge(r, eid, key=f"pick-{key}")
+            for r in intrinsic.pick:
+                if self.events[r].instr is not st.instr:  # not within one instruction
+                    g.add_edge(r, eid, key="pick-intr")
         return eid
 
     def run_thread(self, th: Thread) -> list[Leaf]:
@@ -435,6 +539,13 @@ class _Builder:
                 instr = th.code[st.pc]
                 st.instr = instr
                 st.next_pc = None
+                pinned = st.pin_addresses(instr)
+                if not pinned:
+                    break
+                if len(pinned) > 1:
+                    paths += len(pinned) - 1
+                    work.extend(reversed(pinned[1:]))
+                st = pinned[0]
                 result = sem.execute(st, instr)
                 nexts = [st] if result is None else [s for s in result if s is not None]
                 for s in nexts:
@@ -489,7 +600,8 @@ def build_events(test: Test) -> EventGraph:
     b = _Builder(test)
     locations: dict[str, Location] = {}
     init: dict[str, int] = {}
-    for name in _referenced_locations(test):
+    b.locations = _referenced_locations(test)
+    for name in b.locations:
         loc = test.location(name)
         locations[name] = loc
         init[name] = b.event(None, "W", name, ("IW",), value=_init_value(loc.init))

@@ -9,7 +9,7 @@ graph of a test. Every node carries its source position.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 from .errors import Pos
 
@@ -137,7 +137,7 @@ class IfVariant:
     negated: bool = False
 
 
-Expr = Union[Var, Empty, Universe, Binary, Unary, App, Fun, Tuple, LetIn, Try, IfVariant]
+Expr = Var | Empty | Universe | Binary | Unary | App | Fun | Tuple | LetIn | Try | IfVariant
 
 # --------------------------------------------------------------------------- statements
 
@@ -198,7 +198,7 @@ class IfVariantStmt:
     negated: bool = False
 
 
-Stmt = Union[Let, Check, Include, Show, IfVariantStmt]
+Stmt = Let | Check | Include | Show | IfVariantStmt
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 from .errors import Pos
 
@@ -115,7 +115,7 @@ class Label:
         return self.name
 
 
-Operand = Union[Reg, Imm, LocRef, Shift, Addr, Sym, Label]
+Operand = Reg | Imm | LocRef | Shift | Addr | Sym | Label
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ class Instr:
 # --------------------------------------------------------------------------- threads, memory
 
 
-InitValue = Union[int, LocRef]
+InitValue = int | LocRef
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ class Location:
 
 # --------------------------------------------------------------------------- conditions
 
-Value = Union[int, LocRef]
+Value = int | LocRef
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,7 @@ class PConst:
     value: bool
 
 
-Prop = Union[RegAtom, MemAtom, PAnd, POr, PNot, PConst]
+Prop = RegAtom | MemAtom | PAnd | POr | PNot | PConst
 
 Quantifier = Literal["exists", "~exists", "forall"]
 

@@ -79,7 +79,7 @@ class ESet:
 class Rel:
     """A binary relation over events with membership terms."""
 
-    __slots__ = ("m", "closure_of")
+    __slots__ = ("closure_of", "m")
 
     def __init__(self, m: Mapping[Pair, Term] | None = None) -> None:
         self.m: dict[Pair, Term] = dict(m) if m else {}

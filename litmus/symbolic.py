@@ -13,7 +13,6 @@ The SMT layer (:mod:`litmus.smt`) turns these trees into z3 terms.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +49,7 @@ class Ite:
     b: Val
 
 
-Val = Union[Const, LocAddr, ReadVal, BinOp, Ite]
+Val = Const | LocAddr | ReadVal | BinOp | Ite
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +86,7 @@ class Choice:
     ident: int
 
 
-BoolExpr = Union[BConst, Cmp, BAnd, BOr, BNot, Choice]
+BoolExpr = BConst | Cmp | BAnd | BOr | BNot | Choice
 
 TRUE = BConst(True)
 FALSE = BConst(False)

@@ -16,12 +16,12 @@ from ..symbolic import BoolExpr, Const, binop, cmp
 from . import Semantics
 
 if TYPE_CHECKING:
-    from ..events import SV, PathState
+    from ..events import PathState
 
-def _sv(val, deps):  # local import keeps isa free of an import cycle at load time
-    from ..events import SV
+def _sv(val, taint=None):  # local import keeps isa free of an import cycle at load time
+    from ..events import NOTAINT, SV
 
-    return SV(val, deps)
+    return SV(val, NOTAINT if taint is None else taint)
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -36,15 +36,17 @@ _ARITH = {"ADD": "add", "SUB": "sub", "EOR": "xor", "AND": "and", "ORR": "or"}
 
 
 def _arith(st: PathState, ins: Instr):
+    """The result depends on every register operand, even when it is a
+    constant (``EOR W1, W0, W0``: the classic false dependency)."""
     dst, a, b = ins.args
     x, y = st.operand(a), st.operand(b)
-    st.set(dst, _sv(binop(_ARITH[ins.op], x.val, y.val), x.deps | y.deps))
+    st.set(dst, _sv(binop(_ARITH[ins.op], x.val, y.val), x.taint | y.taint))
 
 
 def _cmp(st: PathState, ins: Instr):
     a, b = ins.args
     x, y = st.operand(a), st.operand(b)
-    st.flags = (x.val, y.val, x.deps | y.deps)
+    st.flags = (x.val, y.val, x.taint | y.taint)
 
 
 _COND = {
@@ -53,26 +55,32 @@ _COND = {
 }
 
 
-def _condition(st: PathState, code: str) -> tuple[BoolExpr, frozenset[int]]:
+def _condition(st: PathState, code: str):
     if st.flags is None:
         raise st.error(f"condition {code} tested before any CMP sets the flags")
-    a, b, deps = st.flags
+    a, b, taint = st.flags
     if code in _COND:
-        return cmp(_COND[code], a, b), deps
+        return cmp(_COND[code], a, b), taint
     if code in ("MI", "PL"):
         diff = binop("sub", a, b)
-        return cmp("lt" if code == "MI" else "ge", diff, Const(0)), deps
+        return cmp("lt" if code == "MI" else "ge", diff, Const(0)), taint
     raise st.error(f"condition code {code} is not supported")
 
 
 def _csel(st: PathState, ins: Instr):
+    """``CSEL Rd, Rn, Rm, cond``: Rd is the selected operand, which alone is a
+    data source; the flags reach Rd through the selection only (a pick
+    dependency, as in herd). A condition not known statically splits the path
+    (without any control dependency)."""
     dst, a, b, code = ins.args
     assert isinstance(code, Sym)
-    cond, fdeps = _condition(st, code.name)
-    x, y = st.operand(a), st.operand(b)
-    from ..symbolic import ite
-
-    st.set(dst, _sv(ite(cond, x.val, y.val), x.deps | y.deps | fdeps))
+    cond, ftaint = _condition(st, code.name)
+    taken, other = st.split(cond)
+    for s, op in ((taken, a), (other, b)):
+        if s is not None:
+            v = s.operand(op)
+            s.set(dst, _sv(v.val, v.taint | ftaint.as_pick()))
+    return [taken, other]
 
 
 # --------------------------------------------------------------------------- branches
@@ -80,13 +88,13 @@ def _csel(st: PathState, ins: Instr):
 
 def _bcond(st: PathState, ins: Instr):
     code = ins.op.split(".", 1)[1]
-    cond, deps = _condition(st, code)
+    cond, taint = _condition(st, code)
     (label,) = ins.args
-    return _branch(st, cond, deps, label)
+    return _branch(st, cond, taint, label)
 
 
-def _branch(st: PathState, cond: BoolExpr, deps: frozenset[int], label: Label):
-    taken, fall = st.split(cond, ctrl_deps=deps)
+def _branch(st: PathState, cond: BoolExpr, taint, label: Label):
+    taken, fall = st.split(cond, ctrl_deps=taint)
     if taken is not None:
         taken.goto(label)
     return [taken, fall]
@@ -96,7 +104,7 @@ def _cbz(st: PathState, ins: Instr):
     reg, label = ins.args
     v = st.operand(reg)
     cond = cmp("eq" if ins.op == "CBZ" else "ne", v.val, Const(0))
-    return _branch(st, cond, v.deps, label)
+    return _branch(st, cond, v.taint, label)
 
 
 def _b(st: PathState, ins: Instr):
@@ -119,38 +127,40 @@ _STORE_TAGS = {"STR": (), "STLR": ("L",)}
 def _load(st: PathState, ins: Instr):
     dst, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(dst, Reg)
-    loc, adeps = st.address(addr)
+    loc, ataint = st.address(addr)
     tags = _LOAD_TAGS[ins.op]
-    v = st.read(loc, tags, adeps)
+    eid, v = st.read(loc, tags, ataint)
     st.set(dst, v)
     if "X" in tags:
-        st.excl = (next(iter(v.deps)), loc)
+        st.excl = (eid, loc)
 
 
 def _store(st: PathState, ins: Instr):
     src, addr = ins.args
     assert isinstance(addr, Addr)
-    loc, adeps = st.address(addr)
-    st.write(loc, st.operand(src), _STORE_TAGS[ins.op], adeps)
+    loc, ataint = st.address(addr)
+    st.write(loc, st.operand(src), _STORE_TAGS[ins.op], ataint)
 
 
 def _store_excl(st: PathState, ins: Instr):
+    """``STXR Ws, Rt, [Xn]``: succeeds or fails freely when paired with an
+    earlier load-exclusive of the same location on this path (and always
+    fails without one); Ws = 0 on success, 1 on failure, with no dependency."""
     status, src, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(status, Reg)
-    loc, adeps = st.address(addr)
+    loc, ataint = st.address(addr)
     value = st.operand(src)
     excl, st.excl = st.excl, None
     if excl is None or excl[1] != loc:
-        # no reservation on this location: the store-exclusive fails
-        st.set(status, _sv(Const(1), frozenset()))
+        st.set(status, _sv(Const(1)))
         return None
     ok, fail = st.split(st.choice())
     assert ok is not None and fail is not None
     tags = ("X", "L") if ins.op == "STLXR" else ("X",)
-    w = ok.write(loc, value, tags, adeps)
+    w = ok.write(loc, value, tags, ataint)
     ok.rmw(excl[0], w, "lxsx")
-    ok.set(status, _sv(Const(0), frozenset()))
-    fail.set(status, _sv(Const(1), frozenset()))
+    ok.set(status, _sv(Const(0)))
+    fail.set(status, _sv(Const(1)))
     return [ok, fail]
 
 
@@ -159,34 +169,60 @@ def _suffix(op: str, base: str) -> tuple[bool, bool]:
     return "A" in sfx, "L" in sfx
 
 
+def _read_tags(acq: bool, result: Reg) -> tuple[str, ...]:
+    """An atomic whose loaded value goes to the zero register is ``NoRet`` and
+    loses its acquire semantics (herd; Arm ARM on LD<op>A/SWPA/CASA with XZR)."""
+    if isinstance(result, Reg) and result.is_zero:
+        return ("NoRet",)
+    return ("A",) if acq else ()
+
+
 def _swp(st: PathState, ins: Instr):
+    """``SWP Rs, Rt, [Xn]``: Rt gets the old value, which depends on the read
+    only (never on Rs); the write stores Rs."""
     rs, rt, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(rt, Reg)
     acq, rel = _suffix(ins.op, "SWP")
-    loc, adeps = st.address(addr)
+    loc, ataint = st.address(addr)
     new = st.operand(rs)
-    r = st.read(loc, _rmw_read_tags(acq, rt), adeps)
-    w = st.write(loc, new, ("L",) if rel else (), adeps)
-    st.rmw(_eid(r), w, "amo")
-    st.set(rt, r)
+    r, old = st.read(loc, _read_tags(acq, rt), ataint)
+    w = st.write(loc, new, ("L",) if rel else (), ataint)
+    st.rmw(r, w, "amo")
+    st.set(rt, old)
 
 
 def _cas(st: PathState, ins: Instr):
+    """``CAS Rs, Rt, [Xn]``: compare the value read with Rs; on success write
+    Rt. Rs receives the old value either way.
+
+    As herd does, the comparison is an internal "branch" fed by Rs and the
+    read, with a control edge to the write: the reads Rs depends on are pick
+    dependencies of the write. On success herd has two event structures, in
+    which Rs's new value comes from the memory read or from Rs itself (equal
+    values, different dependencies); a free choice selects one. A failing CAS
+    is a read alone."""
     rs, rt, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(rs, Reg)
     acq, rel = _suffix(ins.op, "CAS")
-    loc, adeps = st.address(addr)
+    loc, ataint = st.address(addr)
     expected = st.operand(rs)
     new = st.operand(rt)
-    r = st.read(loc, _rmw_read_tags(acq, rs), adeps)
-    ok, fail = st.split(cmp("eq", r.val, expected.val))
+    r, old = st.read(loc, _read_tags(acq, rs), ataint)
+    compare = expected.taint | old.taint  # what the internal branch depends on
+    ok, fail = st.split(cmp("eq", old.val, expected.val))
+    out: list = []
     if ok is not None:
-        w = ok.write(loc, new, ("L",) if rel else (), adeps)
-        ok.rmw(_eid(r), w, "amo")
-        ok.set(rs, r)
+        w = ok.write(loc, new, ("L",) if rel else (), ataint, intrinsic=compare)
+        ok.rmw(r, w, "amo")
+        from_mem, from_rs = ok.split(ok.choice())
+        assert from_mem is not None and from_rs is not None
+        from_mem.set(rs, old)
+        from_rs.set(rs, _sv(old.val, expected.taint | compare.as_pick()))
+        out += [from_mem, from_rs]
     if fail is not None:
-        fail.set(rs, r)
-    return [ok, fail]
+        fail.set(rs, old)
+        out.append(fail)
+    return out
 
 
 _LDOP = {"LDADD": "add", "LDCLR": "andnot", "LDEOR": "xor", "LDSET": "or"}
@@ -209,29 +245,18 @@ def _stop(st: PathState, ins: Instr):
 
 
 def _atomic_op(st: PathState, base: str, rs, rt: Reg, addr: Addr, acq: bool, rel: bool):
-    loc, adeps = st.address(addr)
+    """``LDADD Rs, Rt, [Xn]`` and friends: Rt gets the old value (from the read
+    only); the write stores old op Rs, data-dependent on Rs."""
+    loc, ataint = st.address(addr)
     operand = st.operand(rs)
-    r = st.read(loc, _rmw_read_tags(acq, rt), adeps)
+    r, old = st.read(loc, _read_tags(acq, rt), ataint)
     op = _LDOP[base]
     if op == "andnot":
         raise st.error("LDCLR is not supported")
-    new = _sv(binop(op, r.val, operand.val), operand.deps)
-    w = st.write(loc, new, ("L",) if rel else (), adeps)
-    st.rmw(_eid(r), w, "amo")
-    st.set(rt, r)
-
-
-def _rmw_read_tags(acq: bool, rt) -> tuple[str, ...]:
-    tags: list[str] = []
-    if acq:
-        tags.append("A")
-    if isinstance(rt, Reg) and rt.is_zero:
-        tags.append("NoRet")
-    return tuple(tags)
-
-
-def _eid(sv: SV) -> int:
-    return next(iter(sv.deps))
+    new = _sv(binop(op, old.val, operand.val), operand.taint)
+    w = st.write(loc, new, ("L",) if rel else (), ataint, flow=old.taint)
+    st.rmw(r, w, "amo")
+    st.set(rt, old)
 
 
 # --------------------------------------------------------------------------- barriers

@@ -17,20 +17,20 @@ if TYPE_CHECKING:
     from ..events import PathState
 
 
-def _sv(val, deps):
-    from ..events import SV
+def _sv(val, taint=None):
+    from ..events import NOTAINT, SV
 
-    return SV(val, deps)
+    return SV(val, NOTAINT if taint is None else taint)
 
 
 def _mov(st: PathState, ins: Instr):
     dst, src = ins.args
     if isinstance(dst, Addr):
-        loc, adeps = st.address(dst)
-        st.write(loc, st.operand(src), (), adeps)
+        loc, ataint = st.address(dst)
+        st.write(loc, st.operand(src), (), ataint)
     elif isinstance(src, Addr):
-        loc, adeps = st.address(src)
-        st.set(dst, st.read(loc, (), adeps))
+        loc, ataint = st.address(src)
+        st.set(dst, st.read(loc, (), ataint)[1])
     else:
         st.set(dst, st.operand(src))
 
@@ -41,14 +41,13 @@ def _fence(st: PathState, ins: Instr):
 
 def _locked(st: PathState, addr: Addr, new_of, dst: Reg | None):
     """A locked read-modify-write; ``new_of(old)`` gives the value written."""
-    loc, adeps = st.address(addr)
-    r = st.read(loc, ("LOCK",), adeps)
-    new = new_of(r)
-    w = st.write(loc, new, ("LOCK",), adeps)
-    st.rmw(next(iter(r.deps)), w, "amo")
+    loc, ataint = st.address(addr)
+    eid, old = st.read(loc, ("LOCK",), ataint)
+    w = st.write(loc, new_of(old), ("LOCK",), ataint, flow=old.taint)
+    st.rmw(eid, w, "amo")
     if dst is not None:
-        st.set(dst, r)
-    return r
+        st.set(dst, old)
+    return old
 
 
 def _xchg(st: PathState, ins: Instr):
@@ -61,18 +60,18 @@ def _xchg(st: PathState, ins: Instr):
 def _lock_add(st: PathState, ins: Instr):
     mem, src = ins.args
     v = st.operand(src)
-    _locked(st, mem, lambda old: _sv(binop("add", old.val, v.val), v.deps), None)
+    _locked(st, mem, lambda old: _sv(binop("add", old.val, v.val), v.taint), None)
 
 
 def _lock_inc(st: PathState, ins: Instr):
     (mem,) = ins.args
-    _locked(st, mem, lambda old: _sv(binop("add", old.val, Const(1)), frozenset()), None)
+    _locked(st, mem, lambda old: _sv(binop("add", old.val, Const(1))), None)
 
 
 def _lock_xadd(st: PathState, ins: Instr):
     mem, reg = ins.args
     v = st.get(reg)
-    _locked(st, mem, lambda old: _sv(binop("add", old.val, v.val), v.deps), reg)
+    _locked(st, mem, lambda old: _sv(binop("add", old.val, v.val), v.taint), reg)
 
 
 def _lock_cmpxchg(st: PathState, ins: Instr):
@@ -92,18 +91,18 @@ def _lock_cmpxchg(st: PathState, ins: Instr):
         expected = st.get(acc)
         out = None
     n = st.get(new) if isinstance(new, Reg) else st.operand(new)
-    loc, adeps = st.address(mem)
-    r = st.read(loc, ("LOCK",), adeps)
+    loc, ataint = st.address(mem)
+    eid, r = st.read(loc, ("LOCK",), ataint)
     ok = cmp("eq", r.val, expected.val)
     from ..symbolic import ite
 
-    value = _sv(ite(ok, n.val, r.val), n.deps)
-    w = st.write(loc, value, ("LOCK",), adeps)
-    st.rmw(next(iter(r.deps)), w, "amo")
+    value = _sv(ite(ok, n.val, r.val), n.taint)
+    w = st.write(loc, value, ("LOCK",), ataint, flow=r.taint | expected.taint)
+    st.rmw(eid, w, "amo")
     if out is not None:
         st.set(out, r)
     else:
-        st.set(acc, _sv(ite(ok, expected.val, r.val), expected.deps | r.deps))
+        st.set(acc, _sv(ite(ok, expected.val, r.val), expected.taint | r.taint))
 
 
 HANDLERS = {

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Union
 
 import networkx as nx
 
@@ -87,7 +86,7 @@ class TupleVal:
     items: tuple[object, ...]
 
 
-Value = Union[ESet, Rel, _EmptyVal, ClosureVal, UserFun, Builtin, TupleVal]
+Value = ESet | Rel | _EmptyVal | ClosureVal | UserFun | Builtin | TupleVal
 
 
 class _Unbound(ModelError):
@@ -95,7 +94,7 @@ class _Unbound(ModelError):
 
 
 class Env:
-    __slots__ = ("vars", "parent")
+    __slots__ = ("parent", "vars")
 
     def __init__(self, parent: Env | None = None, vars: dict[str, object] | None = None):
         self.parent = parent
@@ -114,7 +113,7 @@ class Env:
 class Thunk:
     """A ``let`` binding, evaluated on first use in each mode."""
 
-    __slots__ = ("expr", "env", "name", "pos", "memo", "busy")
+    __slots__ = ("busy", "env", "expr", "memo", "name", "pos")
 
     def __init__(self, expr: Expr, env: Env, name: str, pos: Pos) -> None:
         self.expr = expr

@@ -234,7 +234,7 @@ class Encoding:
         out = self.out
         eg = self.eg
         zero = int_val(0)
-        for loc, writes in self.writes_to.items():
+        for writes in self.writes_to.values():
             for w in writes:
                 if not self.events[w].is_init:
                     out.add(lt(zero, self._pos(w)))
@@ -338,6 +338,12 @@ class Encoding:
             return self._static_rel((e.eid, e.eid) for e in ev)
         if name in ("po", "addr", "data", "ctrl"):
             return self._static_rel(eg.pairs(name))
+        if name in ("pick-addr-dep", "pick-data-dep", "pick-ctrl-dep"):
+            return self._static_rel(eg.pairs(name[:-4]))
+        if name == "pick-dep":
+            return self._static_rel(
+                eg.pairs("pick-addr") | eg.pairs("pick-data") | eg.pairs("pick-ctrl")
+                | eg.pairs("pick-intr"))
         if name in ("rmw", "amo", "lxsx"):
             pairs = [(a, b) for a, b, k, kind in eg.graph.edges(keys=True, data="kind")
                      if k == "rmw" and (name == "rmw" or kind == name)]

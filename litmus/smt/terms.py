@@ -10,12 +10,11 @@ true) or a :class:`z3.BoolRef`; "false" is represented by the absence of a term
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Union
 
 import z3
 from z3 import z3core
 
-Term = Union[bool, z3.BoolRef]  # only ever True or a BoolRef
+Term = bool | z3.BoolRef  # only ever True or a BoolRef
 
 CTX = z3.main_ctx()
 _REF = CTX.ref()
