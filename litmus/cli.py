@@ -83,21 +83,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     out = _console()
     only = set(args.model or [])
+    from .herdcompat import kind_expectation, read_kinds
+
     failures: list[str] = []
     errors = 0
     checked = 0
+    kinds_by_dir: dict[Path, dict[str, str]] = {}
     for f in iter_test_files(args.paths):
         try:
             test = load(f)
+            kinds = kinds_by_dir.get(f.parent)
+            if kinds is None:
+                kinds = kinds_by_dir[f.parent] = read_kinds(f.parent)
         except LitmusError as exc:
             _error(exc)
             errors += 1
             continue
-        if not test.expects:
+        expects = list(test.expects)
+        if test.name in kinds:
+            expects.append(kind_expectation(test, kinds[test.name]))
+        if not expects:
             if args.verbose:
                 out.print(f"[dim]SKIP[/dim] {test.name}: no expect lines")
             continue
-        for exp in test.expects:
+        for exp in expects:
             if only and model_label(exp.model) not in only:
                 continue
             try:
@@ -108,7 +117,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                 continue
             checked += 1
             got = r.observation
-            where = f"{exp.pos}" if exp.pos else test.source
+            where = f"{exp.pos}" if exp.pos else (
+                f"{f.parent / 'kinds.txt'}" if test.name in kinds else test.source)
             if exp.holds(got):
                 if args.verbose:
                     out.print(f"[green]PASS[/green] {test.name} {exp.model}: {got}")
@@ -165,6 +175,36 @@ def cmd_compare(args: argparse.Namespace) -> int:
             out.print(f"  {test.doc}", markup=False)
         out.print()
     return status
+
+
+# --------------------------------------------------------------------------- compare-herd
+
+
+def cmd_compare_herd(args: argparse.Namespace) -> int:
+    from .herdcompat import compare_log, index_tests
+    from .syntax.herdlog import parse_herd_log
+
+    out = _console()
+    log = Path(args.log)
+    try:
+        text = log.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{log}: cannot read: {exc.strerror or exc}") from None
+    records = parse_herd_log(text, str(log))
+    places = args.tests or [str(log.parent)]
+    tests = index_tests(iter_test_files(places))
+    results = compare_log(records, tests, args.model)
+    differ = 0
+    for c in results:
+        if not c.same:
+            differ += 1
+        if not c.same or args.verbose:
+            tag = "[green]SAME[/green]" if c.same else "[red]DIFF[/red]"
+            out.print(f"{tag} ", end="")
+            out.print(c.describe(), markup=False)
+    same = len(results) - differ
+    out.print(f"{same}/{len(results)} identical to herd7")
+    return 1 if differ else 0
 
 
 # --------------------------------------------------------------------------- show
@@ -261,6 +301,15 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--models", metavar="M1,M2,...",
                      help="models to compare (default: sc,tso,arm,device; sc,tso for x86)")
     cmp.set_defaults(func=cmd_compare)
+
+    ch = sub.add_parser("compare-herd",
+                        help="run the tests of a herd7 log and report where we disagree")
+    ch.add_argument("log", metavar="LOG", help="herd7's output (one or many tests)")
+    ch.add_argument("tests", nargs="*", metavar="FILE|DIR",
+                    help="where the tests are (default: the log's directory)")
+    ch.add_argument("-m", "--model", help="model to run (default: arm / tso by architecture)")
+    ch.add_argument("-v", "--verbose", action="store_true", help="list agreeing tests too")
+    ch.set_defaults(func=cmd_compare_herd)
 
     show = sub.add_parser("show", help="print the program, its lowering and its event graph")
     show.add_argument("files", nargs="+", metavar="FILE")

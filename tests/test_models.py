@@ -53,3 +53,20 @@ def test_user_cat_file_gives_its_own_answer(tmp_path):
     assert len(r.states) == 4
     assert r.observation == "sometimes"
     assert r.model == str(cat)
+
+
+HERD_AARCH64 = ROOT.parent / "shared" / "reference" / "herd-catalogue" / "aarch64"
+
+
+@pytest.mark.skipif(not HERD_AARCH64.is_dir(),
+                    reason=f"herd's reference catalogue is not available ({HERD_AARCH64})")
+def test_device_equals_arm_on_herd_aarch64_catalogue():
+    """The same property on every AArch64 test of herd's catalogue (read in place)."""
+    files = sorted(HERD_AARCH64.glob("*.litmus"))
+    assert len(files) == 70
+    for path in files:
+        test = litmus.load(path)
+        arm = litmus.check(test, "arm")
+        dev = litmus.check(test, "device")
+        assert {str(s) for s in dev.states} == {str(s) for s in arm.states}, path.name
+        assert dev.observation == arm.observation, path.name

@@ -1,0 +1,107 @@
+"""Working next to herd7: its kinds.txt expectations and its logs.
+
+* :func:`kind_expectation` turns a ``kinds.txt`` verdict (``Allowed``,
+  ``Forbidden``, ``Required``) into an expectation on a test's observation
+  under the architecture's default model.
+* :func:`compare_log` runs our tool on the tests a herd7 log names and
+  reports where the two disagree (final states and observation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .api import check, load
+from .errors import UsageError
+from .library import DEFAULT_MODEL
+from .program import Expect, Test
+from .syntax.herdlog import HerdRecord
+
+#: kinds.txt verdict -> the expectation it stands for on the observation
+KIND_WORD = {"Allowed": "allowed", "Forbidden": "forbidden", "Required": "always"}
+
+
+def kind_expectation(test: Test, kind: str) -> Expect:
+    """The expectation a ``kinds.txt`` line states, under herd's default model."""
+    return Expect(model=DEFAULT_MODEL[test.arch], word=KIND_WORD[kind])  # type: ignore[arg-type]
+
+
+def read_kinds(directory: Path) -> dict[str, str]:
+    """The ``kinds.txt`` of a directory (empty if it has none)."""
+    from .syntax.kinds import parse_kinds
+
+    p = directory / "kinds.txt"
+    if not p.is_file():
+        return {}
+    return parse_kinds(p.read_text(encoding="utf-8"), str(p))
+
+
+@dataclass
+class Comparison:
+    """How our result on one test compares with herd7's log."""
+
+    name: str
+    model: str
+    file: str | None = None
+    same: bool = False
+    ours_only: list[str] = field(default_factory=list)
+    herd_only: list[str] = field(default_factory=list)
+    our_observation: str = ""
+    herd_observation: str = ""
+    missing: bool = False  # no test file found for this log record
+
+    def describe(self) -> str:
+        if self.missing:
+            return f"{self.name}: no test file found (give it on the command line)"
+        if self.same:
+            return f"{self.name}: same ({self.herd_observation}, {self.model})"
+        parts = [f"{self.name} ({self.file}, {self.model}): "]
+        if self.our_observation != self.herd_observation:
+            parts.append(f"observation {self.our_observation}, herd7 {self.herd_observation}; ")
+        if self.ours_only:
+            parts.append(f"states only we allow: {'; '.join(f'[{s}]' for s in self.ours_only)}; ")
+        if self.herd_only:
+            parts.append(f"states only herd7 allows: "
+                         f"{'; '.join(f'[{s}]' for s in self.herd_only)}")
+        return "".join(parts).rstrip("; ")
+
+
+def index_tests(paths: Iterable[Path]) -> dict[str, Path]:
+    """Test files by test name (a file that does not parse is skipped here and
+    reported when it is needed)."""
+    out: dict[str, Path] = {}
+    for p in paths:
+        out.setdefault(p.stem, p)
+        try:
+            out.setdefault(load(p).name, p)
+        except Exception:  # noqa: BLE001 - reported if the record needs it
+            continue
+    return out
+
+
+def compare_log(records: list[HerdRecord], tests: dict[str, Path],
+                model: str | None = None) -> list[Comparison]:
+    """Run each test a herd log names and compare states and observation."""
+    out = []
+    for rec in records:
+        path = tests.get(rec.name)
+        if path is None:
+            out.append(Comparison(rec.name, model or "?", missing=True,
+                                  herd_observation=rec.observation))
+            continue
+        test = load(path)
+        m = model or DEFAULT_MODEL[test.arch]
+        r = check(test, m)
+        ours = {s.herd_key() for s in r.states}
+        herd = set(rec.states)
+        obs = r.observation.capitalize()
+        out.append(Comparison(
+            name=rec.name, model=r.model, file=str(path),
+            same=ours == herd and obs == rec.observation,
+            ours_only=sorted(ours - herd), herd_only=sorted(herd - ours),
+            our_observation=obs, herd_observation=rec.observation))
+    if not records:
+        raise UsageError("the herd log holds no test results")
+    return out
