@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .api import check, load
-from .errors import UsageError
+from .errors import LitmusError, UsageError
 from .library import DEFAULT_MODEL
 from .program import Expect, Test
 from .syntax.herdlog import HerdRecord
@@ -75,9 +75,11 @@ def index_tests(paths: Iterable[Path]) -> dict[str, Path]:
     for p in paths:
         out.setdefault(p.stem, p)
         try:
-            out.setdefault(load(p).name, p)
-        except Exception:  # noqa: BLE001 - reported if the record needs it
-            continue
+            name = load(p).name
+        except LitmusError:
+            name = None  # reported if a log record needs this file
+        if name is not None:
+            out.setdefault(name, p)
     return out
 
 
