@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from . import report
 from .api import check, events, load
@@ -104,7 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             expects.append(kind_expectation(test, kinds[test.name]))
         if not expects:
             if args.verbose:
-                out.print(f"[dim]SKIP[/dim] {test.name}: no expect lines")
+                out.print(f"[dim]SKIP[/dim] {escape(test.name)}: no expect lines")
             continue
         for exp in expects:
             if only and model_label(exp.model) not in only:
@@ -121,12 +122,12 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"{f.parent / 'kinds.txt'}" if test.name in kinds else test.source)
             if exp.holds(got):
                 if args.verbose:
-                    out.print(f"[green]PASS[/green] {test.name} {exp.model}: {got}")
+                    out.print(f"[green]PASS[/green] {escape(test.name)} {exp.model}: {got}")
             else:
                 msg = (f"{where}: {test.name} under {exp.model}: expected {exp.word}, "
                        f"got {got}")
                 failures.append(msg)
-                out.print(f"[red]FAIL[/red] {msg}", markup=True)
+                out.print(f"[red]FAIL[/red] {escape(msg)}", markup=True)
     summary = f"{checked} expectations checked, {len(failures)} failed"
     if errors:
         summary += f", {errors} errors"
@@ -160,7 +161,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             continue
         from .program import format_condition
 
-        table = Table(title=f"{test.name}: {format_condition(test.condition)}",
+        table = Table(title=escape(f"{test.name}: {format_condition(test.condition)}"),
                       title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
         table.add_column("model")
         table.add_column("observation")
@@ -168,8 +169,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         table.add_column("states satisfying the condition")
         for r in results:
             sat = [report.state_text(test, s, readable=True) for s in r.states if s.satisfies]
-            table.add_row(r.model, report.OBS_WORD[r.observation], str(len(r.states)),
-                          "\n".join(sat) if sat else "-")
+            table.add_row(escape(r.model), report.OBS_WORD[r.observation], str(len(r.states)),
+                          escape("\n".join(sat)) if sat else "-")
         out.print(table)
         if test.doc:
             out.print(f"  {test.doc}", markup=False)

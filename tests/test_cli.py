@@ -159,3 +159,14 @@ def test_compare_with_chosen_models(capsys):
     code, out, _ = run(capsys, "compare", str(MMIO / "doorbell-nGnRE.lit"), "--models", "arm")
     assert code == 0
     assert "Sometimes" in out and "device" not in out.split("\n", 1)[1]
+
+
+def test_compare_and_check_keep_brackets_of_memory_atoms(tmp_path, capsys):
+    """[x] in a condition or state is text, not terminal markup."""
+    lit = write(tmp_path, "mem.lit", "test mem\nthread P0\n  STR #1, [x]\n"
+                "exists (x = 1)\nexpect sc: never\n")
+    code, out, _ = run(capsys, "compare", str(lit), "--models", "sc")
+    assert "mem: exists ([x]=1)" in out and "[x]=1" in out.split("\n", 2)[2]
+    code, out, _ = run(capsys, "check", str(lit))
+    assert code == 1
+    assert "[x]" not in out or "expected never, got always" in out
