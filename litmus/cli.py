@@ -248,6 +248,9 @@ def cmd_show(args: argparse.Namespace) -> int:
                             p(f"          -> {li}")
                     else:
                         p(f"          -> ({low.note})")
+        if any(loc.is_device for loc in eg.locations.values()):
+            p("Note  the device model does not model early write acknowledgement (E) or "
+              "gathering (G): see D3 in models/device.cat")
         p(f"Condition {format_condition(test.condition)}")
         if lowered.filter is not None:
             from .program import format_prop

@@ -141,7 +141,8 @@ class Event:
     def label(self) -> str:
         """A short herd-like name: ``a: W[x]=1`` style is done by the reporters."""
         if self.kind == "F":
-            return "+".join(sorted(t for t in self.tags if t != "F")) or "F"
+            named = sorted(t for t in self.tags if t not in ("F", "DMB", "DSB"))
+            return "+".join(named) or "F"
         return f"{self.kind}{self.loc}"
 
 
@@ -622,7 +623,7 @@ def describe(eg: EventGraph) -> Mapping[int, str]:
         what = e.label()
         if e.kind == "W" and e.value is not None:
             what += f" := {show_val(e.value)}"
-        tags = sorted(e.tags - {"R", "W", "F", "M", "IW"})
+        tags = [] if e.kind == "F" else sorted(e.tags - {"R", "W", "M", "IW"})
         extra = f" [{', '.join(tags)}]" if tags else ""
         guard = f" if {show_bool(band(*e.guard))}" if e.guard else ""
         src = f"  ({e.instr.pos.line}: {e.instr})" if e.instr is not None else ""
