@@ -23,19 +23,12 @@ DEFAULT_MODEL: dict[str, str] = {"aarch64": "arm", "x86": "tso"}
 
 @lru_cache(maxsize=1)
 def models_dir() -> Path:
-    """Where the bundled ``.cat`` files are: package data when installed, else
-    the ``models/`` folder of a source checkout."""
-    try:
-        from importlib.resources import files
-
-        p = Path(str(files("litmus.models")))
+    """Where the bundled ``.cat`` files are: ``litmus/models`` when installed
+    (package data), else the ``models/`` folder of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for p in (here / "models", here.parent / "models"):
         if (p / "stdlib.cat").is_file():
             return p
-    except (ModuleNotFoundError, TypeError):
-        pass
-    p = Path(__file__).resolve().parent.parent / "models"
-    if (p / "stdlib.cat").is_file():
-        return p
     raise UsageError("cannot find the bundled models (models/stdlib.cat); reinstall litmus")
 
 
