@@ -11,13 +11,10 @@ a failure here means the tool and the derivation disagree.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pytest
-
-import litmus
-from litmus.program import format_condition
+from expectations import cases, check_expectations, load
 
 CORPUS = Path(__file__).resolve().parent / "litmus"
 FILES = sorted(CORPUS.glob("*.lit"))
@@ -42,28 +39,8 @@ REQUIRED_SHAPES = (
 )
 
 
-@functools.cache
-def _load(path: Path) -> litmus.Test:
-    # one Test object per file, so litmus.check shares its encoding across models
-    return litmus.load(path)
-
-
 def _cases():
-    cases = []
-    for path in FILES:
-        try:
-            expects = _load(path).expects
-        except litmus.LitmusError:
-            # one case that fails in the test body, with the parse error's message
-            cases.append(pytest.param(path, None, id=f"{path.stem}-load"))
-            continue
-        seen = set()
-        for exp in expects:
-            if exp.model in seen:
-                continue
-            seen.add(exp.model)
-            cases.append(pytest.param(path, exp.model, id=f"{path.stem}-{exp.model}"))
-    return cases
+    return cases(FILES, name=lambda p: p.stem)
 
 
 def _shape_of(stem: str) -> str:
@@ -76,23 +53,7 @@ def test_corpus_is_there():
 
 @pytest.mark.parametrize("path, model", _cases())
 def test_expectation(path: Path, model: str | None):
-    test = _load(path)  # a parse error fails here, with its message
-    assert model is not None
-    result = litmus.check(test, model)
-    for exp in (e for e in test.expects if e.model == model):
-        states = (
-            "\n    ".join(
-                f"{s}{'   <- condition holds' if s.satisfies else ''}" for s in result.states
-            )
-            or "(no allowed state)"
-        )
-        if not exp.holds(result.observation):
-            pytest.fail(
-                f"{test.name} ({path.name}) under {model}: expected {exp.word}, "
-                f"got {result.observation}\n  condition: {format_condition(test.condition)}\n"
-                f"  allowed states:\n    {states}\n  doc: {test.doc}",
-                pytrace=False,
-            )
+    check_expectations(path, model)
 
 
 def test_covers_required_shapes():
@@ -103,7 +64,7 @@ def test_covers_required_shapes():
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_file_is_complete(path: Path):
-    test = _load(path)
+    test = load(path)
     assert test.name == path.stem, f"{path.name}: test name {test.name!r} is not the file stem"
     assert test.doc.strip(), f"{path.name}: no doc string (the verdicts' derivation goes there)"
     models = {e.model for e in test.expects}

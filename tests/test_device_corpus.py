@@ -14,14 +14,13 @@ doc before touching the expectation.
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 
 import pytest
+from expectations import cases, check_expectations, load
 
 import litmus
-from litmus.program import format_condition
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVICE_DIR = ROOT / "tests" / "litmus" / "device"
@@ -37,30 +36,6 @@ X86_MODELS = {"sc", "tso"}
 RULE = re.compile(r"\b(D[1-5]|bob|dob|aob|TSO)\b")
 
 
-def _label(path: Path) -> str:
-    return f"{path.parent.name}/{path.stem}"
-
-
-@functools.cache
-def _load(path: Path) -> litmus.Test:
-    # one Test object per file, so litmus.check shares its encoding across models
-    return litmus.load(path)
-
-
-def _cases():
-    cases = []
-    for path in FILES:
-        try:
-            expects = _load(path).expects
-        except litmus.LitmusError:
-            # one case that fails in the test body, with the parse error's message
-            cases.append(pytest.param(path, None, id=f"{_label(path)}-load"))
-            continue
-        for model in dict.fromkeys(e.model for e in expects):
-            cases.append(pytest.param(path, model, id=f"{_label(path)}-{model}"))
-    return cases
-
-
 def _expected_models(test: litmus.Test) -> set[str]:
     return X86_MODELS if test.arch == "x86" else ARM_MODELS
 
@@ -70,29 +45,9 @@ def test_corpus_is_there():
     assert EXAMPLE_FILES, f"no .lit files in {EXAMPLES_DIR}"
 
 
-@pytest.mark.parametrize("path, model", _cases())
+@pytest.mark.parametrize("path, model", cases(FILES))
 def test_expectation(path: Path, model: str | None):
-    test = _load(path)  # a parse error fails here, with its message
-    assert model is not None
-    result = litmus.check(test, model)
-    for exp in (e for e in test.expects if e.model == model):
-        if exp.holds(result.observation):
-            continue
-        states = (
-            "\n    ".join(
-                f"{s}{'   <- condition holds' if s.satisfies else ''}" for s in result.states
-            )
-            or "(no allowed state)"
-        )
-        line = f":{exp.pos.line}" if exp.pos is not None else ""
-        pytest.fail(
-            f"{path.relative_to(ROOT)}{line}: {test.name} under {model}: "
-            f"expected {exp.word}, got {result.observation}\n"
-            f"  condition: {format_condition(test.condition)}\n"
-            f"  allowed states:\n    {states}\n"
-            f"  derivation (doc): {test.doc}",
-            pytrace=False,
-        )
+    check_expectations(path, model)
 
 
 def _require(ok: bool, message: str) -> None:
@@ -102,7 +57,7 @@ def _require(ok: bool, message: str) -> None:
 
 @pytest.mark.parametrize("path", DEVICE_FILES, ids=[p.stem for p in DEVICE_FILES])
 def test_device_file_is_complete(path: Path):
-    test = _load(path)
+    test = load(path)
     name = path.relative_to(ROOT)
     _require(test.name == path.stem, f"{name}: test name {test.name!r} is not the file stem")
     _require(
@@ -127,7 +82,7 @@ def test_device_file_is_complete(path: Path):
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=[p.stem for p in EXAMPLE_FILES])
 def test_example_is_complete(path: Path):
-    test = _load(path)
+    test = load(path)
     name = path.relative_to(ROOT)
     _require(bool(test.doc.strip()), f"{name}: no doc string")
     models = {e.model for e in test.expects}
