@@ -460,6 +460,8 @@ class Evaluator:
                 return f.fn(self, *args)
             except TypeError:
                 raise ModelError(f"wrong arguments to '{f.name}'", e.pos) from None
+            except ModelError as exc:
+                raise ModelError(f"{f.name}: {exc.message}", e.pos) from None
         if isinstance(f, UserFun):
             if len(args) != len(f.params):
                 raise ModelError(f"function expects {len(f.params)} argument(s), "
