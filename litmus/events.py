@@ -474,9 +474,10 @@ class _Builder:
     ) -> int:
         eid = len(self.events)
         if eid >= MAX_EVENTS:
+            where = st.instr.pos if st is not None and st.instr is not None else None
             raise EncodingError(
                 f"test has more than {MAX_EVENTS} events (limit); split it or remove branches",
-                Pos(self.test.source),
+                where or Pos(self.test.source),
             )
         tagset = set(tags)
         tagset.add(kind)

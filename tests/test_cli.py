@@ -187,3 +187,21 @@ def test_installed_package_runs_from_any_directory(tmp_path):
                        capture_output=True, text=True, cwd=tmp_path, check=False)
     assert r.returncode == 0, r.stderr
     assert "Observation CFG-then-DOORBELL Never 0 3" in r.stdout
+
+
+def test_test_too_large_is_refused(tmp_path, capsys):
+    body = "".join(f"  STR #{i}, [x]\n" for i in range(410))
+    lit = write(tmp_path, "big.lit", f"thread P0\n{body}exists (x = 1)\n")
+    code, _, err = run(capsys, "run", str(lit))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "big.lit:" in err and "more than 400 events (limit)" in err
+
+
+def test_too_many_paths_is_refused(tmp_path, capsys):
+    branches = "".join(f"  LDR r{i}, [x]\n  CBZ r{i}, L{i}\n  STR #1, [y]\nL{i}:\n"
+                       for i in range(8))
+    lit = write(tmp_path, "paths.lit", f"thread P0\n{branches}exists (y = 1)\n")
+    code, _, err = run(capsys, "run", str(lit))
+    assert code == 2
+    assert "paths.lit:" in err and "more than 64 paths (limit)" in err
