@@ -30,9 +30,9 @@ from .program import (
     RegAtom,
     Test,
 )
-from .smt.cateval import Axiom, Evaluator, Flag
+from .smt.cateval import Axiom, Evaluator
 from .smt.encode import Encoding
-from .smt.terms import CTX, conj_all, disj_all, eq, int_val, neg
+from .smt.terms import CTX, as_bool, conj_all, disj_all, eq, int_val, neg
 
 #: Refuse to list more states than this (a test whose state space explodes).
 MAX_STATES = 100_000
@@ -147,9 +147,9 @@ class Session:
         ev.axioms_extra.into(s)
         for ax in ev.axioms if axioms is None else axioms:
             for c in ax.constraints:
-                s.add(_bool(c))
+                s.add(as_bool(c))
         if self.filter_term is not None:
-            s.add(_bool(self.filter_term))
+            s.add(as_bool(self.filter_term))
         return s
 
     def enumerate(self, ev: Evaluator, model_name: str) -> Result:
@@ -204,19 +204,11 @@ class Session:
             if fresh is None:
                 fresh = self.solver(ev)
             fresh.push()
-            fresh.add(_bool(f.raised))
+            fresh.add(as_bool(f.raised))
             if fresh.check() == z3.sat:
                 raised.append(f.name)
             fresh.pop()
         return tuple(raised)
-
-
-def _bool(t) -> z3.BoolRef:
-    if t is True:
-        return z3.BoolVal(True, CTX)
-    if t is None:
-        return z3.BoolVal(False, CTX)
-    return t
 
 
 def _eval_prop(p: Prop, env: dict[str, int], enc: Encoding) -> bool:
@@ -237,4 +229,4 @@ def _state_sort_key(s: State):
     return tuple((0, v, "") if isinstance(v, int) else (1, 0, v) for _, v in s.values)
 
 
-__all__ = ["Flag", "Result", "Session", "State", "observation_of"]
+__all__ = ["Result", "Session", "State", "observation_of"]

@@ -42,9 +42,9 @@ from ..model import (
     Universe,
     Var,
 )
-from ..relations import ESet, Rel, cartesian, closure_exact, closure_upper, static_closure
+from ..relations import ESet, Rel, cartesian, closure_exact, closure_upper
 from .encode import Encoding
-from .terms import Assertions, Term, bool_var, conj_all, disj_all, implies, int_var, lt, neg
+from .terms import Assertions, Term, bool_var, disj_all, implies, int_var, lt, neg
 
 UPPER = "upper"
 EXACT = "exact"
@@ -599,5 +599,4 @@ _BUILTINS: dict[str, Callable[..., object]] = {
     "range": _range,
 }
 
-# re-exported for the enumerator
-__all__ = ["Axiom", "Evaluator", "Flag", "conj_all", "static_closure"]
+__all__ = ["Axiom", "Evaluator", "Flag"]

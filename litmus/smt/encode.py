@@ -36,9 +36,9 @@ from ..symbolic import (
     Val,
 )
 from .terms import (
-    CTX,
     Assertions,
     Term,
+    as_bool,
     bool_var,
     conj,
     conj_all,
@@ -138,8 +138,7 @@ class Encoding:
                 raise EncodingError(f"'{v.loc}' is not a location of the test")
             return int_val(self.loc_value(v.loc) + v.offset)
         if isinstance(v, Ite):
-            return z3.If(z3.BoolVal(True, CTX) if self.cond(v.cond) is True
-                         else _as_bool(self.cond(v.cond)), self.val(v.a), self.val(v.b))
+            return z3.If(as_bool(self.cond(v.cond)), self.val(v.a), self.val(v.b))
         if isinstance(v, BinOp):
             a, b = self.val(v.a), self.val(v.b)
             if v.op == "add":
@@ -389,14 +388,6 @@ class Encoding:
                             out[(r, w)] = t
             return Rel(out)
         return None
-
-
-def _as_bool(t: Term | None) -> z3.BoolRef:
-    if t is None:
-        return z3.BoolVal(False, CTX)
-    if t is True:
-        return z3.BoolVal(True, CTX)
-    return t
 
 
 def _at_most_one(vs: list[Term]) -> Term | None:
