@@ -196,10 +196,6 @@ class EventGraph:
             out.append((leaf.guard, val))
         return out
 
-    @property
-    def memory_events(self) -> list[Event]:
-        return [e for e in self.events if e.kind != "F"]
-
 
 def _init_value(v: int | LocRef) -> Val:
     return LocAddr(v.name) if isinstance(v, LocRef) else Const(v)

@@ -160,19 +160,6 @@ class Rel:
             acc[b].append(t)
         return ESet({e: _or(ts) for e, ts in acc.items()})
 
-    def restrict(self, dom: ESet | None, rng: ESet | None) -> Rel:
-        """``[dom]; r; [rng]``."""
-        out = {}
-        for (a, b), t in self.m.items():
-            ta = True if dom is None else dom.m.get(a)
-            tb = True if rng is None else rng.m.get(b)
-            if ta is None or tb is None:
-                continue
-            c = conj(t, ta, tb)
-            if c is not None:
-                out[(a, b)] = c
-        return Rel(out)
-
 
 def _or(ts: list[Term]) -> Term:
     t = disj_all(ts)

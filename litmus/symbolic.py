@@ -224,25 +224,6 @@ def bor(*args: BoolExpr) -> BoolExpr:
     return BOr(tuple(out))
 
 
-def reads_of(v: Val | BoolExpr) -> set[int]:
-    """The read events a value or condition mentions."""
-    out: set[int] = set()
-    stack: list[object] = [v]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, ReadVal):
-            out.add(x.eid)
-        elif isinstance(x, (BinOp, Cmp)):
-            stack.extend((x.a, x.b))
-        elif isinstance(x, Ite):
-            stack.extend((x.cond, x.a, x.b))
-        elif isinstance(x, (BAnd, BOr)):
-            stack.extend(x.args)
-        elif isinstance(x, BNot):
-            stack.append(x.arg)
-    return out
-
-
 def show_val(v: Val) -> str:
     """A short human-readable rendering (for ``litmus show``)."""
     if isinstance(v, Const):

@@ -67,10 +67,6 @@ def conj_all(ts: Iterable[Term | None]) -> Term | None:
     return conj(*ts)
 
 
-def disj(*ts: Term | None) -> Term | None:
-    return disj_all(ts)
-
-
 def disj_all(ts: Iterable[Term | None]) -> Term | None:
     """The disjunction; True if any part is True, None if all are None."""
     parts: list[z3.BoolRef] = []
