@@ -2,7 +2,7 @@
 
 A :class:`Model` is a list of statements over relation-algebra expressions.
 It knows nothing about architectures: the names it uses (``po``, ``rf``,
-``DMB.SY``, ``A``, ...) are bound by :mod:`litmus.relations` to the event
+``DMB.SY``, ``A``, ...) are bound by :mod:`litmus.smt.relations` to the event
 graph of a test. Every node carries its source position.
 """
 

@@ -14,7 +14,7 @@ import litmus
 from litmus.api import session
 from litmus.errors import ModelError
 from litmus.library import stdlib
-from litmus.relations import Rel
+from litmus.smt.relations import Rel
 from litmus.smt.cateval import EXACT, Evaluator
 from litmus.syntax.cat import parse_cat
 

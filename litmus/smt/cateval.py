@@ -1,7 +1,7 @@
 """Evaluation of a cat model over an :class:`~litmus.smt.encode.Encoding`.
 
-Every expression of the model becomes a :class:`~litmus.relations.Rel` or
-:class:`~litmus.relations.ESet` whose membership terms are exact z3 formulas,
+Every expression of the model becomes a :class:`~litmus.smt.relations.Rel` or
+:class:`~litmus.smt.relations.ESet` whose membership terms are exact z3 formulas,
 except where a cheaper encoding is exact for the question asked:
 
 * A closure ``r+`` (or a ``let rec`` of the form ``x = e | x;x``) used only
@@ -42,7 +42,7 @@ from ..model import (
     Universe,
     Var,
 )
-from ..relations import ESet, Rel, cartesian, closure_exact, closure_upper
+from .relations import ESet, Rel, cartesian, closure_exact, closure_upper
 from .encode import Encoding
 from .terms import Assertions, Term, bool_var, disj_all, implies, int_var, lt, neg
 

@@ -19,7 +19,7 @@ import z3
 from ..errors import EncodingError
 from ..events import Event, EventGraph
 from ..program import LocRef, Reg
-from ..relations import ESet, Rel
+from .relations import ESet, Rel
 from ..symbolic import (
     BAnd,
     BConst,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 
-from .smt.terms import Assertions, Term, bool_var, conj, disj_all, implies, neg
+from .terms import Assertions, Term, bool_var, conj, disj_all, implies, neg
 
 Pair = tuple[int, int]
 
