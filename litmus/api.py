@@ -13,10 +13,12 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from . import isa
 from .enumerate import Result, Session
 from .errors import ParseError, UsageError
 from .events import EventGraph, build_events
 from .library import load_model, model_label, stdlib
+from .limits import DEFAULT_TIMEOUT, Deadline
 from .lowering import lower
 from .program import Test
 
@@ -89,30 +91,38 @@ def session(test: Test) -> Session:
 
 
 def events(test: Test) -> EventGraph:
-    """The event graph of a test (Linux accessors lowered first)."""
-    return build_events(lower(test))
+    """The event graph of a test (Linux accessors lowered first), built by the
+    semantics of the test's architecture (:mod:`litmus.isa`)."""
+    return build_events(lower(test), isa.get(test.arch), isa.all_tags(),
+                        isa.memory_type_sets())
 
 
 def check(test: Test | str | Path, model: str | Path = "arm",
-          variants: Iterable[str] = ()) -> Result:
+          variants: Iterable[str] = (), timeout: float | None = DEFAULT_TIMEOUT) -> Result:
     """Every final state ``model`` allows for ``test``, and the observation.
 
     ``model`` is a bundled model name (``sc``, ``tso``, ``arm``, ``device``)
-    or the path of a ``.cat`` file.
+    or the path of a ``.cat`` file; ``timeout`` bounds the check in seconds
+    (None: no limit). Raises :class:`~litmus.errors.LitmusError` subclasses:
+    ``ParseError``/``ModelError``/``EncodingError`` for bad input and
+    ``Timeout`` when the time limit is reached.
     """
     if not isinstance(test, Test):
         test = load(test)
+    deadline = Deadline(timeout, f"{test.source}: {test.name} under {model_label(model)}")
     m = load_model(model)
     s = session(test)
     ev = s.evaluator(m, stdlib(), variants)
-    return s.enumerate(ev, model_label(model))
+    deadline.check()
+    return s.enumerate(ev, model_label(model), deadline)
 
 
-def check_models(test: Test | str | Path, models: Sequence[str | Path]) -> list[Result]:
+def check_models(test: Test | str | Path, models: Sequence[str | Path],
+                 timeout: float | None = DEFAULT_TIMEOUT) -> list[Result]:
     """``check`` under several models, sharing the test's encoding."""
     if not isinstance(test, Test):
         test = load(test)
-    return [check(test, m) for m in models]
+    return [check(test, m, timeout=timeout) for m in models]
 
 
 __all__ = ["ParseError", "Result", "Test", "check", "check_models", "detect_format", "events",

@@ -168,7 +168,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         table.add_column("states", justify="right")
         table.add_column("states satisfying the condition")
         for r in results:
-            sat = [report.state_text(test, s, readable=True) for s in r.states if s.satisfies]
+            sat = [report.state_text(test, s) for s in r.states if s.satisfies]
             table.add_row(escape(r.model), report.OBS_WORD[r.observation], str(len(r.states)),
                           escape("\n".join(sat)) if sat else "-")
         out.print(table)

@@ -3,7 +3,11 @@
 The solver holds the execution encoding, the model's axioms and the test's
 filter; each model it returns gives one allowed final state (projected on
 the registers and locations the condition mentions, herd's convention),
-which is then blocked until no new state remains.
+which is then blocked until no new state remains. Whether a state satisfies
+the condition is read from the same z3 model (the condition is encoded once,
+by :meth:`Session.prop_term`). Executions in which a thread faults (an
+address that designates no location) have no final state; the result's
+flags say when such executions exist.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from z3 import z3core
 
 from .errors import EncodingError
 from .events import EventGraph
+from .limits import NO_DEADLINE, Deadline
 from .model import Model
 from .program import (
+    CType,
     LocRef,
     MemAtom,
     Observable,
@@ -29,20 +35,28 @@ from .program import (
     Prop,
     RegAtom,
     Test,
+    Value,
 )
 from .smt.cateval import Axiom, Evaluator
 from .smt.encode import Encoding
-from .smt.terms import CTX, as_bool, conj_all, disj_all, eq, int_val, neg
+from .smt.terms import CTX, Term, as_bool, conj_all, disj_all, eq, neg
 
 #: Refuse to list more states than this (a test whose state space explodes).
 MAX_STATES = 100_000
+
+#: The flag raised when some executions allowed by the model fault.
+FAULT_FLAG = "some-executions-fault"
 
 StateValue = int | str
 
 
 @dataclass(frozen=True)
 class State:
-    """One allowed final state: the observed registers and locations."""
+    """One allowed final state: the observed registers and locations.
+
+    Each value is printed as the observable's type reads it (a signed or
+    unsigned integer of the type's width, see :class:`litmus.program.CType`),
+    or as a location's name when it is that location's address."""
 
     values: tuple[tuple[str, StateValue], ...]
     satisfies: bool  # whether the condition's proposition holds in it
@@ -108,28 +122,42 @@ class Session:
         self.enc = Encoding(eg)
         self.observed: tuple[Observable, ...] = self.test.observed
         self.obs_terms = [self._obs_term(o) for o in self.observed]
+        self.cond_term = self.prop_term(self.test.condition.prop)
         self.filter_term = None
         if self.test.filter is not None:
             self.filter_term = self.prop_term(self.test.filter)
+        self.fault_term = self.enc.fault_term()
 
-    def _obs_term(self, o: Observable):
+    def _obs_term(self, o: Observable) -> z3.BitVecRef:
         if o.loc is not None:
             return self.enc.final_memory(o.loc)
         assert o.thread is not None and o.reg is not None
         return self.enc.final_register(o.thread, o.reg)
 
-    def prop_term(self, p: Prop):
+    def _equals(self, term: z3.BitVecRef, value: Value, ctype: CType) -> Term:
+        """``term = value`` as the type compares: a location's address on all 64
+        bits, an integer on the type's width (herd masks both sides)."""
+        if isinstance(value, LocRef):
+            addr = self.eg.addresses.get(value.name)
+            if addr is None:
+                raise EncodingError(f"'{value.name}' is not a location of the test")
+            return eq(term, self.enc.z3.const(addr))
+        if ctype.bits >= 64:
+            return eq(term, self.enc.z3.const(value))
+        return eq(z3.Extract(ctype.bits - 1, 0, term),
+                  z3.BitVecVal(ctype.bits_of(value), ctype.bits))
+
+    def prop_term(self, p: Prop) -> Term | None:
         """The z3 term of a proposition over final values."""
-        enc = self.enc
+        test = self.test
         if isinstance(p, RegAtom):
-            return eq(enc.final_register(p.thread, p.reg), int_val(enc.const_of(p.value)))
+            return self._equals(self.enc.final_register(p.thread, p.reg), p.value,
+                                test.ctype(p.thread, p.reg))
         if isinstance(p, MemAtom):
-            return eq(enc.final_memory(p.loc), int_val(enc.const_of(p.value)))
+            return self._equals(self.enc.final_memory(p.loc), p.value, test.ctype(loc=p.loc))
         if isinstance(p, PAnd):
             return conj_all(self.prop_term(a) for a in p.args)
         if isinstance(p, POr):
-            from .smt.terms import disj_all
-
             return disj_all(self.prop_term(a) for a in p.args)
         if isinstance(p, PNot):
             return neg(self.prop_term(p.arg))
@@ -142,6 +170,8 @@ class Session:
         return ev
 
     def solver(self, ev: Evaluator, axioms: list[Axiom] | None = None) -> z3.Solver:
+        """A solver holding the executions ``ev``'s model allows (all of them,
+        faulting ones included) and the test's filter."""
         s = z3.SimpleSolver(ctx=CTX)
         self.enc.out.into(s)
         ev.axioms_extra.into(s)
@@ -152,50 +182,51 @@ class Session:
             s.add(as_bool(self.filter_term))
         return s
 
-    def enumerate(self, ev: Evaluator, model_name: str) -> Result:
+    def enumerate(self, ev: Evaluator, model_name: str,
+                  deadline: Deadline = NO_DEADLINE) -> Result:
+        """Every final state of a non-faulting execution ``ev``'s model allows.
+        Raises :class:`~litmus.errors.Timeout` when ``deadline`` passes."""
         t0 = time.perf_counter()
         s = self.solver(ev)
+        if self.fault_term is not None:
+            s.add(as_bool(neg(self.fault_term)))
         states: list[State] = []
-        keys = [o.key for o in self.observed]
         terms = self.obs_terms
+        cond = as_bool(self.cond_term)
         ref = CTX.ref()
         while True:
-            r = s.check()
-            if r == z3.unknown:
-                raise EncodingError(f"solver gave up: {s.reason_unknown()}")
-            if r != z3.sat:
+            if not _check(s, deadline):
                 break
             m = s.model()
             raw = [m.eval(t, model_completion=True).as_long() for t in terms]
-            states.append(self._state(keys, raw))
+            holds = z3.is_true(m.eval(cond, model_completion=True))
+            states.append(self._state(raw, holds))
             if not terms:
                 break
-            block = disj_all([neg(eq(t, int_val(v))) for t, v in zip(terms, raw)])
-            z3core.Z3_solver_assert(ref, s.solver, block.as_ast())
+            block = disj_all([neg(eq(t, self.enc.z3.const(v))) for t, v in zip(terms, raw)])
+            z3core.Z3_solver_assert(ref, s.solver, block.as_ast())  # type: ignore[union-attr]
             if len(states) > MAX_STATES:
                 raise EncodingError(f"more than {MAX_STATES} final states; narrow the "
                                     "condition or the locations observed")
-        flags = self._flags(ev) if ev.flags and states else ()
+        flags = self._flags(ev, bool(states), deadline)
         states.sort(key=_state_sort_key)
         st = tuple(states)
         return Result(self.test, model_name, st, observation_of(st), flags,
                       time.perf_counter() - t0)
 
-    def _state(self, keys: list[str], raw: list[int]) -> State:
+    def _state(self, raw: list[int], holds: bool) -> State:
         vals: list[tuple[str, StateValue]] = []
-        env: dict[str, int] = {}
-        for k, v in zip(keys, raw):
-            env[k] = v
-            name = self.enc.loc_name(v)
-            vals.append((k, name if name is not None else v))
-        ok = _eval_prop(self.test.condition.prop, env, self.enc)
-        return State(tuple(vals), ok)
+        for o, bits in zip(self.observed, raw):
+            name = self.eg.location_at(bits)
+            vals.append((o.key, name if name is not None else o.ctype.read(bits)))
+        return State(tuple(vals), holds)
 
-    def _flags(self, ev: Evaluator) -> tuple[str, ...]:
-        """The flags raised by at least one allowed execution."""
+    def _flags(self, ev: Evaluator, allowed: bool, deadline: Deadline) -> tuple[str, ...]:
+        """The flags raised by at least one allowed execution, and whether some
+        allowed executions fault."""
         raised = []
         fresh = None
-        for f in ev.flags:
+        for f in ev.flags if allowed else ():
             if f.raised is None:
                 continue
             if f.raised is True:  # raised by every execution, and there is one
@@ -205,28 +236,35 @@ class Session:
                 fresh = self.solver(ev)
             fresh.push()
             fresh.add(as_bool(f.raised))
-            if fresh.check() == z3.sat:
+            if _check(fresh, deadline):
                 raised.append(f.name)
             fresh.pop()
+        if self.fault_term is not None:
+            s = self.solver(ev)
+            s.add(as_bool(self.fault_term))
+            if _check(s, deadline):
+                raised.append(FAULT_FLAG)
         return tuple(raised)
 
 
-def _eval_prop(p: Prop, env: dict[str, int], enc: Encoding) -> bool:
-    if isinstance(p, (RegAtom, MemAtom)):
-        want = enc.const_of(p.value) if isinstance(p.value, LocRef) else p.value
-        return env[p.key] == want
-    if isinstance(p, PAnd):
-        return all(_eval_prop(a, env, enc) for a in p.args)
-    if isinstance(p, POr):
-        return any(_eval_prop(a, env, enc) for a in p.args)
-    if isinstance(p, PNot):
-        return not _eval_prop(p.arg, env, enc)
-    assert isinstance(p, PConst)
-    return p.value
+def _check(s: z3.Solver, deadline: Deadline) -> bool:
+    """``s.check()`` within what remains of ``deadline``: True for sat, False
+    for unsat; raises Timeout when the time is up."""
+    left = deadline.remaining()
+    if left is not None:
+        if left <= 0:
+            raise deadline.timeout()
+        s.set("timeout", max(1, int(left * 1000)))
+    r = s.check()
+    if r == z3.unknown:
+        if deadline.expired() or s.reason_unknown() in ("timeout", "canceled"):
+            raise deadline.timeout()
+        raise EncodingError(f"solver gave up: {s.reason_unknown()}")
+    return r == z3.sat
 
 
 def _state_sort_key(s: State):
     return tuple((0, v, "") if isinstance(v, int) else (1, 0, v) for _, v in s.values)
 
 
-__all__ = ["Result", "Session", "State", "observation_of"]
+__all__ = ["FAULT_FLAG", "Result", "Session", "State", "observation_of"]

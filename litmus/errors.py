@@ -64,3 +64,9 @@ class UsageError(LitmusError):
     """Bad command-line usage (unknown model, missing file, ...)."""
 
     stage = "usage"
+
+
+class Timeout(LitmusError):
+    """A check that did not finish within its time limit."""
+
+    stage = "timeout"

@@ -1,26 +1,38 @@
 """Events: a lowered :class:`~litmus.program.Test` becomes an :class:`EventGraph`.
 
 Each thread is executed symbolically along every path of its (forward-only)
-control flow. A branch forks the path; the events after the fork exist only
+control flow, by the semantics of its architecture (an
+:class:`~litmus.isa.base.Arch`, given by the caller: this module knows no
+architecture). A branch forks the path; the events after the fork exist only
 when the path's condition holds (their *guard*). This is herd's semantics:
 every candidate execution follows one path per thread, with the address,
 data and control dependencies of that path.
 
+Values are the 64-bit expressions of :mod:`litmus.smt.expr`; every location
+gets a 64-bit address (:data:`ADDRESS_BASE` + ``i`` * :data:`ADDRESS_STRIDE`).
+An address computed from loaded values forks the path once per location it
+may designate, plus one *faulting* path where it designates none: as in
+herd, an execution in which some thread faults has no final state (the
+result says that such executions exist).
+
 The graph is a :class:`networkx.MultiDiGraph` whose nodes are event ids (the
 node attribute ``event`` holds the :class:`Event`) and whose edges carry the
-static relations as keys: ``po``, ``addr``, ``data``, ``ctrl``, ``rmw``.
-Everything after this stage (encoding, explanations, pictures) reads it.
+static relations as keys: ``po``, ``addr``, ``data``, ``ctrl``, ``rmw`` and
+the pick dependencies ``pick-addr``, ``pick-data``, ``pick-ctrl``,
+``pick-intr``, ``pick-basic``. Everything after this stage (encoding,
+explanations, pictures) reads it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import networkx as nx
 
 from .errors import EncodingError, Pos
+from .isa.base import NOTAINT, SV, Arch, Flags, Taint, taint_of
 from .program import (
     Addr,
     Imm,
@@ -30,78 +42,39 @@ from .program import (
     LocRef,
     MemAtom,
     Reg,
-    Shift,
     Test,
     Thread,
     prop_atoms,
 )
-from .symbolic import (
+from .smt.expr import (
     FALSE,
     TRUE,
     ZERO,
     BoolExpr,
     Choice,
     Const,
-    LocAddr,
     ReadVal,
     Val,
+    app,
     band,
-    binop,
     bnot,
     cmp,
+    const,
+    show_bool,
+    show_val,
 )
 
 #: Limits that keep a test within what the engine handles quickly.
 MAX_EVENTS = 400
 MAX_PATHS_PER_THREAD = 64
 
+#: Addresses of locations: far from the small integers tests compute with, and
+#: with low 32 bits that no small integer has either (herd compares ``int``
+#: values on 32 bits).
+ADDRESS_BASE = 0x0000_7AD0_C0DE_0000
+ADDRESS_STRIDE = 0x1_0000
+
 EventKind = Literal["R", "W", "F"]
-
-
-NODEPS: frozenset[int] = frozenset()
-
-
-class Taint(NamedTuple):
-    """The read events a value depends on.
-
-    ``real``: through data flow (registers, intra-instruction data, a store
-    forwarded to a later load of the same location: herd's ``dtrm``);
-    ``pick``: also through intra-instruction control (a CAS's comparison, a
-    CSEL's condition: herd's "pick" dependencies). ``pick`` contains ``real``.
-    """
-
-    real: frozenset[int] = NODEPS
-    pick: frozenset[int] = NODEPS
-
-    def __or__(self, other: Taint) -> Taint:  # type: ignore[override]
-        if not other.pick:
-            return self
-        if not self.pick:
-            return other
-        return Taint(self.real | other.real, self.pick | other.pick)
-
-    def as_pick(self) -> Taint:
-        """The same reads, reached through a control edge: pick only."""
-        return Taint(NODEPS, self.pick)
-
-
-NOTAINT = Taint()
-
-
-def taint_of(eid: int) -> Taint:
-    s = frozenset((eid,))
-    return Taint(s, s)
-
-
-class SV(NamedTuple):
-    """A symbolic register value with the reads it depends on."""
-
-    val: Val
-    taint: Taint = NOTAINT
-
-    @property
-    def deps(self) -> frozenset[int]:
-        return self.taint.real
 
 
 @dataclass(frozen=True)
@@ -112,7 +85,8 @@ class Event:
     (empty: always). ``path`` identifies the event's path through its thread:
     two events of one thread can happen together only if one's path is a
     prefix of the other's. ``tags`` are the annotations models refer to by
-    name (``A``, ``L``, ``X``, ``DMB.SY``, ``MFENCE``, ``IW``, ...).
+    name (``A``, ``L``, ``X``, ``DMB.SY``, ``MFENCE``, ``IW``, memory-type
+    sets such as ``Device.nGnRE``, ``CPU``/``DeviceAgent``, ...).
     """
 
     eid: int
@@ -123,7 +97,7 @@ class Event:
     loc: str | None
     tags: frozenset[str]
     guard: tuple[BoolExpr, ...] = ()
-    path: tuple[tuple[int, bool], ...] = ()
+    path: tuple[tuple[int, int], ...] = ()
     value: Val | None = None
     instr: Instr | None = None
     mtype: str | None = None
@@ -139,24 +113,32 @@ class Event:
         return self.instr.pos if self.instr is not None else None
 
     def label(self) -> str:
-        """A short herd-like name: ``a: W[x]=1`` style is done by the reporters."""
+        """A short herd-like name: ``Wx``, ``Ry``, or a fence's tags."""
         if self.kind == "F":
-            named = sorted(t for t in self.tags if t not in ("F", "DMB", "DSB"))
+            named = sorted(t for t in self.tags if t not in ("F", "DMB", "DSB", "CPU",
+                                                              "DeviceAgent"))
             return "+".join(named) or "F"
         return f"{self.kind}{self.loc}"
 
 
 @dataclass
 class Leaf:
-    """The end of one path through a thread: its guard and final registers."""
+    """The end of one path through a thread: its guard and final registers.
+    ``fault`` marks a path that stopped at an address that designates no
+    location."""
 
     guard: tuple[BoolExpr, ...]
     regs: dict[str, SV]
+    fault: bool = False
 
 
 @dataclass
 class EventGraph:
-    """The events of a test and its static relations (po, addr, data, ctrl, rmw)."""
+    """The events of a test and its static relations (po, addr, data, ctrl, rmw).
+
+    ``addresses`` gives each location's 64-bit address; ``tag_universe`` every
+    tag name a model may use as a set (those absent from the events are empty).
+    """
 
     test: Test
     graph: nx.MultiDiGraph
@@ -164,6 +146,8 @@ class EventGraph:
     locations: dict[str, Location]
     init: dict[str, int]  # location -> eid of its initial write
     leaves: dict[str, list[Leaf]]  # thread -> its paths' ends
+    addresses: dict[str, int]
+    tag_universe: frozenset[str] = frozenset()
     choices: int = 0
     _pairs: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
 
@@ -186,42 +170,57 @@ class EventGraph:
         n = min(len(pa), len(pb))
         return pa[:n] == pb[:n]
 
+    def location_at(self, bits: int) -> str | None:
+        """The location whose address is ``bits`` (a 64-bit value), if any."""
+        i, rest = divmod(bits - ADDRESS_BASE, ADDRESS_STRIDE)
+        if rest or not 0 <= i < len(self.addresses):
+            return None
+        return list(self.addresses)[i]
+
+    def show(self, v: Val) -> str:
+        """A value as ``litmus show`` writes it (addresses as ``&x``)."""
+        return show_val(v, lambda b: (f"&{n}" if (n := self.location_at(b)) else None))
+
     def final_register(self, thread: str, reg: Reg) -> list[tuple[tuple[BoolExpr, ...], Val]]:
-        """The final value of a register on each path of its thread."""
+        """The final value of a register (all 64 bits) on each non-faulting path
+        of its thread."""
         out = []
         th = self.test.thread(thread)
         for leaf in self.leaves[thread]:
+            if leaf.fault:
+                continue
             sv = leaf.regs.get(reg.name)
-            val = sv.val if sv is not None else _init_reg(th, reg)
+            val = sv.val if sv is not None else _init_reg(th, reg, self.addresses)
             out.append((leaf.guard, val))
         return out
 
+    def fault_guards(self) -> list[tuple[BoolExpr, ...]]:
+        """The guards of every faulting path, of every thread."""
+        return [leaf.guard for leaves in self.leaves.values() for leaf in leaves if leaf.fault]
 
-def _init_value(v: int | LocRef) -> Val:
-    return LocAddr(v.name) if isinstance(v, LocRef) else Const(v)
+
+def _init_value(v: int | LocRef, addresses: Mapping[str, int]) -> Val:
+    return Const(addresses[v.name]) if isinstance(v, LocRef) else const(v)
 
 
-def _init_reg(th: Thread, reg: Reg) -> Val:
+def _init_reg(th: Thread, reg: Reg, addresses: Mapping[str, int]) -> Val:
     v = th.init.get(reg)
-    if v is None:
-        return ZERO
-    return _mask(_init_value(v), reg)
+    return ZERO if v is None else _init_value(v, addresses)
 
 
-def _mask(v: Val, reg: Reg) -> Val:
-    if reg.width == 32 and isinstance(v, Const):
-        return Const(v.value & 0xFFFFFFFF)
-    return v
+def _zext(v: Val, width: int) -> Val:
+    return v if width >= 64 else app(f"zext{width}", v)
 
 
 # --------------------------------------------------------------------------- the builder
 
 
 class PathState:
-    """The state of one path through a thread; what ISA semantics operate on.
+    """The state of one path through a thread; what ISA semantics operate on
+    (it implements :class:`litmus.isa.base.Machine`).
 
-    ISA handlers (:mod:`litmus.isa`) read and write registers, create events
-    and split the path; they never touch the graph directly.
+    ISA handlers read and write registers, create events and split the path;
+    they never touch the graph directly.
     """
 
     def __init__(self, builder: _Builder, thread: Thread) -> None:
@@ -230,15 +229,16 @@ class PathState:
         self.pc = 0
         self.next_pc: int | None = None
         self.regs: dict[str, SV] = {}
-        self.flags: tuple[Val, Val, Taint] | None = None
+        self.flags: Flags | None = None
         self.guard: tuple[BoolExpr, ...] = ()
-        self.path: tuple[tuple[int, bool], ...] = ()
+        self.path: tuple[tuple[int, int], ...] = ()
         self.ctrl: Taint = NOTAINT  # reads the branches so far depend on
         self.excl: tuple[int, str] | None = None  # (eid, loc) of the open exclusive load
         self.last: int | None = None  # last event on this path (po predecessor)
         self.last_write: dict[str, int] = {}  # location -> last write on this path
         self.pinned: dict[tuple[int, Addr], str] = {}  # computed addresses, per path
         self.instr: Instr | None = None
+        self.fault = False
 
     def clone(self) -> PathState:
         c = PathState.__new__(PathState)
@@ -250,25 +250,26 @@ class PathState:
 
     def pin_addresses(self, instr: Instr) -> list[PathState]:
         """Split the path on each address computed from loaded values: one path
-        per location of the test it may designate (herd enumerates them too).
-        Values that designate no location leave no path."""
+        per location of the test it may designate (herd enumerates them too),
+        and one faulting path where it designates none."""
         states = [self]
         for a in instr.args:
             if not isinstance(a, Addr):
                 continue
             out = []
             for st in states:
-                if (st.pc, a) in st.pinned:
+                if st.fault or (st.pc, a) in st.pinned:
                     out.append(st)
                     continue
-                base = st.operand(a.base).val
-                val = base if a.offset is None else binop("add", base, st.operand(a.offset).val)
-                if isinstance(val, (LocAddr, Const)):
-                    out.append(st)
+                val = self.b.arch.address_value(st, a).val
+                if isinstance(val, Const):
+                    out.append(st)  # resolved (or refused) by address()
                     continue
                 fork = self.b.new_fork()
+                misses: list[BoolExpr] = []
                 for i, loc in enumerate(self.b.locations):
-                    c = cmp("eq", val, LocAddr(loc))
+                    c = cmp("eq", val, Const(self.b.addresses[loc]))
+                    misses.append(bnot(c))
                     if c == FALSE:
                         continue
                     s = st.clone()
@@ -276,6 +277,13 @@ class PathState:
                         s.guard = st.guard + (c,)
                         s.path = st.path + ((fork, i),)
                     s.pinned[(st.pc, a)] = loc
+                    out.append(s)
+                miss = band(*misses)
+                if miss != FALSE:
+                    s = st.clone()
+                    s.guard = st.guard + (miss,) if miss != TRUE else st.guard
+                    s.path = st.path + ((fork, -1),)
+                    s.fault = True
                     out.append(s)
             states = out
         return states
@@ -286,72 +294,65 @@ class PathState:
         return EncodingError(message, pos)
 
     def get(self, reg: Reg) -> SV:
+        """The register's value at its width (``W3``: the low 32 bits of X3)."""
         if reg.is_zero:
             return SV(ZERO)
         sv = self.regs.get(reg.name)
         if sv is None:
-            sv = SV(_init_reg(self.thread, reg))
-        elif reg.width == 32:
-            sv = SV(_mask(sv.val, reg), sv.taint)
-        return sv
+            sv = SV(_init_reg(self.thread, reg, self.b.addresses))
+        return SV(_zext(sv.val, reg.width), sv.taint)
 
     def set(self, reg: Reg, sv: SV) -> None:
+        """Write the register; a 32-bit register write zero-extends."""
         if reg.is_zero:
             return
-        self.regs[reg.name] = SV(_mask(sv.val, reg), sv.taint)
+        self.regs[reg.name] = SV(_zext(sv.val, reg.width), sv.taint)
 
     def operand(self, op: object) -> SV:
-        """The value of a register, immediate, location or shifted register."""
+        """The value of a register, immediate or location's address."""
         if isinstance(op, Reg):
             return self.get(op)
         if isinstance(op, Imm):
-            return SV(Const(op.value))
+            return SV(const(op.value))
         if isinstance(op, LocRef):
-            return SV(LocAddr(op.name))
-        if isinstance(op, Shift):
-            sv = self.get(op.reg)
-            return SV(_shift(sv.val, op), sv.taint)
+            addr = self.b.addresses.get(op.name)
+            if addr is None:
+                raise self.error(f"'{op.name}' is not a location of the test")
+            return SV(Const(addr))
         raise self.error(f"unexpected operand '{op}'")
 
     # -- memory
     def address(self, addr: Addr) -> tuple[str, Taint]:
         """The location an address operand designates, and what the address depends on."""
-        base = self.operand(addr.base)
-        deps = base.taint
-        val = base.val
-        if addr.offset is not None:
-            off = self.operand(addr.offset)
-            deps = deps | off.taint
-            val = binop("add", val, off.val)
-        if not isinstance(val, (LocAddr, Const)):
+        sv = self.b.arch.address_value(self, addr)
+        val = sv.val
+        if not isinstance(val, Const):
             pinned = self.pinned.get((self.pc, addr))
-            if pinned is not None:
-                return pinned, deps
-        if isinstance(val, LocAddr) and val.offset == 0:
-            return val.loc, deps
-        if isinstance(val, LocAddr):
+            assert pinned is not None, "computed addresses are pinned before execution"
+            return pinned, sv.taint
+        loc = self.b.location_at(val.bits)
+        if loc is not None:
+            return loc, sv.taint
+        near = self.b.location_near(val.bits)
+        if near is not None:
             raise self.error(
-                f"address {val.loc}+{val.offset} is not a location of the test "
-                "(offsets into locations are not supported)"
-            )
-        if isinstance(val, Const):
-            raise self.error(f"address {val.value:#x} is not a location of the test")
-        raise self.error(
-            "address depends on a value loaded from memory; pointers loaded at run time "
-            "are not supported yet"
-        )
+                f"address {near[0]}+{near[1]} is not a location of the test "
+                "(offsets into locations are not supported)")
+        raise self.error(f"address {val.bits:#x} is not a location of the test")
 
     def read(self, loc: str, tags: Iterable[str], addr: Taint = NOTAINT) -> tuple[int, SV]:
-        """A read event; returns it and the value it loads.
+        """A read event of the location's 64-bit value; returns it and the value.
 
         The loaded value depends on the read, on its address, and on what the
         last write to the same location on this path depended on (herd's
-        ``lrs``: a store forwarded to a later load in program order)."""
-        eid = self.b.event(self, "R", loc, tags, value=None, addr=addr)
-        taint = taint_of(eid) | addr
+        ``lrs``: a store forwarded to a later load in program order); through
+        that forwarding, the reads the write depended on are also pick
+        dependencies of this read event (herd's ``pick-basic-dep``, which
+        follows ``lrs``)."""
         w = self.last_write.get(loc)
-        if w is not None:
-            taint = taint | self.b.flow[w]
+        forwarded = self.b.flow[w] if w is not None else NOTAINT
+        eid = self.b.event(self, "R", loc, tags, value=None, addr=addr, basic=forwarded)
+        taint = taint_of(eid) | addr | forwarded
         return eid, SV(ReadVal(eid), taint)
 
     def write(
@@ -365,11 +366,11 @@ class PathState:
         intrinsic: Taint = NOTAINT,
         flow: Taint = NOTAINT,
     ) -> int:
-        """A write event of ``value``. ``data`` overrides the value's own
-        dependencies (an atomic's write does not data-depend on its own read);
-        ``intrinsic`` are pick dependencies through the instruction's internal
-        control (a CAS's comparison); ``flow`` is extra data flow into the write
-        that later loads forwarded from it inherit (an LDADD's read)."""
+        """A write event of ``value`` (all 64 bits). ``data`` overrides the
+        value's own dependencies (an atomic's write does not data-depend on its
+        own read); ``intrinsic`` are pick dependencies through the instruction's
+        internal control (a CAS's comparison); ``flow`` is extra data flow into
+        the write that later loads forwarded from it inherit (an LDADD's read)."""
         d = value.taint if data is None else data
         eid = self.b.event(self, "W", loc, tags, value=value.val, addr=addr, data=d,
                            intrinsic=intrinsic)
@@ -408,7 +409,7 @@ class PathState:
             return (s, None) if cond == TRUE else (None, s)
         fork = self.b.new_fork()
         out: list[PathState] = []
-        for taken, c in ((True, cond), (False, bnot(cond))):
+        for taken, c in ((1, cond), (0, bnot(cond))):
             s = self.clone()
             s.guard = self.guard + (c,)
             s.path = self.path + ((fork, taken),)
@@ -422,25 +423,13 @@ class PathState:
         return Choice(self.b.new_choice())
 
 
-def _shift(v: Val, sh: Shift) -> Val:
-    op = sh.op.upper()
-    if op in ("LSL",) and sh.amount:
-        return binop("mul", v, Const(1 << sh.amount))
-    if op in ("SXTW", "UXTW", "SXTX", "UXTX", "LSL") and not sh.amount:
-        return v
-    if op in ("SXTW", "UXTW", "SXTX", "UXTX"):
-        return binop("mul", v, Const(1 << sh.amount))
-    if isinstance(v, Const):
-        if op == "LSR":
-            return Const((v.value & ((1 << 64) - 1)) >> sh.amount)
-        if op == "ASR":
-            return Const(v.value >> sh.amount)
-    raise EncodingError(f"unsupported shift '{sh}' of a symbolic value")
-
-
 class _Builder:
-    def __init__(self, test: Test) -> None:
+    def __init__(self, test: Test, arch: Arch, tag_universe: Collection[str],
+                 memory_type_sets: Mapping[str, Collection[str]]) -> None:
         self.test = test
+        self.arch = arch
+        self.tag_universe = frozenset(tag_universe)
+        self.mtype_sets = memory_type_sets
         self.graph = nx.MultiDiGraph()
         self.events: list[Event] = []
         self.forks = 0
@@ -448,6 +437,15 @@ class _Builder:
         self.seq: dict[str, int] = {}
         self.flow: dict[int, Taint] = {}  # write -> what flows into it (for lrs)
         self.locations: list[str] = []
+        self.addresses: dict[str, int] = {}
+
+    def location_at(self, bits: int) -> str | None:
+        i, rest = divmod(bits - ADDRESS_BASE, ADDRESS_STRIDE)
+        return self.locations[i] if not rest and 0 <= i < len(self.locations) else None
+
+    def location_near(self, bits: int) -> tuple[str, int] | None:
+        i, rest = divmod(bits - ADDRESS_BASE, ADDRESS_STRIDE)
+        return (self.locations[i], rest) if 0 <= i < len(self.locations) else None
 
     def new_fork(self) -> int:
         self.forks += 1
@@ -456,6 +454,18 @@ class _Builder:
     def new_choice(self) -> int:
         self.choices += 1
         return self.choices
+
+    def _tags(self, kind: EventKind, tags: Iterable[str], location: Location | None,
+              device: bool | None) -> frozenset[str]:
+        tagset = set(tags)
+        tagset.add(kind)
+        if kind != "F":
+            tagset.add("M")
+        if location is not None:
+            tagset.update(n for n, types in self.mtype_sets.items() if location.mtype in types)
+        if device is not None:
+            tagset.add("DeviceAgent" if device else "CPU")
+        return frozenset(tagset)
 
     def event(
         self,
@@ -467,6 +477,7 @@ class _Builder:
         addr: Taint = NOTAINT,
         data: Taint = NOTAINT,
         intrinsic: Taint = NOTAINT,
+        basic: Taint = NOTAINT,
     ) -> int:
         eid = len(self.events)
         if eid >= MAX_EVENTS:
@@ -475,19 +486,16 @@ class _Builder:
                 f"test has more than {MAX_EVENTS} events (limit); split it or remove branches",
                 where or Pos(self.test.source),
             )
-        tagset = set(tags)
-        tagset.add(kind)
-        if kind != "F":
-            tagset.add("M")
         location = self.test.location(loc) if loc is not None else None
         if kind == "R":
             value = ReadVal(eid)
+        mtype = location.mtype if location else None
+        endpoint = location.endpoint if location else None
         if st is None:
             ev = Event(
                 eid=eid, kind=kind, thread=None, tindex=-1, seq=eid, loc=loc,
-                tags=frozenset(tagset), value=value,
-                mtype=location.mtype if location else None,
-                endpoint=location.endpoint if location else None,
+                tags=self._tags(kind, tags, location, None), value=value,
+                mtype=mtype, endpoint=endpoint,
             )
         else:
             th = st.thread
@@ -495,12 +503,12 @@ class _Builder:
             self.seq[th.name] = seq + 1
             ev = Event(
                 eid=eid, kind=kind, thread=th.name, tindex=th.index, seq=seq, loc=loc,
-                tags=frozenset(tagset), guard=st.guard, path=st.path, value=value,
-                instr=st.instr,
-                mtype=location.mtype if location else None,
-                endpoint=location.endpoint if location else None,
+                tags=self._tags(kind, tags, location, th.device), guard=st.guard,
+                path=st.path, value=value, instr=st.instr, mtype=mtype, endpoint=endpoint,
                 device=th.device,
             )
+        unknown = ev.tags - self.tag_universe - {"R", "W", "F", "M", "IW"}
+        assert not unknown, f"tags {sorted(unknown)} are not declared by any architecture"
         self.events.append(ev)
         self.graph.add_node(eid, event=ev)
         if st is not None:
@@ -521,49 +529,50 @@ class _Builder:
             for r in intrinsic.pick:
                 if self.events[r].instr is not st.instr:  # not within one instruction
                     g.add_edge(r, eid, key="pick-intr")
+            for r in basic.pick:
+                g.add_edge(r, eid, key="pick-basic")
         return eid
 
     def run_thread(self, th: Thread) -> list[Leaf]:
-        from .isa import semantics
-
-        sem = semantics(self.test.arch)
         leaves: list[Leaf] = []
-        start = PathState(self, th)
-        work = [start]
+        work = [PathState(self, th)]
         paths = 1
         while work:
             st = work.pop()
-            while st.pc < len(th.code):
+            while st.pc < len(th.code) and not st.fault:
                 instr = th.code[st.pc]
                 st.instr = instr
                 st.next_pc = None
                 pinned = st.pin_addresses(instr)
-                if not pinned:
-                    break
+                assert pinned, "pinning an address leaves at least the faulting path"
                 if len(pinned) > 1:
-                    paths += len(pinned) - 1
+                    paths = self._more(paths, len(pinned) - 1, th, instr)
                     work.extend(reversed(pinned[1:]))
                 st = pinned[0]
-                result = sem.execute(st, instr)
+                if st.fault:
+                    break
+                result = self.arch.execute(st, instr)
                 nexts = [st] if result is None else [s for s in result if s is not None]
+                assert nexts, f"{instr.op} left no path to continue"
                 for s in nexts:
                     s.pc = s.next_pc if s.next_pc is not None else s.pc + 1
                     s.next_pc = None
-                if not nexts:
-                    break
-                st = nexts[0]
+                st = nexts[0]  # type: ignore[assignment]
                 if len(nexts) > 1:
-                    paths += len(nexts) - 1
-                    if paths > MAX_PATHS_PER_THREAD:
-                        raise EncodingError(
-                            f"thread {th.name} has more than {MAX_PATHS_PER_THREAD} paths "
-                            "(limit)", instr.pos
-                        )
+                    paths = self._more(paths, len(nexts) - 1, th, instr)
                     # depth-first: finish this path, then the others in order
-                    work.extend(reversed(nexts[1:]))
-            else:
-                leaves.append(Leaf(guard=st.guard, regs=st.regs))
+                    work.extend(reversed(nexts[1:]))  # type: ignore[arg-type]
+            leaves.append(Leaf(guard=st.guard, regs=st.regs, fault=st.fault))
         return leaves
+
+    @staticmethod
+    def _more(paths: int, extra: int, th: Thread, instr: Instr) -> int:
+        paths += extra
+        if paths > MAX_PATHS_PER_THREAD:
+            raise EncodingError(
+                f"thread {th.name} has more than {MAX_PATHS_PER_THREAD} paths (limit)",
+                instr.pos)
+        return paths
 
 
 def _referenced_locations(test: Test) -> list[str]:
@@ -593,36 +602,50 @@ def _referenced_locations(test: Test) -> list[str]:
     return list(names)
 
 
-def build_events(test: Test) -> EventGraph:
-    """The event graph of a lowered test (Linux accessors already expanded)."""
-    b = _Builder(test)
+def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
+                 memory_type_sets: Mapping[str, Collection[str]] | None = None) -> EventGraph:
+    """The event graph of a lowered test (Linux accessors already expanded),
+    executed by the semantics of ``arch``.
+
+    ``tag_universe`` is every tag name models may use as a set (by default the
+    tags ``arch`` declares); ``memory_type_sets`` maps memory-type set names to
+    memory types (by default ``arch``'s). Raises :class:`EncodingError` for a
+    test over the limits or an instruction the architecture cannot run."""
+    if memory_type_sets is None:
+        memory_type_sets = arch.memory_type_sets
+    universe = set(tag_universe) | set(arch.tags) | set(memory_type_sets) | {"CPU",
+                                                                               "DeviceAgent"}
+    b = _Builder(test, arch, universe, memory_type_sets)
     locations: dict[str, Location] = {}
     init: dict[str, int] = {}
     b.locations = _referenced_locations(test)
+    b.addresses = {name: ADDRESS_BASE + i * ADDRESS_STRIDE for i, name in
+                   enumerate(b.locations)}
     for name in b.locations:
         loc = test.location(name)
         locations[name] = loc
-        init[name] = b.event(None, "W", name, ("IW",), value=_init_value(loc.init))
+        init[name] = b.event(None, "W", name, ("IW",), value=_init_value(loc.init, b.addresses))
     leaves = {th.name: b.run_thread(th) for th in test.threads}
     return EventGraph(
         test=test, graph=b.graph, events=b.events, locations=locations, init=init,
-        leaves=leaves, choices=b.choices,
+        leaves=leaves, addresses=b.addresses, tag_universe=b.tag_universe, choices=b.choices,
     )
 
 
 def describe(eg: EventGraph) -> Mapping[int, str]:
     """A one-line description of every event (for ``litmus show``)."""
-    from .symbolic import show_bool, show_val
-
     out = {}
+    hidden = {"R", "W", "M", "IW", "CPU", "DeviceAgent"} | set(
+        n for n in eg.tag_universe if n.startswith(("Device", "Normal", "WB", "UC", "WC")))
     for e in eg.events:
         who = "init" if e.thread is None else e.thread
         what = e.label()
         if e.kind == "W" and e.value is not None:
-            what += f" := {show_val(e.value)}"
-        tags = [] if e.kind == "F" else sorted(e.tags - {"R", "W", "M", "IW"})
+            what += f" := {eg.show(e.value)}"
+        tags = [] if e.kind == "F" else sorted(e.tags - hidden)
         extra = f" [{', '.join(tags)}]" if tags else ""
-        guard = f" if {show_bool(band(*e.guard))}" if e.guard else ""
+        names = lambda b: (f"&{n}" if (n := eg.location_at(b)) else None)  # noqa: E731
+        guard = f" if {show_bool(band(*e.guard), names)}" if e.guard else ""
         src = f"  ({e.instr.pos.line}: {e.instr})" if e.instr is not None else ""
         out[e.eid] = f"e{e.eid} {who}: {what}{extra}{guard}{src}"
     return out

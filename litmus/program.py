@@ -9,7 +9,7 @@ meaning lives in :mod:`litmus.isa`. Everything here is a frozen dataclass.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from .errors import Pos
@@ -29,6 +29,63 @@ X86_MEMORY_TYPES: tuple[str, ...] = ("wb", "uc", "wc")
 
 #: The endpoint shared by every normal-memory location.
 MEMORY_ENDPOINT = "memory"
+
+
+# --------------------------------------------------------------------------- value types
+
+
+@dataclass(frozen=True)
+class CType:
+    """How a register or location's value is read in conditions and printed.
+
+    Values are 64-bit bit patterns; a type keeps the low ``bits`` of them and
+    reads those as signed or unsigned (herd's convention: a condition compares,
+    and a state prints, values as the declared C type; an undeclared one is
+    ``int``, 32-bit signed, in herd's format). ``pointer`` types print a
+    location's address as its name.
+    """
+
+    name: str
+    bits: int
+    signed: bool
+    pointer: bool = False
+
+    def bits_of(self, value: int) -> int:
+        """The low ``bits`` of ``value`` (any Python int) as an unsigned int."""
+        return value & ((1 << self.bits) - 1)
+
+    def read(self, value: int) -> int:
+        """The integer ``value``'s low ``bits`` stand for in this type."""
+        b = self.bits_of(value)
+        if self.signed and b >> (self.bits - 1):
+            return b - (1 << self.bits)
+        return b
+
+
+def _ctypes() -> dict[str, CType]:
+    out: dict[str, CType] = {}
+    for bits in (8, 16, 32, 64):
+        out[f"int{bits}_t"] = CType(f"int{bits}_t", bits, True)
+        out[f"uint{bits}_t"] = CType(f"uint{bits}_t", bits, False)
+    for name, bits, signed in (
+        ("char", 8, True), ("signed char", 8, True), ("unsigned char", 8, False),
+        ("short", 16, True), ("unsigned short", 16, False),
+        ("int", 32, True), ("signed", 32, True), ("signed int", 32, True),
+        ("unsigned", 32, False), ("unsigned int", 32, False),
+        ("long", 64, True), ("unsigned long", 64, False),
+        ("long long", 64, True), ("unsigned long long", 64, False),
+        ("intptr_t", 64, True), ("uintptr_t", 64, False), ("size_t", 64, False),
+    ):
+        out[name] = CType(name, bits, signed)
+    return out
+
+
+#: The C types tests may declare, by name (herd's ``uint64_t x;``, ``int *p;``).
+CTYPES: dict[str, CType] = _ctypes()
+INT = CTYPES["int"]
+INT64 = CTYPES["int64_t"]
+INT32 = CTYPES["int32_t"]
+POINTER = CType("pointer", 64, False, pointer=True)
 
 
 # --------------------------------------------------------------------------- operands
@@ -157,6 +214,8 @@ class Thread:
     device: bool = False
     init: Mapping[Reg, InitValue] = field(default_factory=dict)
     pos: Pos | None = None
+    #: declared types of registers, by canonical name (herd's ``int64_t 0:X4;``)
+    types: Mapping[str, CType] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,6 +227,7 @@ class Location:
     endpoint: str = MEMORY_ENDPOINT
     init: InitValue = 0
     pos: Pos | None = None
+    ctype: CType | None = None  # declared C type, if any
 
     @property
     def is_device(self) -> bool:
@@ -240,12 +300,15 @@ class Condition:
 
 @dataclass(frozen=True)
 class Observable:
-    """Something whose final value appears in a state: a register or a location."""
+    """Something whose final value appears in a state: a register or a location.
+
+    ``ctype`` says how its value is compared and printed (see :class:`CType`)."""
 
     key: str
     thread: str | None = None
     reg: Reg | None = None
     loc: str | None = None
+    ctype: CType = field(default=INT64, compare=False)
 
 
 Observation = Literal["never", "sometimes", "always"]
@@ -291,6 +354,23 @@ class Test:
                 return t
         raise KeyError(name)
 
+    def ctype(self, thread: str | None = None, reg: Reg | None = None,
+              loc: str | None = None) -> CType:
+        """The type of a register (``thread``, ``reg``) or location ``loc``: the
+        declared one, else herd's ``int`` (32-bit signed) in herd's format, else
+        (mini-DSL) ``int64_t`` for X registers and memory, ``int32_t`` for W."""
+        declared: CType | None
+        if loc is not None:
+            declared = self.location(loc).ctype
+        else:
+            assert thread is not None and reg is not None
+            declared = self.thread(thread).types.get(reg.name)
+        if declared is not None:
+            return declared
+        if self.format == "herd":
+            return INT
+        return INT32 if reg is not None and reg.width == 32 else INT64
+
     def location(self, name: str) -> Location:
         """The declared location, or a normal one initialised to 0."""
         loc = self.locations.get(name)
@@ -306,12 +386,16 @@ class Test:
         seen: dict[str, Observable] = {}
         for atom in prop_atoms(self.condition.prop):
             if isinstance(atom, RegAtom):
-                obs = Observable(key=atom.key, thread=atom.thread, reg=atom.reg)
+                obs = Observable(key=atom.key, thread=atom.thread, reg=atom.reg,
+                                 ctype=self.ctype(atom.thread, atom.reg))
             else:
-                obs = Observable(key=atom.key, loc=atom.loc)
+                obs = Observable(key=atom.key, loc=atom.loc, ctype=self.ctype(loc=atom.loc))
             seen.setdefault(obs.key, obs)
         for obs in self.extra_observed:
-            seen.setdefault(obs.key, obs)
+            if obs.key not in seen:
+                ct = self.ctype(loc=obs.loc) if obs.loc is not None else \
+                    self.ctype(obs.thread, obs.reg)
+                seen[obs.key] = replace(obs, ctype=ct)
         return tuple(seen.values())
 
 
@@ -330,7 +414,12 @@ def prop_atoms(prop: Prop) -> list[RegAtom | MemAtom]:
 
 
 def format_value(value: Value) -> str:
-    return value.name if isinstance(value, LocRef) else str(value)
+    """A condition's value as herd prints it: a location's name, or the
+    integer's 64 bits read as signed (``0xFFFFFFFFFFFFFFFF`` prints ``-1``)."""
+    if isinstance(value, LocRef):
+        return value.name
+    bits = value & ((1 << 64) - 1)
+    return str(bits - (1 << 64) if bits >> 63 else bits)
 
 
 def format_prop(prop: Prop, top: bool = True) -> str:

@@ -27,15 +27,10 @@ def _sort_items(test: Test, st: State) -> list[tuple[str, object]]:
     return sorted(st.values, key=key)
 
 
-def _value_text(v: object, readable: bool) -> str:
-    if readable and isinstance(v, int) and abs(v) >= 0x10000:
-        return hex(v)
-    return str(v)
-
-
-def state_text(test: Test, st: State, sep: str = "; ", readable: bool = False) -> str:
-    """A state's items in herd's order; ``readable`` writes large values in hex."""
-    return sep.join(f"{k}={_value_text(v, readable)}" for k, v in _sort_items(test, st))
+def state_text(test: Test, st: State, sep: str = "; ") -> str:
+    """A state's items in herd's order, each value as its type reads it
+    (the one way values are printed: text, herd layout, JSON, API)."""
+    return sep.join(f"{k}={v}" for k, v in _sort_items(test, st))
 
 
 VERDICT = {
@@ -55,7 +50,7 @@ def text(result: Result, show_source: bool = True) -> str:
     lines.append(f"States {len(result.states)}")
     for st in result.states:
         mark = "   <- condition holds" if st.satisfies else ""
-        lines.append(f"  {state_text(t, st, readable=True)}{mark}")
+        lines.append(f"  {state_text(t, st)}{mark}")
     lines.append(f"Condition {format_condition(t.condition)}")
     if result.flags:
         lines.append("Flags " + ", ".join(result.flags))

@@ -1,29 +1,70 @@
-"""x86 instruction semantics.
+"""x86 (x86-64): registers, instruction syntax (Intel and herd's AT&T),
+semantics and event tags.
 
-Locked instructions (``XCHG`` and ``LOCK``-prefixed read-modify-writes) give a
-read and a write paired in ``rmw`` (kind ``amo``), both tagged ``LOCK``.
-Fences are tagged ``MFENCE``, ``SFENCE`` and ``LFENCE``.
+Values are 64-bit; a 32-bit register operand (``EAX``) reads the low 32 bits
+and a write to it zero-extends into the 64-bit register (Intel SDM vol. 1,
+3.4.1.1). Locked instructions (``XCHG`` with memory and ``LOCK``-prefixed
+read-modify-writes) give a read and a write paired in ``rmw`` (kind ``amo``),
+both tagged ``LOCK``. Fences are tagged ``MFENCE``, ``SFENCE`` and ``LFENCE``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..program import Addr, Imm, Instr, Reg
-from ..symbolic import Const, binop, cmp
-from . import Semantics
+from ..smt.expr import app, cmp, ite
+from .base import IMM, MEM, REG, SV, Arch, Machine, Sig, sig, zext
 
-if TYPE_CHECKING:
-    from ..events import PathState
+# --------------------------------------------------------------------------- registers
+
+_REGS: dict[str, tuple[str, int]] = {}
+for _r in ("AX", "BX", "CX", "DX", "SI", "DI"):
+    _REGS["E" + _r] = ("R" + _r, 32)
+    _REGS["R" + _r] = ("R" + _r, 64)
+for _n in range(8, 16):
+    _REGS[f"R{_n}"] = (f"R{_n}", 64)
+    _REGS[f"R{_n}D"] = (f"R{_n}", 32)
+
+REGISTER_HELP = "registers are EAX, EBX, ECX, EDX, ESI, EDI, their R forms and R8-R15"
 
 
-def _sv(val, taint=None):
-    from ..events import NOTAINT, SV
+def parse_reg(name: str) -> Reg | None:
+    """``EAX``..``EDI`` -> ``Reg("RAX".., 32)``, ``RAX``..``RDI`` and
+    ``R8``..``R15`` -> width 64, ``R8D``..``R15D`` -> width 32; AT&T spellings
+    (``%eax``) too; None for anything else (case-insensitive)."""
+    hit = _REGS.get(name.upper().removeprefix("%"))
+    return Reg(hit[0], hit[1]) if hit else None
 
-    return SV(val, NOTAINT if taint is None else taint)
+
+# --------------------------------------------------------------------------- syntax
+
+_R = frozenset({REG})
+_RI = frozenset({REG, IMM})
+_RIM = frozenset({REG, IMM, MEM})
+_M = frozenset({MEM})
+
+INSTRUCTIONS: dict[str, tuple[Sig, ...]] = {
+    # store / load-or-move (Intel order, destination first)
+    "MOV": (Sig((_M, _RI)), Sig((_R, _RIM))),
+    "MFENCE": sig(),
+    "SFENCE": sig(),
+    "LFENCE": sig(),
+    # XCHG reg, [loc] is normalised to XCHG [loc], reg
+    "XCHG": (Sig((_M, _R)), Sig((_R, _M), order=(1, 0))),
+    "LOCK ADD": sig(_M, _RI),
+    "LOCK INC": sig(_M),
+    "LOCK XADD": sig(_M, _R),
+    "LOCK CMPXCHG": sig(_M, _R),
+}
+
+# --------------------------------------------------------------------------- semantics
 
 
-def _mov(st: PathState, ins: Instr):
+def address_value(st: Machine, addr: Addr) -> SV:
+    """x86 memory operands name a location: ``[x]``."""
+    return st.operand(addr.base)
+
+
+def _mov(st: Machine, ins: Instr):
     dst, src = ins.args
     if isinstance(dst, Addr):
         loc, ataint = st.address(dst)
@@ -35,11 +76,11 @@ def _mov(st: PathState, ins: Instr):
         st.set(dst, st.operand(src))
 
 
-def _fence(st: PathState, ins: Instr):
+def _fence(st: Machine, ins: Instr):
     st.fence((ins.op,))
 
 
-def _locked(st: PathState, addr: Addr, new_of, dst: Reg | None):
+def _locked(st: Machine, addr: Addr, new_of, dst: Reg | None):
     """A locked read-modify-write; ``new_of(old)`` gives the value written."""
     loc, ataint = st.address(addr)
     eid, old = st.read(loc, ("LOCK",), ataint)
@@ -50,39 +91,47 @@ def _locked(st: PathState, addr: Addr, new_of, dst: Reg | None):
     return old
 
 
-def _xchg(st: PathState, ins: Instr):
+def _width(op: object) -> int:
+    return op.width if isinstance(op, Reg) else 64
+
+
+def _xchg(st: Machine, ins: Instr):
     mem, reg = ins.args
     assert isinstance(mem, Addr) and isinstance(reg, Reg)
     v = st.get(reg)
     _locked(st, mem, lambda old: v, reg)
 
 
-def _lock_add(st: PathState, ins: Instr):
+def _lock_add(st: Machine, ins: Instr):
     mem, src = ins.args
     v = st.operand(src)
-    _locked(st, mem, lambda old: _sv(binop("add", old.val, v.val), v.taint), None)
+    w = _width(src)
+    _locked(st, mem, lambda old: SV(zext(app("add", old.val, v.val), w), v.taint), None)
 
 
-def _lock_inc(st: PathState, ins: Instr):
+def _lock_inc(st: Machine, ins: Instr):
     (mem,) = ins.args
-    _locked(st, mem, lambda old: _sv(binop("add", old.val, Const(1))), None)
+    _locked(st, mem, lambda old: SV(app("add", old.val, st.operand(Imm(1)).val)), None)
 
 
-def _lock_xadd(st: PathState, ins: Instr):
+def _lock_xadd(st: Machine, ins: Instr):
     mem, reg = ins.args
+    assert isinstance(reg, Reg)
     v = st.get(reg)
-    _locked(st, mem, lambda old: _sv(binop("add", old.val, v.val), v.taint), reg)
+    _locked(st, mem, lambda old: SV(zext(app("add", old.val, v.val), reg.width), v.taint), reg)
 
 
-def _lock_cmpxchg(st: PathState, ins: Instr):
-    """``LOCK CMPXCHG [m], r``: if [m] = EAX then [m] := r else EAX := [m].
+def _lock_cmpxchg(st: Machine, ins: Instr):
+    """``LOCK CMPXCHG [m], r``: if [m] = EAX (at r's width) then [m] := r else
+    EAX := [m].
 
     The destination is always written (with its old value on failure), as the
     SDM specifies for the locked form. A third operand, used by the lowering of
     ``spin_lock``, gives the expected value explicitly and receives the old one.
     """
     mem, new = ins.args[0], ins.args[1]
-    acc = Reg("RAX")
+    width = _width(new)
+    acc = Reg("RAX", width)
     if len(ins.args) == 3:
         expected_op = ins.args[2]
         expected = st.operand(expected_op)
@@ -90,19 +139,17 @@ def _lock_cmpxchg(st: PathState, ins: Instr):
     else:
         expected = st.get(acc)
         out = None
-    n = st.get(new) if isinstance(new, Reg) else st.operand(new)
+    n = st.operand(new)
     loc, ataint = st.address(mem)
     eid, r = st.read(loc, ("LOCK",), ataint)
-    ok = cmp("eq", r.val, expected.val)
-    from ..symbolic import ite
-
-    value = _sv(ite(ok, n.val, r.val), n.taint)
+    ok = cmp("eq", zext(r.val, width), zext(expected.val, width))
+    value = SV(ite(ok, n.val, r.val), n.taint)
     w = st.write(loc, value, ("LOCK",), ataint, flow=r.taint | expected.taint)
     st.rmw(eid, w, "amo")
     if out is not None:
         st.set(out, r)
     else:
-        st.set(acc, _sv(ite(ok, expected.val, r.val), expected.taint | r.taint))
+        st.set(acc, SV(ite(ok, expected.val, r.val), expected.taint | r.taint))
 
 
 HANDLERS = {
@@ -117,4 +164,58 @@ HANDLERS = {
     "LOCK CMPXCHG": _lock_cmpxchg,
 }
 
-SEMANTICS = Semantics("x86", HANDLERS)
+assert set(HANDLERS) == set(INSTRUCTIONS)
+
+TAGS: dict[str, str] = {
+    "MFENCE": "full fence",
+    "SFENCE": "store fence",
+    "LFENCE": "load fence",
+    "LOCK": "the read and write of a locked instruction (LOCK prefix, XCHG)",
+}
+
+MEMORY_TYPES: tuple[str, ...] = ("wb", "uc", "wc")
+
+#: Set names for x86 memory types (Intel SDM vol. 3A, 11.3).
+MEMORY_TYPE_SETS: dict[str, tuple[str, ...]] = {
+    "WB": ("wb",),
+    "UC": ("uc",),
+    "WC": ("wc",),
+    "Normal": ("wb",),  # write-back memory is normal memory
+}
+
+# --------------------------------------------------------------------------- AT&T syntax
+
+#: x86 mnemonics in AT&T (GNU as) syntax, as herd's ``X86_64`` tests write them
+#: (without their size suffix), and the canonical Intel op each stands for.
+ATT_MNEMONICS: dict[str, str] = {
+    "mov": "MOV",
+    "xchg": "XCHG",
+    "cmpxchg": "CMPXCHG",
+    "xadd": "XADD",
+    "add": "ADD",
+    "inc": "INC",
+    "mfence": "MFENCE",
+    "lfence": "LFENCE",
+    "sfence": "SFENCE",
+}
+#: AT&T forms that have no size suffix, the size suffixes, and the operations
+#: supported only with a ``lock`` prefix.
+ATT_FENCES = frozenset({"mfence", "lfence", "sfence"})
+ATT_SIZES = {"l": 32, "q": 64, "b": 8, "w": 16}
+ATT_LOCKED = frozenset({"add", "inc", "xadd", "cmpxchg"})
+
+
+ARCH = Arch(
+    name="x86",
+    instructions=INSTRUCTIONS,
+    handlers=HANDLERS,
+    tags=TAGS,
+    memory_types=MEMORY_TYPES,
+    default_memory_type="wb",
+    memory_type_sets=MEMORY_TYPE_SETS,
+    parse_reg=parse_reg,
+    register_help=REGISTER_HELP,
+    address_value=address_value,
+)
+
+__all__ = ["ARCH", "ATT_MNEMONICS", "parse_reg"]

@@ -1,12 +1,14 @@
 """The model-independent part of the encoding: an execution of an event graph.
 
 An :class:`Encoding` owns the z3 variables of one test's candidate
-executions: the value each read returns, which write it reads from (``rf``),
-the coherence order of each location (``co``, as integer positions), the
-free choices (store-exclusive success) and the path conditions under which
-events happen. It exposes them to the cat evaluator as base sets and
-relations (:meth:`Encoding.base`), and the final value of every register and
-location a condition can mention.
+executions: the 64-bit value each read returns, which write it reads from
+(``rf``), the coherence order of each location (``co``, as integer
+positions), the free choices (store-exclusive success) and the path
+conditions under which events happen. Values and conditions are turned into
+z3 by :class:`~litmus.smt.expr.Z3Encoder`, the one place that does so. It
+exposes the execution to the cat evaluator as base sets and relations
+(:meth:`Encoding.base`), and the final value of every register and location
+a condition can mention.
 """
 
 from __future__ import annotations
@@ -18,27 +20,12 @@ import z3
 
 from ..errors import EncodingError
 from ..events import Event, EventGraph
-from ..program import LocRef, Reg
+from ..program import Reg
+from .expr import BAnd, BConst, BNot, BoolExpr, BOr, Val, Z3Encoder
 from .relations import ESet, Rel
-from ..symbolic import (
-    BAnd,
-    BConst,
-    BinOp,
-    BNot,
-    BoolExpr,
-    BOr,
-    Choice,
-    Cmp,
-    Const,
-    Ite,
-    LocAddr,
-    ReadVal,
-    Val,
-)
 from .terms import (
     Assertions,
     Term,
-    as_bool,
     bool_var,
     conj,
     conj_all,
@@ -47,35 +34,24 @@ from .terms import (
     implies,
     int_val,
     int_var,
-    le,
     lt,
     neg,
 )
 
-#: Location addresses are encoded as integers far from the values tests use.
-LOC_BASE = 1 << 48
-LOC_STRIDE = 1 << 16
-
-FENCE_OPTIONS = ("SY", "ST", "LD", "ISH", "ISHST", "ISHLD", "OSH", "OSHST", "OSHLD",
-                 "NSH", "NSHST", "NSHLD")
-
-#: Every tag a model may name, present in a test or not (absent = empty set).
-TAG_SETS: tuple[str, ...] = (
-    ("A", "Q", "L", "X", "NoRet", "ISB", "DMB", "DSB", "MFENCE", "SFENCE", "LFENCE", "LOCK")
-    + tuple(f"DMB.{o}" for o in FENCE_OPTIONS)
-    + tuple(f"DSB.{o}" for o in FENCE_OPTIONS)
-)
-
-MEMORY_TYPE_SETS: dict[str, tuple[str, ...]] = {
-    "Normal": ("normal", "wb"),
-    "Device": ("device-nGnRnE", "device-nGnRE", "device-nGRE", "device-GRE"),
-    "Device.nGnRnE": ("device-nGnRnE",),
-    "Device.nGnRE": ("device-nGnRE",),
-    "Device.nGRE": ("device-nGRE",),
-    "Device.GRE": ("device-GRE",),
-    "WB": ("wb", "normal"),
-    "UC": ("uc",),
-    "WC": ("wc",),
+#: Base relations taken from the event graph's edges, by the name models use.
+_EDGE_RELATIONS: dict[str, tuple[str, ...]] = {
+    "po": ("po",),
+    "addr": ("addr",),
+    "data": ("data",),
+    "ctrl": ("ctrl",),
+    "pick-addr-dep": ("pick-addr",),
+    "pick-data-dep": ("pick-data",),
+    "pick-ctrl-dep": ("pick-ctrl",),
+    # herd's pick-basic-dep: a read's value reaching a memory event through
+    # registers, an instruction's internal control, or a store forwarded to a
+    # later load of the same location
+    "pick-basic-dep": ("pick-addr", "pick-data", "pick-intr", "pick-basic"),
+    "pick-dep": ("pick-addr", "pick-data", "pick-ctrl", "pick-intr", "pick-basic"),
 }
 
 
@@ -86,114 +62,64 @@ class Encoding:
         self.eg = eg
         self.events = eg.events
         self.out = Assertions()
-        self._exec: dict[tuple[BoolExpr, ...], Term] = {(): True}
+        self._exec: dict[tuple[BoolExpr, ...], Term | None] = {(): True}
         self._choices: dict[int, z3.BoolRef] = {}
-        self.loc_ids = {name: i for i, name in enumerate(eg.locations)}
-        self.value: dict[int, z3.ArithRef] = {}
+        self.value: dict[int, z3.BitVecRef] = {}
         self.rf_vars: dict[tuple[int, int], Term] = {}
         self.cpos: dict[int, z3.ArithRef] = {}
         self.rpos: dict[int, z3.ArithRef] = {}
-        self._fin: dict[str, z3.ArithRef] = {}
-        self._last: dict[int, Term] = {}
+        self._fin: dict[str, z3.BitVecRef] = {}
+        self._last: dict[int, Term | None] = {}
         self._base: dict[str, ESet | Rel] = {}
         self.writes_to: dict[str, list[int]] = defaultdict(list)
         self.reads_of: dict[str, list[int]] = defaultdict(list)
+        self.z3 = Z3Encoder(self.value.__getitem__, self._choice)
         for e in self.events:
             if e.kind == "W":
-                self.writes_to[e.loc].append(e.eid)
+                self.writes_to[e.loc].append(e.eid)  # type: ignore[index]
             elif e.kind == "R":
-                self.reads_of[e.loc].append(e.eid)
-                self.value[e.eid] = int_var(f"v!{e.eid}")
+                self.reads_of[e.loc].append(e.eid)  # type: ignore[index]
+                self.value[e.eid] = z3.BitVec(f"v!{e.eid}", 64)
         self._encode_rf()
         self._encode_co()
 
     # ------------------------------------------------------------------ values
 
-    def loc_value(self, name: str) -> int:
-        return LOC_BASE + self.loc_ids[name] * LOC_STRIDE
-
-    def loc_name(self, value: int) -> str | None:
-        """The location whose address is ``value``, if any."""
-        if value < LOC_BASE or (value - LOC_BASE) % LOC_STRIDE:
-            return None
-        names = list(self.loc_ids)
-        i = (value - LOC_BASE) // LOC_STRIDE
-        return names[i] if 0 <= i < len(names) else None
-
-    def const_of(self, v: int | LocRef) -> int:
-        if isinstance(v, LocRef):
-            if v.name not in self.loc_ids:
-                raise EncodingError(f"'{v.name}' is not a location of the test")
-            return self.loc_value(v.name)
+    def _choice(self, ident: int) -> z3.BoolRef:
+        v = self._choices.get(ident)
+        if v is None:
+            v = self._choices[ident] = bool_var(f"choice!{ident}")
         return v
 
-    def val(self, v: Val) -> z3.ArithRef:
-        """The z3 integer term of a symbolic value."""
-        if isinstance(v, Const):
-            return int_val(v.value)
-        if isinstance(v, ReadVal):
-            return self.value[v.eid]
-        if isinstance(v, LocAddr):
-            if v.loc not in self.loc_ids:
-                raise EncodingError(f"'{v.loc}' is not a location of the test")
-            return int_val(self.loc_value(v.loc) + v.offset)
-        if isinstance(v, Ite):
-            return z3.If(as_bool(self.cond(v.cond)), self.val(v.a), self.val(v.b))
-        if isinstance(v, BinOp):
-            a, b = self.val(v.a), self.val(v.b)
-            if v.op == "add":
-                return a + b
-            if v.op == "sub":
-                return a - b
-            if v.op == "mul":
-                return a * b
-            ba, bb = z3.Int2BV(a, 64), z3.Int2BV(b, 64)
-            r = {"xor": ba ^ bb, "and": ba & bb, "or": ba | bb}[v.op]
-            return z3.BV2Int(r)
-        raise EncodingError(f"cannot encode value {v!r}")
+    def val(self, v: Val) -> z3.BitVecRef:
+        """The z3 bit-vector of a value."""
+        return self.z3.val(v)
 
     def cond(self, c: BoolExpr) -> Term | None:
         """The term of a condition (True, None for false, or a z3 formula)."""
         if isinstance(c, BConst):
             return True if c.value else None
-        if isinstance(c, Choice):
-            v = self._choices.get(c.ident)
-            if v is None:
-                v = self._choices[c.ident] = bool_var(f"choice!{c.ident}")
-            return v
         if isinstance(c, BNot):
             return neg(self.cond(c.arg))
         if isinstance(c, BAnd):
             return conj_all(self.cond(a) for a in c.args)
         if isinstance(c, BOr):
             return disj_all(self.cond(a) for a in c.args)
-        if isinstance(c, Cmp):
-            a, b = self.val(c.a), self.val(c.b)
-            op = c.op.lstrip("u") if c.op.startswith("u") else c.op
-            if op == "eq":
-                return eq(a, b)
-            if op == "ne":
-                return neg(eq(a, b))
-            if op == "lt":
-                return lt(a, b)
-            if op == "le":
-                return le(a, b)
-            if op == "gt":
-                return lt(b, a)
-            if op == "ge":
-                return le(b, a)
-        raise EncodingError(f"cannot encode condition {c!r}")
+        return self.z3.cond(c)
+
+    def guard_term(self, guard: tuple[BoolExpr, ...]) -> Term | None:
+        """When a path with this guard is taken: True, None (never) or a formula."""
+        t = self._exec.get(guard, False)
+        if t is False:
+            t = conj_all(self.cond(c) for c in guard)
+            self._exec[guard] = t
+        return t
 
     def exec_term(self, e: Event | int) -> Term | None:
         """When event ``e`` happens: True, or its path condition."""
         if isinstance(e, int):
             e = self.events[e]
-        g = e.guard
-        t = self._exec.get(g, False)
-        if t is False:
-            t = conj_all(self.cond(c) for c in g)
-            self._exec[g] = t
-        return t
+        return self.guard_term(e.guard)
 
     # ------------------------------------------------------------------ rf, co
 
@@ -222,10 +148,7 @@ class Encoding:
     def _pos(self, w: int) -> z3.ArithRef:
         p = self.cpos.get(w)
         if p is None:
-            if self.events[w].is_init:
-                p = int_val(0)
-            else:
-                p = int_var(f"co!{w}")
+            p = int_val(0) if self.events[w].is_init else int_var(f"co!{w}")
             self.cpos[w] = p
         return p
 
@@ -267,37 +190,56 @@ class Encoding:
             e = self.events[w]
             # co is total on the writes that happen: "no later write" suffices
             t = conj_all([self.exec_term(w)] + [
-                neg(self.co_term(w, v)) for v in self.writes_to[e.loc] if v != w
+                neg(self.co_term(w, v)) for v in self.writes_to[e.loc] if v != w  # type: ignore[index]
             ])
             self._last[w] = t
         return t
 
     # ------------------------------------------------------------------ final state
 
-    def final_memory(self, loc: str) -> z3.ArithRef:
-        v = self._fin.get(loc)
+    def _ite_chain(self, cases: list[tuple[Term | None, Val]]) -> z3.BitVecRef:
+        """The value of the case whose term holds; the cases must be exhaustive
+        (the last one is taken when no earlier one holds, so the result is never
+        unconstrained)."""
+        live = [(t, v) for t, v in cases if t is not None]
+        if not live:
+            raise EncodingError("internal error: a final value with no possible case")
+        out = self.val(live[-1][1])
+        for t, v in reversed(live[:-1]):
+            out = self.val(v) if t is True else z3.If(t, self.val(v), out)
+        return out
+
+    def final_memory(self, loc: str) -> z3.BitVecRef:
+        """The final 64-bit value of ``loc``: the value of its last write."""
+        v = self._fin.get(f"[{loc}]")
         if v is None:
             if loc not in self.writes_to:
                 raise EncodingError(f"'{loc}' is not a location of the test")
-            v = self._fin[loc] = int_var(f"final!{loc}")
-            for w in self.writes_to[loc]:
-                self.out.add(implies(self.last_term(w), eq(v, self.val(self.events[w].value))))
+            cases = [(self.last_term(w), self.events[w].value) for w in self.writes_to[loc]]
+            v = self._fin[f"[{loc}]"] = z3.BitVec(f"final![{loc}]", 64)
+            self.out.add(eq(v, self._ite_chain(cases)))  # type: ignore[arg-type]
         return v
 
-    def final_register(self, thread: str, reg: Reg) -> z3.ArithRef:
+    def final_register(self, thread: str, reg: Reg) -> z3.BitVecRef:
+        """The final 64-bit value of a register: its value at the end of the
+        (non-faulting) path its thread took."""
         key = f"{thread}:{reg.name}"
         v = self._fin.get(key)
         if v is None:
-            v = self._fin[key] = int_var(f"final!{key}")
-            for guard, val in self.eg.final_register(thread, reg):
-                g = conj_all(self.cond(c) for c in guard)
-                self.out.add(implies(g, eq(v, self.val(val))))
+            cases = [(self.guard_term(g), val) for g, val in self.eg.final_register(thread, reg)]
+            v = self._fin[key] = z3.BitVec(f"final!{key}", 64)
+            self.out.add(eq(v, self._ite_chain(cases)))  # type: ignore[arg-type]
         return v
+
+    def fault_term(self) -> Term | None:
+        """When some thread's path faults (an address that names no location)."""
+        return disj_all(self.guard_term(g) for g in self.eg.fault_guards())
 
     # ------------------------------------------------------------------ cat vocabulary
 
     def _set(self, pred) -> ESet:
-        return ESet({e.eid: self.exec_term(e) for e in self.events if pred(e)})
+        return ESet({e.eid: t for e in self.events if pred(e)
+                     if (t := self.exec_term(e)) is not None})
 
     def _static_rel(self, pairs: Iterable[tuple[int, int]]) -> Rel:
         out = {}
@@ -321,32 +263,22 @@ class Encoding:
         eg = self.eg
         if name in ("_", "EV"):
             return self._set(lambda e: True)
-        if name in ("R", "W", "F", "M", "IW") or name in TAG_SETS:
+        if name in ("R", "W", "F", "M", "IW") or name in eg.tag_universe:
             return self._set(lambda e: name in e.tags)
         if name == "FW":
             return ESet({w: t for w in (e.eid for e in ev if e.kind == "W")
                          if (t := self.last_term(w)) is not None})
-        if name in MEMORY_TYPE_SETS:
-            kinds = MEMORY_TYPE_SETS[name]
-            return self._set(lambda e: e.kind != "F" and e.mtype in kinds)
-        if name == "CPU":
-            return self._set(lambda e: e.thread is not None and not e.device)
-        if name == "DeviceAgent":
-            return self._set(lambda e: e.thread is not None and e.device)
         if name == "id":
             return self._static_rel((e.eid, e.eid) for e in ev)
-        if name in ("po", "addr", "data", "ctrl"):
-            return self._static_rel(eg.pairs(name))
-        if name in ("pick-addr-dep", "pick-data-dep", "pick-ctrl-dep"):
-            return self._static_rel(eg.pairs(name[:-4]))
-        if name == "pick-dep":
-            return self._static_rel(
-                eg.pairs("pick-addr") | eg.pairs("pick-data") | eg.pairs("pick-ctrl")
-                | eg.pairs("pick-intr"))
-        if name in ("rmw", "amo", "lxsx"):
-            pairs = [(a, b) for a, b, k, kind in eg.graph.edges(keys=True, data="kind")
-                     if k == "rmw" and (name == "rmw" or kind == name)]
+        if name in _EDGE_RELATIONS:
+            pairs: set[tuple[int, int]] = set()
+            for key in _EDGE_RELATIONS[name]:
+                pairs |= eg.pairs(key)
             return self._static_rel(pairs)
+        if name in ("rmw", "amo", "lxsx"):
+            pairs_ = [(a, b) for a, b, k, kind in eg.graph.edges(keys=True, data="kind")
+                      if k == "rmw" and (name == "rmw" or kind == name)]
+            return self._static_rel(pairs_)
         if name == "loc":
             return self._static_rel(
                 (a.eid, b.eid) for a in ev for b in ev
@@ -368,7 +300,7 @@ class Encoding:
         if name in ("iico_data", "iico_ctrl", "iico_order"):
             return Rel()
         if name == "rf":
-            return Rel({p: v for p, v in self.rf_vars.items()})
+            return Rel(dict(self.rf_vars))
         if name == "co":
             out = {}
             for writes in self.writes_to.values():

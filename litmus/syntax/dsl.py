@@ -594,11 +594,11 @@ class _Builder:
                     label_toks[label] = tok
                 else:
                     instr, raws = self.instr(part)
-                    if branch_target(instr) is not None:
+                    if branch_target(self.arch, instr) is not None:
                         branch_ops[len(code)] = raws[-1]
                     code.append(instr)
         for i, raw in branch_ops.items():
-            target = branch_target(code[i])
+            target = branch_target(self.arch, code[i])
             assert target is not None
             if target.name not in labels:
                 hint = did_you_mean(target.name, labels)

@@ -36,8 +36,11 @@ from pathlib import Path
 
 from ..errors import ParseError, Pos
 from ..program import (
+    CTYPES,
     MEMORY_ENDPOINT,
+    POINTER,
     Addr,
+    CType,
     Condition,
     InitValue,
     Instr,
@@ -227,7 +230,10 @@ _KEYWORDS = frozenset({"exists", "forall", "final", "true", "false", "not", "loc
                        "filter", "with", "observed", "Observed", "cases"})  # fmt: skip
 
 
-_InitItem = tuple[int | None, str, Value, int, int]  # thread, name, value, offsets
+#: thread, name, value, offsets of the item and of its name, declared type
+_InitItem = tuple[int | None, str, Value, int, int, CType | None]
+
+_QUALIFIERS = frozenset({"_Atomic", "volatile", "const"})
 
 
 class _Reader:
@@ -244,6 +250,8 @@ class _Reader:
         # every location named anywhere, in order of first mention: name -> (init, pos)
         self.locs: dict[str, tuple[InitValue, Pos]] = {}
         self.loc_inits: dict[str, Pos] = {}
+        self.loc_types: dict[str, CType] = {}
+        self.reg_types: dict[int, dict[str, CType]] = {}
         self.name_offset = 0  # offset of the register name last read by location()
 
     # -- helpers
@@ -286,7 +294,7 @@ class _Reader:
         condition, filt, extra = self.condition(cond_start)
         default = "wb" if self.arch == "x86" else "normal"
         locations = {
-            loc: Location(loc, default, MEMORY_ENDPOINT, init, pos)
+            loc: Location(loc, default, MEMORY_ENDPOINT, init, pos, self.loc_types.get(loc))
             for loc, (init, pos) in self.locs.items()
         }
         return Test(
@@ -398,6 +406,7 @@ class _Reader:
 
     def init_item(self, p: _TokStream) -> _InitItem:
         # optional type words (int, uint64_t, _Atomic int, int*) before the location
+        words: list[_Tok] = []
         while True:
             t, nxt = p.peek(), p.peek(1)
             if (
@@ -409,11 +418,12 @@ class _Reader:
                     break
                 if _PROC.match(t.text) and nxt.text == ":":
                     break
-                p.next()
+                words.append(p.next())
             elif t.text == "*":
-                p.next()
+                words.append(p.next())
             else:
                 break
+        ctype = self.ctype(words)
         thread, name, offset = self.location(p, "in the initial state")
         value: Value = 0
         if p.peek().text == "=":
@@ -430,7 +440,28 @@ class _Reader:
             self.loc_inits[name] = self.pos(offset)
             old_pos = self.locs[name][1] if name in self.locs else self.pos(offset)
             self.locs[name] = (value, old_pos)
-        return thread, name, value, offset, self.name_offset
+            if ctype is not None:
+                self.loc_types[name] = ctype
+        return thread, name, value, offset, self.name_offset, ctype
+
+    def ctype(self, words: list[_Tok]) -> CType | None:
+        """The C type named by the words before an initial value (None if none)."""
+        names = [w for w in words if w.text != "*" and w.text not in _QUALIFIERS]
+        if not words:
+            return None
+        if any(w.text == "*" for w in words):
+            return POINTER
+        if not names:
+            return None
+        text = " ".join(w.text for w in names)
+        if text == "ins_t":
+            raise self.error("not supported: instruction values (ins_t; self-modifying code)",
+                             names[0].offset)
+        known = CTYPES.get(text)
+        if known is None:
+            hint = did_you_mean(text, CTYPES)
+            raise self.error(f"unknown type '{text}'{hint}", names[0].offset)
+        return known
 
     def location(self, p: _TokStream, where: str) -> tuple[int | None, str, int]:
         """``N:REG``, ``PN:REG``, ``x`` or ``[x]``: (thread index or None, name, offset)."""
@@ -495,7 +526,7 @@ class _Reader:
     def register_init(self, items: list[_InitItem]) -> dict[int, dict[Reg, Value]]:
         out: dict[int, dict[Reg, Value]] = {}
         seen: dict[tuple[int, str], int] = {}
-        for thread, name, value, offset, name_offset in items:
+        for thread, name, value, offset, name_offset, ctype in items:
             if thread is None:
                 continue
             self.check_thread(thread, offset, "in the initial state")
@@ -509,6 +540,8 @@ class _Reader:
                 )
             seen[key] = offset
             out.setdefault(thread, {})[reg] = value
+            if ctype is not None:
+                self.reg_types.setdefault(thread, {})[reg.name] = ctype
         return out
 
     def check_thread(self, index: int, offset: int, where: str) -> None:
@@ -618,11 +651,11 @@ class _Reader:
             rest = cell[i:].rstrip()
             if rest:
                 instr, raws = self.instr(rest, offset + i)
-                if branch_target(instr) is not None and raws:
+                if branch_target(self.arch, instr) is not None and raws:
                     branches[len(code)] = raws[-1]
                 code.append(instr)
         for i, raw in branches.items():
-            target = branch_target(code[i])
+            target = branch_target(self.arch, code[i])
             assert target is not None
             if target.name not in labels:
                 hint = did_you_mean(target.name, labels)
@@ -632,7 +665,8 @@ class _Reader:
                     f"backward branch to '{target.name}' (loops are not supported)", raw.pos
                 )
         return Thread(
-            name=f"P{index}", index=index, code=tuple(code), labels=labels, init=init, pos=pos
+            name=f"P{index}", index=index, code=tuple(code), labels=labels, init=init, pos=pos,
+            types=self.reg_types.get(index, {}),
         )
 
     # -- instructions

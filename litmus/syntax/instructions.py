@@ -1,10 +1,11 @@
-"""The instruction table: known mnemonics per architecture and their operands.
+"""Reading instructions: raw operands checked against an architecture's table.
 
 Front ends (the mini-DSL, herd's format) reduce an instruction to a mnemonic
 plus *raw operands* (:class:`RawName`, :class:`RawImm`, :class:`RawAddrOf`,
 :class:`RawMem`, :class:`RawShift`) and call :func:`make_instr`, which checks
-the mnemonic and operands against this table and returns the canonical
-:class:`~litmus.program.Instr` the engine interprets:
+the mnemonic and operands against the architecture's instruction table (its
+home is :mod:`litmus.isa`; the Linux accessors are :data:`ACCESSORS`) and
+returns the canonical :class:`~litmus.program.Instr` the engine interprets:
 
 - ``op`` is the canonical upper-case mnemonic (``LDR``, ``B.EQ``,
   ``LOCK XADD``); Linux accessors keep their lower-case name (``writel``).
@@ -28,18 +29,14 @@ from dataclasses import dataclass
 from ..errors import ParseError, Pos
 from ..program import Addr, Imm, Instr, Label, LocRef, Operand, Reg, Shift, Sym
 
+from .. import isa
+from ..isa.base import IMM, LABEL, LOCREF, MEM, REG, SHIFT, SYM, Sig, sig
+from ..isa.x86 import ATT_FENCES, ATT_LOCKED, ATT_MNEMONICS, ATT_SIZES
+
 __all__ = [
-    "AARCH64_INSTRUCTIONS",
     "ACCESSORS",
-    "ATT_MNEMONICS",
-    "BARRIER_OPTIONS",
-    "BRANCH_OPS",
-    "CONDITION_CODES",
-    "EXTEND_OPS",
     "INT_MAX",
     "INT_MIN",
-    "SHIFT_OPS",
-    "X86_INSTRUCTIONS",
     "RawAddrOf",
     "RawImm",
     "RawMem",
@@ -169,51 +166,20 @@ class _RawShifted:
 
 # --------------------------------------------------------------------------- registers
 
-_X86_REGS: dict[str, tuple[str, int]] = {}
-for _r in ("AX", "BX", "CX", "DX", "SI", "DI"):
-    _X86_REGS["E" + _r] = ("R" + _r, 32)
-    _X86_REGS["R" + _r] = ("R" + _r, 64)
-for _n in range(8, 16):
-    _X86_REGS[f"R{_n}"] = (f"R{_n}", 64)
-    _X86_REGS[f"R{_n}D"] = (f"R{_n}", 32)
-
-_ARM_REG_RE = re.compile(r"([RXW])(0|[1-9][0-9]*)\Z")
 _ARM_REGLIKE_RE = re.compile(r"(?:[RXW][0-9]+|[XW]ZR)\Z", re.IGNORECASE)
-
-_REG_HELP = {
-    "aarch64": "registers are r0-r30, X0-X30, W0-W30, XZR, WZR",
-    "x86": "registers are EAX, EBX, ECX, EDX, ESI, EDI, their R forms and R8-R15",
-}
 
 
 def parse_reg(arch: str, name: str) -> Reg | None:
-    """The canonical register ``name`` denotes on ``arch`` (case-insensitive), or None.
-
-    AArch64: ``rN``/``XN`` -> ``Reg("XN", 64)``, ``WN`` -> ``Reg("XN", 32)`` for N in
-    0..30; ``XZR``/``WZR`` -> ``Reg("XZR", 64|32)``. x86: ``EAX``.. ``EDI`` ->
-    ``Reg("RAX".., 32)``, ``RAX``.. ``RDI`` and ``R8``.. ``R15`` -> width 64,
-    ``R8D``.. ``R15D`` -> width 32; AT&T spellings (``%eax``) are accepted too.
-    """
-    upper = name.upper()
-    if arch == "x86":
-        upper = upper.removeprefix("%")
-        hit = _X86_REGS.get(upper)
-        return Reg(hit[0], hit[1]) if hit else None
-    if upper == "XZR":
-        return Reg("XZR", 64)
-    if upper == "WZR":
-        return Reg("XZR", 32)
-    m = _ARM_REG_RE.match(upper)
-    if m is None or int(m.group(2)) > 30:
-        return None
-    return Reg("X" + m.group(2), 32 if m.group(1) == "W" else 64)
+    """The canonical register ``name`` denotes on ``arch`` (case-insensitive), or
+    None (see each architecture's ``parse_reg`` in :mod:`litmus.isa`)."""
+    return isa.get(arch).parse_reg(name)
 
 
 def reg_or_error(arch: str, name: str, pos: Pos | None) -> Reg:
     """:func:`parse_reg`, or ``ParseError("bad register 'NAME' (...)")`` at ``pos``."""
     reg = parse_reg(arch, name)
     if reg is None:
-        raise ParseError(f"bad register '{name}' ({_REG_HELP.get(arch, arch)})", pos)
+        raise ParseError(f"bad register '{name}' ({isa.get(arch).register_help})", pos)
     return reg
 
 
@@ -225,127 +191,39 @@ def _looks_like_register(arch: str, name: str) -> bool:
 
 # --------------------------------------------------------------------------- the table
 
-#: Barrier options of DMB/DSB.
-BARRIER_OPTIONS: tuple[str, ...] = (
-    "SY", "ST", "LD",
-    "ISH", "ISHST", "ISHLD",
-    "OSH", "OSHST", "OSHLD",
-    "NSH", "NSHST", "NSHLD",
-)  # fmt: skip
-#: Condition codes of B.cond and CSEL.
-CONDITION_CODES: tuple[str, ...] = (
-    "EQ", "NE", "GE", "LT", "GT", "LE", "HS", "LO",
-    "HI", "LS", "MI", "PL", "CS", "CC", "VS", "VC",
-)  # fmt: skip
-#: Shifts (need an amount) and extends (amount optional) of a register operand.
-SHIFT_OPS: tuple[str, ...] = ("LSL", "LSR", "ASR")
-EXTEND_OPS: tuple[str, ...] = ("SXTW", "UXTW", "SXTX", "UXTX")
-
-# Operand kinds a slot may accept.
-_REG, _IMM, _MEM, _LOCREF, _LABEL, _BARRIER, _COND, _SHIFT = (
-    "reg", "imm", "mem", "locref", "label", "barrier", "cond", "shift",
-)  # fmt: skip
-_NAME_KINDS = (_REG, _LABEL, _BARRIER, _COND)  # kinds written as a bare name
+_NAME_KINDS = (REG, LABEL, SYM)  # kinds written as a bare name
 _NOUNS = {
-    _REG: "register",
-    _IMM: "immediate",
-    _SHIFT: "shifted register",
-    _LOCREF: "&location",
-    _MEM: "memory operand",
-    _LABEL: "label",
-    _BARRIER: "barrier option",
-    _COND: "condition code",
+    REG: "register",
+    IMM: "immediate",
+    SHIFT: "shifted register",
+    LOCREF: "&location",
+    MEM: "memory operand",
+    LABEL: "label",
 }
-_NOUN_ORDER = (_REG, _IMM, _SHIFT, _LOCREF, _MEM, _LABEL, _BARRIER, _COND)
+_NOUN_ORDER = (REG, IMM, SHIFT, LOCREF, MEM, LABEL, SYM)
+_SHIFT_WORDS = ("LSL", "LSR", "ASR", "SXTW", "UXTW", "SXTX", "UXTX")
+_EXTEND_WORDS = ("SXTW", "UXTW", "SXTX", "UXTX")
 
+_RI = frozenset({REG, IMM})
+_R = frozenset({REG})
+_M = frozenset({MEM})
 
-@dataclass(frozen=True)
-class _Sig:
-    slots: tuple[frozenset[str], ...]
-    order: tuple[int, ...] | None = None  # permutation applied to the converted args
-
-    @property
-    def has_shift(self) -> bool:
-        return any(_SHIFT in s for s in self.slots)
-
-
-def _sig(*slots: frozenset[str], order: tuple[int, ...] | None = None) -> tuple[_Sig, ...]:
-    return (_Sig(tuple(slots), order),)
-
-
-R = frozenset({_REG})
-RI = frozenset({_REG, _IMM})
-RIS = frozenset({_REG, _IMM, _SHIFT})
-RIA = frozenset({_REG, _IMM, _LOCREF})
-RIM = frozenset({_REG, _IMM, _MEM})
-M = frozenset({_MEM})
-L = frozenset({_LABEL})
-B = frozenset({_BARRIER})
-C = frozenset({_COND})
-
-_Table = dict[str, tuple[_Sig, ...]]
-
-AARCH64_INSTRUCTIONS: _Table = {}
-for _op in ("LDR", "LDAR", "LDAPR", "LDXR", "LDAXR"):
-    AARCH64_INSTRUCTIONS[_op] = _sig(R, M)
-for _op in ("STR", "STLR"):
-    AARCH64_INSTRUCTIONS[_op] = _sig(RI, M)
-for _op in ("STXR", "STLXR"):
-    AARCH64_INSTRUCTIONS[_op] = _sig(R, RI, M)
-for _base in ("SWP", "CAS", "LDADD"):
-    for _suffix in ("", "A", "L", "AL"):
-        AARCH64_INSTRUCTIONS[_base + _suffix] = _sig(R, R, M)
-for _op in ("STADD", "STADDL"):
-    AARCH64_INSTRUCTIONS[_op] = _sig(R, M)
-for _op in ("DMB", "DSB"):
-    AARCH64_INSTRUCTIONS[_op] = _sig(B)
-for _op in ("ISB", "NOP"):
-    AARCH64_INSTRUCTIONS[_op] = _sig()
-AARCH64_INSTRUCTIONS["MOV"] = _sig(R, RIA)
-for _op in ("ADD", "SUB", "EOR", "AND", "ORR"):
-    AARCH64_INSTRUCTIONS[_op] = _sig(R, R, RIS)
-AARCH64_INSTRUCTIONS["CMP"] = _sig(R, RI)
-AARCH64_INSTRUCTIONS["CSEL"] = _sig(R, R, R, C)
-for _cc in CONDITION_CODES:
-    AARCH64_INSTRUCTIONS["B." + _cc] = _sig(L)
-for _op in ("CBZ", "CBNZ"):
-    AARCH64_INSTRUCTIONS[_op] = _sig(R, L)
-AARCH64_INSTRUCTIONS["B"] = _sig(L)
-
-X86_INSTRUCTIONS: _Table = {
-    # store / load-or-move (Intel order, destination first)
-    "MOV": (_Sig((M, RI)), _Sig((R, RIM))),
-    "MFENCE": _sig(),
-    "SFENCE": _sig(),
-    "LFENCE": _sig(),
-    # XCHG reg, [loc] is normalised to XCHG [loc], reg
-    "XCHG": (_Sig((M, R)), _Sig((R, M), order=(1, 0))),
-    "LOCK ADD": _sig(M, RI),
-    "LOCK INC": _sig(M),
-    "LOCK XADD": _sig(M, R),
-    "LOCK CMPXCHG": _sig(M, R),
-}
-
-#: Linux accessors: pseudo-instructions of both arches, lowered later.
-ACCESSORS: _Table = {}
+#: Linux accessors: pseudo-instructions of both arches, lowered later
+#: (:mod:`litmus.lowering`).
+ACCESSORS: dict[str, tuple[Sig, ...]] = {}
 for _op in ("writel", "writel_relaxed", "smp_store_release"):
-    ACCESSORS[_op] = _sig(RI, M)
+    ACCESSORS[_op] = sig(_RI, _M)
 for _op in ("readl", "readl_relaxed", "smp_load_acquire"):
-    ACCESSORS[_op] = _sig(R, M)
+    ACCESSORS[_op] = sig(_R, _M)
 for _op in ("wmb", "rmb", "mb", "dma_wmb", "dma_rmb", "smp_wmb", "smp_rmb", "smp_mb"):
-    ACCESSORS[_op] = _sig()
+    ACCESSORS[_op] = sig()
 for _op in ("spin_lock", "spin_unlock"):
-    ACCESSORS[_op] = _sig(M)
-
-_TABLES: dict[str, _Table] = {"aarch64": AARCH64_INSTRUCTIONS, "x86": X86_INSTRUCTIONS}
-
-#: Ops whose last operand is a branch target.
-BRANCH_OPS: frozenset[str] = frozenset(["B", "CBZ", "CBNZ"] + ["B." + cc for cc in CONDITION_CODES])
+    ACCESSORS[_op] = sig(_M)
 
 
 def mnemonics(arch: str) -> tuple[str, ...]:
     """Every canonical op ``arch`` accepts, accessors included."""
-    return tuple(_TABLES[arch]) + tuple(ACCESSORS)
+    return tuple(isa.get(arch).instructions) + tuple(ACCESSORS)
 
 
 def is_accessor(op: str) -> bool:
@@ -353,11 +231,9 @@ def is_accessor(op: str) -> bool:
     return op in ACCESSORS
 
 
-def branch_target(instr: Instr) -> Label | None:
-    """The label a branch instruction jumps to, or None."""
-    if instr.op in BRANCH_OPS and instr.args and isinstance(instr.args[-1], Label):
-        return instr.args[-1]
-    return None
+def branch_target(arch: str, instr: Instr) -> Label | None:
+    """The label a branch instruction of ``arch`` jumps to, or None."""
+    return isa.get(arch).branch_target(instr)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -367,19 +243,19 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {by_upper[hits[0]]}?)" if hits else ""
 
 
-def _lookup(arch: str, mnemonic: str, pos: Pos) -> tuple[str, tuple[_Sig, ...]]:
-    if arch not in _TABLES:
+def _lookup(arch: str, mnemonic: str, pos: Pos) -> tuple[str, tuple[Sig, ...]]:
+    if arch not in isa.NAMES:
         raise ParseError(f"unknown architecture '{arch}'", pos)
     words = mnemonic.split()
     upper = " ".join(words).upper()
     lower = " ".join(words).lower()
     if lower in ACCESSORS:
         return lower, ACCESSORS[lower]
-    table = _TABLES[arch]
+    table = isa.get(arch).instructions
     if upper in table:
         return upper, table[upper]
-    for other, other_table in _TABLES.items():
-        if other != arch and upper in other_table:
+    for other in isa.NAMES:
+        if other != arch and upper in isa.get(other).instructions:
             raise ParseError(f"'{upper}' is an {other} instruction; this test is arch {arch}", pos)
     hint = did_you_mean(upper, mnemonics(arch))
     raise ParseError(f"unknown instruction '{' '.join(words)}'{hint}", pos)
@@ -392,13 +268,13 @@ def _kind(raw: RawOperand | _RawShifted) -> str | None:
     if isinstance(raw, RawName):
         return "name"
     if isinstance(raw, RawImm):
-        return _IMM
+        return IMM
     if isinstance(raw, RawMem):
-        return _MEM
+        return MEM
     if isinstance(raw, RawAddrOf):
-        return _LOCREF
+        return LOCREF
     if isinstance(raw, _RawShifted):
-        return _SHIFT
+        return SHIFT
     return None  # a stray RawShift
 
 
@@ -417,12 +293,12 @@ def _fold_shifts(items: Sequence[RawOperand]) -> list[RawOperand | _RawShifted]:
         cur = items[i]
         nxt = items[i + 1] if i + 1 < len(items) else None
         if isinstance(cur, RawName) and nxt is not None:
-            if isinstance(nxt, RawShift) and nxt.op.upper() in SHIFT_OPS + EXTEND_OPS:
+            if isinstance(nxt, RawShift) and nxt.op.upper() in _SHIFT_WORDS:
                 text = f"{cur}, {nxt}"
                 out.append(_RawShifted(cur, nxt.op.upper(), nxt.amount, cur.pos, text))
                 i += 2
                 continue
-            if isinstance(nxt, RawName) and nxt.name.upper() in EXTEND_OPS:
+            if isinstance(nxt, RawName) and nxt.name.upper() in _EXTEND_WORDS:
                 text = f"{cur}, {nxt}"
                 out.append(_RawShifted(cur, nxt.name.upper(), 0, cur.pos, text))
                 i += 2
@@ -432,14 +308,15 @@ def _fold_shifts(items: Sequence[RawOperand]) -> list[RawOperand | _RawShifted]:
     return out
 
 
-def _describe_slot(slot: frozenset[str]) -> str:
-    nouns = [_NOUNS[k] for k in _NOUN_ORDER if k in slot]
+def _describe_slot(slot: frozenset[str], symbol_noun: str = "symbol") -> str:
+    nouns = [_NOUNS.get(k, symbol_noun) for k in _NOUN_ORDER if k in slot]
     text = nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
     return ("an " if text[0] in "aeiou" else "a ") + text
 
 
-def _describe_sig(sig: _Sig) -> str:
-    slots = [_describe_slot(s) for s in sig.slots]
+def _describe_sig(arch: str, sig: Sig) -> str:
+    noun = isa.get(arch).symbols[sig.symbols][0] if sig.symbols else "symbol"
+    slots = [_describe_slot(s, noun) for s in sig.slots]
     if not slots:
         return "no operands"
     if len(slots) <= 2:
@@ -447,8 +324,8 @@ def _describe_sig(sig: _Sig) -> str:
     return f"{len(slots)} operands: " + "; ".join(slots)
 
 
-def _describe_sigs(sigs: tuple[_Sig, ...]) -> str:
-    return ", or ".join(_describe_sig(sig) for sig in sigs)
+def _describe_sigs(arch: str, sigs: tuple[Sig, ...]) -> str:
+    return ", or ".join(_describe_sig(arch, sig) for sig in sigs)
 
 
 def _identifier(name: str) -> bool:
@@ -468,7 +345,7 @@ def _reg(arch: str, raw: RawName, slot: frozenset[str]) -> Reg:
     reg = parse_reg(arch, raw.name)
     if reg is not None:
         return reg
-    if _LOCREF in slot and _identifier(raw.name) and not _looks_like_register(arch, raw.name):
+    if LOCREF in slot and _identifier(raw.name) and not _looks_like_register(arch, raw.name):
         raise ParseError(
             f"bad register '{raw.name}' (for the address of location {raw.name}, "
             f"write &{raw.name})",
@@ -551,17 +428,17 @@ def _convert(
     slot: frozenset[str],
     raw: RawOperand | _RawShifted,
     locations: Container[str],
+    symbols: str = "",
 ) -> Operand:
     if isinstance(raw, RawName):
-        if _REG in slot:
+        if REG in slot:
             return _reg(arch, raw, slot)
-        if _LABEL in slot:
+        if LABEL in slot:
             if not _identifier(raw.name):
                 raise ParseError(f"expected a label, found '{raw.name}'", raw.pos)
             return Label(raw.name)
-        if _BARRIER in slot:
-            return _name_sym(raw, BARRIER_OPTIONS, "barrier option")
-        return _name_sym(raw, CONDITION_CODES, "condition code")
+        noun, names = isa.get(arch).symbols[symbols]
+        return _name_sym(raw, names, noun)
     if isinstance(raw, RawImm):
         return _imm(arch, op, raw)
     if isinstance(raw, RawMem):
@@ -597,7 +474,8 @@ def make_instr(
     for sig in sigs:
         items = _fold_shifts(ops) if sig.has_shift else ops
         if len(items) == len(sig.slots) and all(map(_fits, sig.slots, items)):
-            args = tuple(_convert(arch, op, s, r, locations) for s, r in zip(sig.slots, items))
+            args = tuple(_convert(arch, op, s, r, locations, sig.symbols)
+                         for s, r in zip(sig.slots, items))
             if sig.order is not None:
                 args = tuple(args[i] for i in sig.order)
             return Instr(op, args, pos, text)
@@ -609,35 +487,19 @@ def make_instr(
         err_pos = bad.pos if bad is not None else pos
     elif ops and len(ops) > max(len(s.slots) for s in sigs):
         err_pos = ops[max(len(s.slots) for s in sigs)].pos
-    raise ParseError(f"{op} expects {_describe_sigs(sigs)}, found {found}", err_pos)
+    raise ParseError(f"{op} expects {_describe_sigs(arch, sigs)}, found {found}", err_pos)
 
 
 # --------------------------------------------------------------------------- AT&T syntax
-
-#: x86 mnemonics in AT&T (GNU as) syntax, as herd's ``X86_64`` tests write them
-#: (without their size suffix), and the canonical Intel op each stands for.
-ATT_MNEMONICS: dict[str, str] = {
-    "mov": "MOV",
-    "xchg": "XCHG",
-    "cmpxchg": "CMPXCHG",
-    "xadd": "XADD",
-    "add": "ADD",
-    "inc": "INC",
-    "mfence": "MFENCE",
-    "lfence": "LFENCE",
-    "sfence": "SFENCE",
-}
-_ATT_FENCES = frozenset({"mfence", "lfence", "sfence"})
-_ATT_SIZES = {"l": 32, "q": 64, "b": 8, "w": 16}
-_ATT_LOCKED = frozenset({"add", "inc", "xadd", "cmpxchg"})  # only with a lock prefix
+# (the AT&T spellings of x86 instructions are declared in litmus.isa.x86)
 
 
 def _att_spellings() -> list[str]:
     """Every AT&T spelling :func:`att_to_intel` accepts (for suggestions)."""
     out: list[str] = []
     for base in ATT_MNEMONICS:
-        forms = [base] if base in _ATT_FENCES else [base, base + "l", base + "q"]
-        out += ["lock " + f for f in forms] if base in _ATT_LOCKED else forms
+        forms = [base] if base in ATT_FENCES else [base, base + "l", base + "q"]
+        out += ["lock " + f for f in forms] if base in ATT_LOCKED else forms
     return out
 
 
@@ -661,18 +523,18 @@ def att_to_intel(
         raise ParseError(f"unknown instruction '{' '.join(words)}'{hint}", pos)
     word = words[-1].lower()
     base, size = word, ""
-    if base not in ATT_MNEMONICS and word[-1:] in _ATT_SIZES and word[:-1] in ATT_MNEMONICS:
+    if base not in ATT_MNEMONICS and word[-1:] in ATT_SIZES and word[:-1] in ATT_MNEMONICS:
         base, size = word[:-1], word[-1]
-    if base not in ATT_MNEMONICS or (size and base in _ATT_FENCES):
+    if base not in ATT_MNEMONICS or (size and base in ATT_FENCES):
         hint = did_you_mean(" ".join(words), _att_spellings())
         raise ParseError(f"unknown instruction '{' '.join(words)}'{hint}", pos)
     if size in ("b", "w"):
         raise ParseError(
-            f"'{words[-1]}': {_ATT_SIZES[size]}-bit accesses are not supported "
+            f"'{words[-1]}': {ATT_SIZES[size]}-bit accesses are not supported "
             f"(use the 32- or 64-bit form, {base}l or {base}q)",
             pos,
         )
-    if base in _ATT_LOCKED and not lock:
+    if base in ATT_LOCKED and not lock:
         raise ParseError(
             f"'{words[-1]}' is supported only as a locked instruction (lock {words[-1]})", pos
         )

@@ -1,0 +1,50 @@
+"""Time limits: every check is bounded.
+
+A :class:`Deadline` is handed down the pipeline; the solver gets the time that
+remains for each call, and long Python loops call :meth:`Deadline.check`.
+Running out raises :class:`~litmus.errors.Timeout` ("timed out after N s"),
+which the command line reports with exit status 2.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .errors import Timeout
+
+#: The time limit of one test under one model, in seconds, when none is given.
+DEFAULT_TIMEOUT = 60.0
+
+
+class Deadline:
+    """A point in time by which a check must end; ``seconds=None`` (or 0) is
+    no limit."""
+
+    def __init__(self, seconds: float | None = DEFAULT_TIMEOUT, what: str = "") -> None:
+        self.seconds = seconds if seconds and seconds > 0 else None
+        self.what = what
+        self.end = time.monotonic() + self.seconds if self.seconds else None
+
+    def remaining(self) -> float | None:
+        """Seconds left (at least 0), or None without a limit."""
+        if self.end is None:
+            return None
+        return max(0.0, self.end - time.monotonic())
+
+    def expired(self) -> bool:
+        return self.end is not None and time.monotonic() >= self.end
+
+    def check(self) -> None:
+        """Raise :class:`Timeout` if the deadline has passed."""
+        if self.expired():
+            raise self.timeout()
+
+    def timeout(self) -> Timeout:
+        """The error saying that the limit was reached."""
+        what = f"{self.what}: " if self.what else ""
+        return Timeout(f"{what}timed out after {self.seconds:g} s (the time limit; "
+                       "raise it with --timeout)")
+
+
+#: No limit (for callers that bound time themselves).
+NO_DEADLINE = Deadline(None)
