@@ -216,8 +216,7 @@ class Encoding:
             if loc not in self.writes_to:
                 raise EncodingError(f"'{loc}' is not a location of the test")
             cases = [(self.last_term(w), self.events[w].value) for w in self.writes_to[loc]]
-            v = self._fin[f"[{loc}]"] = z3.BitVec(f"final![{loc}]", 64)
-            self.out.add(eq(v, self._ite_chain(cases)))  # type: ignore[arg-type]
+            v = self._fin[f"[{loc}]"] = self._ite_chain(cases)  # type: ignore[arg-type]
         return v
 
     def final_register(self, thread: str, reg: Reg) -> z3.BitVecRef:
@@ -227,8 +226,7 @@ class Encoding:
         v = self._fin.get(key)
         if v is None:
             cases = [(self.guard_term(g), val) for g, val in self.eg.final_register(thread, reg)]
-            v = self._fin[key] = z3.BitVec(f"final!{key}", 64)
-            self.out.add(eq(v, self._ite_chain(cases)))  # type: ignore[arg-type]
+            v = self._fin[key] = self._ite_chain(cases)
         return v
 
     def fault_term(self) -> Term | None:
