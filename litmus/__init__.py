@@ -9,7 +9,7 @@ The public API is small:
 
 from .api import check, check_models, detect_format, events, load, parse
 from .enumerate import Result, State
-from .errors import EncodingError, LitmusError, ModelError, ParseError, UsageError
+from .errors import EncodingError, LitmusError, ModelError, ParseError, Timeout, UsageError
 from .program import Test
 
 __version__ = "0.1.0"
@@ -22,6 +22,7 @@ __all__ = [
     "Result",
     "State",
     "Test",
+    "Timeout",
     "UsageError",
     "check",
     "check_models",

@@ -18,6 +18,7 @@ from . import report
 from .api import check, events, load
 from .errors import LitmusError, UsageError
 from .library import DEFAULT_MODEL, MODELS, model_label
+from .limits import DEFAULT_TIMEOUT
 from .program import Test
 
 TEST_SUFFIXES = (".lit", ".litmus")
@@ -64,7 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             test = load(f)
             for m in _models_for(test, models):
-                results.append(r := check(test, m))
+                results.append(r := check(test, m, timeout=args.timeout))
                 if args.format == "herd":
                     sys.stdout.write(report.herd(r))
                 elif args.format == "text":
@@ -111,7 +112,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             if only and model_label(exp.model) not in only:
                 continue
             try:
-                r = check(test, exp.model)
+                r = check(test, exp.model, timeout=args.timeout)
             except LitmusError as exc:
                 _error(exc)
                 errors += 1
@@ -154,7 +155,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         try:
             test = load(f)
             models = chosen or COMPARE_DEFAULT[test.arch]
-            results = [check(test, m) for m in models]
+            results = [check(test, m, timeout=args.timeout) for m in models]
         except LitmusError as exc:
             _error(exc)
             status = 2
@@ -214,7 +215,7 @@ def cmd_compare_herd(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from .events import describe
     from .lowering import lower_with_record
-    from .program import format_condition
+    from .program import format_condition, format_value
 
     out = _console()
     status = 0
@@ -234,7 +235,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         p("Memory")
         for loc in eg.locations.values():
             ep = "" if loc.endpoint == "memory" else f" @{loc.endpoint}"
-            p(f"  {loc.name:<12} {loc.mtype}{ep} = {loc.init}")
+            p(f"  {loc.name:<12} {loc.mtype}{ep} = {format_value(loc.init)}")
         for th in test.threads:
             kind = "device agent" if th.device else "CPU"
             p(f"Thread {th.name} ({kind})")
@@ -277,6 +278,23 @@ def cmd_show(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- main
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, found '{text}'") \
+            from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the time limit cannot be negative")
+    return value
+
+
+def _timeout_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
+                   help=f"time limit per test and model in seconds (default {DEFAULT_TIMEOUT:g};"
+                        " 0: none); a test over it is an error (exit 2)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="litmus",
@@ -291,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-m", "--model", action="append", help=models_help)
     run.add_argument("--cat", action="append", metavar="FILE", help="a model in a .cat file")
     run.add_argument("--format", choices=("text", "herd", "json"), default="text")
+    _timeout_option(run)
     run.set_defaults(func=cmd_run)
 
     chk = sub.add_parser("check", help="compare each test's expect lines with the models")
@@ -298,12 +317,14 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("-m", "--model", action="append",
                      help="check only the expectations for this model (repeatable)")
     chk.add_argument("-v", "--verbose", action="store_true", help="list passing checks too")
+    _timeout_option(chk)
     chk.set_defaults(func=cmd_check)
 
     cmp = sub.add_parser("compare", help="one table per test: the observation under each model")
     cmp.add_argument("files", nargs="+", metavar="FILE")
     cmp.add_argument("--models", metavar="M1,M2,...",
                      help="models to compare (default: sc,tso,arm,device; sc,tso for x86)")
+    _timeout_option(cmp)
     cmp.set_defaults(func=cmd_compare)
 
     ch = sub.add_parser("compare-herd",

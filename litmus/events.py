@@ -9,7 +9,8 @@ every candidate execution follows one path per thread, with the address,
 data and control dependencies of that path.
 
 Values are the 64-bit expressions of :mod:`litmus.smt.expr`; every location
-gets a 64-bit address (:data:`ADDRESS_BASE` + ``i`` * :data:`ADDRESS_STRIDE`).
+gets a 64-bit address (a base from :data:`ADDRESS_BASES` + ``i`` *
+:data:`ADDRESS_STRIDE`).
 An address computed from loaded values forks the path once per location it
 may designate, plus one *faulting* path where it designates none: as in
 herd, an execution in which some thread faults has no final state (the
@@ -70,8 +71,11 @@ MAX_PATHS_PER_THREAD = 64
 
 #: Addresses of locations: far from the small integers tests compute with, and
 #: with low 32 bits that no small integer has either (herd compares ``int``
-#: values on 32 bits).
-ADDRESS_BASE = 0x0000_7AD0_C0DE_0000
+#: values on 32 bits). A test that writes one of these numbers itself gets its
+#: locations at another base (:func:`address_base`), so that no constant of a
+#: test is ever mistaken for an address.
+ADDRESS_BASES = tuple(((0x7AD0 + 0x101 * k) << 32) | ((0xC0DE_0000 + k * 0x0F37_0000) & 0xFFFF_0000)
+                      for k in range(64))
 ADDRESS_STRIDE = 0x1_0000
 
 EventKind = Literal["R", "W", "F"]
@@ -172,7 +176,8 @@ class EventGraph:
 
     def location_at(self, bits: int) -> str | None:
         """The location whose address is ``bits`` (a 64-bit value), if any."""
-        i, rest = divmod(bits - ADDRESS_BASE, ADDRESS_STRIDE)
+        base = next(iter(self.addresses.values()), 0)
+        i, rest = divmod(bits - base, ADDRESS_STRIDE)
         if rest or not 0 <= i < len(self.addresses):
             return None
         return list(self.addresses)[i]
@@ -438,13 +443,14 @@ class _Builder:
         self.flow: dict[int, Taint] = {}  # write -> what flows into it (for lrs)
         self.locations: list[str] = []
         self.addresses: dict[str, int] = {}
+        self.base = ADDRESS_BASES[0]
 
     def location_at(self, bits: int) -> str | None:
-        i, rest = divmod(bits - ADDRESS_BASE, ADDRESS_STRIDE)
+        i, rest = divmod(bits - self.base, ADDRESS_STRIDE)
         return self.locations[i] if not rest and 0 <= i < len(self.locations) else None
 
     def location_near(self, bits: int) -> tuple[str, int] | None:
-        i, rest = divmod(bits - ADDRESS_BASE, ADDRESS_STRIDE)
+        i, rest = divmod(bits - self.base, ADDRESS_STRIDE)
         return (self.locations[i], rest) if 0 <= i < len(self.locations) else None
 
     def new_fork(self) -> int:
@@ -602,6 +608,39 @@ def _referenced_locations(test: Test) -> list[str]:
     return list(names)
 
 
+def _constants(test: Test) -> set[int]:
+    """Every integer a test writes (immediates, initial values, condition values),
+    as 64-bit values."""
+    out: set[int] = set()
+    for th in test.threads:
+        out.update(v for v in th.init.values() if isinstance(v, int))
+        for ins in th.code:
+            for a in ins.args:
+                if isinstance(a, Imm):
+                    out.add(a.value)
+                elif isinstance(a, Addr) and isinstance(a.offset, Imm):
+                    out.add(a.offset.value)
+    out.update(loc.init for loc in test.locations.values() if isinstance(loc.init, int))
+    for p in [test.condition.prop] + ([test.filter] if test.filter is not None else []):
+        out.update(a.value for a in prop_atoms(p) if isinstance(a.value, int))
+    return {v & ((1 << 64) - 1) for v in out}
+
+
+def address_base(test: Test, n: int) -> int:
+    """The address of a test's first location: the first of
+    :data:`ADDRESS_BASES` such that no integer the test writes falls among its
+    ``n`` locations' addresses, in all 64 bits or in the low 32."""
+    consts = _constants(test)
+    low = {c & 0xFFFF_FFFF for c in consts}
+    span = max(n, 1) * ADDRESS_STRIDE
+    for base in ADDRESS_BASES:
+        if not any(base <= c < base + span for c in consts) and not any(
+                (base & 0xFFFF_FFFF) <= c < (base & 0xFFFF_FFFF) + span for c in low):
+            return base
+    raise EncodingError("the test's constants cover every address range the tool uses "
+                        "for locations", Pos(test.source))
+
+
 def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
                  memory_type_sets: Mapping[str, Collection[str]] | None = None) -> EventGraph:
     """The event graph of a lowered test (Linux accessors already expanded),
@@ -619,8 +658,8 @@ def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
     locations: dict[str, Location] = {}
     init: dict[str, int] = {}
     b.locations = _referenced_locations(test)
-    b.addresses = {name: ADDRESS_BASE + i * ADDRESS_STRIDE for i, name in
-                   enumerate(b.locations)}
+    b.base = address_base(test, len(b.locations))
+    b.addresses = {name: b.base + i * ADDRESS_STRIDE for i, name in enumerate(b.locations)}
     for name in b.locations:
         loc = test.location(name)
         locations[name] = loc

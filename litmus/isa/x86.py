@@ -148,8 +148,10 @@ def _lock_cmpxchg(st: Machine, ins: Instr):
     st.rmw(eid, w, "amo")
     if out is not None:
         st.set(out, r)
-    else:
-        st.set(acc, SV(ite(ok, expected.val, r.val), expected.taint | r.taint))
+    else:  # the accumulator is written (zero-extended) only when the comparison fails
+        full = Reg("RAX", 64)
+        st.set(full, SV(ite(ok, st.get(full).val, zext(r.val, width)),
+                        expected.taint | r.taint))
 
 
 HANDLERS = {

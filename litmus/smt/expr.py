@@ -326,11 +326,14 @@ def app(op: str, *args: Val) -> Val:
         return Const(spec.py(*(a.bits for a in args)) & MASK)  # type: ignore[union-attr]
     if spec.arity == 1:
         (a,) = args
-        if isinstance(a, App) and a.op == op and op.startswith("zext"):
-            return a  # zext is idempotent
-        if isinstance(a, App) and op.startswith(("zext", "sext")) and a.op.startswith(
-                ("zext", "sext")) and int(a.op[4:]) <= int(op[4:]) and a.op[0] == "z":
-            return a  # the narrower zero-extension already fits
+        if op[1:4] == "ext" and isinstance(a, App) and a.op[1:4] == "ext":
+            n, k = int(op[4:]), int(a.op[4:])
+            if a.op == op:
+                return a  # extending twice from the same width changes nothing
+            if a.op[0] == "z" and k < n:
+                return a  # bit n-1 of a narrower zero-extension is 0: nothing to do
+            if k >= n:
+                return App(op, a.args)  # only the low n bits of the inner value count
         return App(op, args)
     a, b = args
     if op in ("xor", "sub") and a == b:
@@ -424,41 +427,6 @@ def biff(a: BoolExpr, b: BoolExpr) -> BoolExpr:
     if isinstance(b, BConst):
         return a if b.value else bnot(a)
     return bor(band(a, b), band(bnot(a), bnot(b)))
-
-
-# --------------------------------------------------------------------------- evaluation
-
-
-def evaluate(v: Val, reads: Callable[[int], int] | None = None) -> int:
-    """The bits of ``v`` given the values of its reads (``reads(eid)``);
-    raises KeyError-like errors from ``reads`` for a read it does not know."""
-    if isinstance(v, Const):
-        return v.bits
-    if isinstance(v, ReadVal):
-        if reads is None:
-            raise ValueError(f"value of read e{v.eid} unknown")
-        return reads(v.eid) & MASK
-    if isinstance(v, App):
-        return OPS[v.op].py(*(evaluate(a, reads) for a in v.args)) & MASK
-    return evaluate(v.a if holds(v.cond, reads) else v.b, reads)
-
-
-def holds(c: BoolExpr, reads: Callable[[int], int] | None = None,
-          choices: Callable[[int], bool] | None = None) -> bool:
-    """Whether ``c`` holds given the values of reads and choices."""
-    if isinstance(c, BConst):
-        return c.value
-    if isinstance(c, Cmp):
-        return CMPS[c.op].py(evaluate(c.a, reads), evaluate(c.b, reads))
-    if isinstance(c, BAnd):
-        return all(holds(a, reads, choices) for a in c.args)
-    if isinstance(c, BOr):
-        return any(holds(a, reads, choices) for a in c.args)
-    if isinstance(c, BNot):
-        return not holds(c.arg, reads, choices)
-    if choices is None:
-        raise ValueError(f"choice {c.ident} unknown")
-    return choices(c.ident)
 
 
 # --------------------------------------------------------------------------- z3
