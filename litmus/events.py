@@ -152,6 +152,7 @@ class EventGraph:
     leaves: dict[str, list[Leaf]]  # thread -> its paths' ends
     addresses: dict[str, int]
     tag_universe: frozenset[str] = frozenset()
+    memory_type_tags: frozenset[str] = frozenset()  # the memory-type set names among them
     choices: int = 0
     _pairs: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
 
@@ -667,15 +668,15 @@ def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
     leaves = {th.name: b.run_thread(th) for th in test.threads}
     return EventGraph(
         test=test, graph=b.graph, events=b.events, locations=locations, init=init,
-        leaves=leaves, addresses=b.addresses, tag_universe=b.tag_universe, choices=b.choices,
+        leaves=leaves, addresses=b.addresses, tag_universe=b.tag_universe,
+        memory_type_tags=frozenset(memory_type_sets), choices=b.choices,
     )
 
 
 def describe(eg: EventGraph) -> Mapping[int, str]:
     """A one-line description of every event (for ``litmus show``)."""
     out = {}
-    hidden = {"R", "W", "M", "IW", "CPU", "DeviceAgent"} | set(
-        n for n in eg.tag_universe if n.startswith(("Device", "Normal", "WB", "UC", "WC")))
+    hidden = {"R", "W", "M", "IW", "CPU", "DeviceAgent"} | eg.memory_type_tags
     for e in eg.events:
         who = "init" if e.thread is None else e.thread
         what = e.label()
@@ -683,7 +684,7 @@ def describe(eg: EventGraph) -> Mapping[int, str]:
             what += f" := {eg.show(e.value)}"
         tags = [] if e.kind == "F" else sorted(e.tags - hidden)
         extra = f" [{', '.join(tags)}]" if tags else ""
-        names = lambda b: (f"&{n}" if (n := eg.location_at(b)) else None)  # noqa: E731
+        names = lambda b: (f"&{n}" if (n := eg.location_at(b)) else None)
         guard = f" if {show_bool(band(*e.guard), names)}" if e.guard else ""
         src = f"  ({e.instr.pos.line}: {e.instr})" if e.instr is not None else ""
         out[e.eid] = f"e{e.eid} {who}: {what}{extra}{guard}{src}"

@@ -278,7 +278,6 @@ def x86_reference(init_mem: int, regs: dict[str, int], code: list[str]) -> tuple
     """Intel SDM semantics of the locked instructions on one location."""
     mem, r = init_mem, dict(regs)
     for ins in code:
-        op, _, rest = ins.rpartition(" [x]")
         op = ins.split(" [x]")[0]
         src = ins.split(", ")[1] if ", " in ins else None
         n = 32 if src and src.startswith("E") else 64
@@ -302,8 +301,7 @@ def x86_reference(init_mem: int, regs: dict[str, int], code: list[str]) -> tuple
             old = mem & m
             if old == acc:
                 mem = sv
-            else:
-                mem = mem  # the locked form writes the old value back
+            else:  # the locked form writes the old value back: mem is unchanged
                 r["RAX"] = old
     return mem, r
 

@@ -14,8 +14,8 @@ import litmus
 from litmus.api import session
 from litmus.errors import ModelError
 from litmus.library import stdlib
-from litmus.smt.relations import Rel
 from litmus.smt.cateval import EXACT, Evaluator
+from litmus.smt.relations import Rel
 from litmus.syntax.cat import parse_cat
 
 ROOT = Path(__file__).resolve().parent.parent

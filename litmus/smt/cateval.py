@@ -42,8 +42,8 @@ from ..model import (
     Universe,
     Var,
 )
-from .relations import ESet, Rel, cartesian, closure_exact, closure_upper
 from .encode import Encoding
+from .relations import ESet, Rel, cartesian, closure_exact, closure_upper
 from .terms import Assertions, Term, bool_var, disj_all, implies, int_var, lt, neg
 
 UPPER = "upper"

@@ -26,12 +26,11 @@ import re
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
-from ..errors import ParseError, Pos
-from ..program import Addr, Imm, Instr, Label, LocRef, Operand, Reg, Shift, Sym
-
 from .. import isa
+from ..errors import ParseError, Pos
 from ..isa.base import IMM, LABEL, LOCREF, MEM, REG, SHIFT, SYM, Sig, sig
 from ..isa.x86 import ATT_FENCES, ATT_LOCKED, ATT_MNEMONICS, ATT_SIZES
+from ..program import Addr, Imm, Instr, Label, LocRef, Operand, Reg, Shift, Sym
 
 __all__ = [
     "ACCESSORS",
@@ -471,13 +470,13 @@ def make_instr(
     """
     op, sigs = _lookup(arch, mnemonic, pos)
     ops = list(operands)
-    for sig in sigs:
-        items = _fold_shifts(ops) if sig.has_shift else ops
-        if len(items) == len(sig.slots) and all(map(_fits, sig.slots, items)):
-            args = tuple(_convert(arch, op, s, r, locations, sig.symbols)
-                         for s, r in zip(sig.slots, items))
-            if sig.order is not None:
-                args = tuple(args[i] for i in sig.order)
+    for form in sigs:
+        items = _fold_shifts(ops) if form.has_shift else ops
+        if len(items) == len(form.slots) and all(map(_fits, form.slots, items)):
+            args = tuple(_convert(arch, op, s, r, locations, form.symbols)
+                         for s, r in zip(form.slots, items))
+            if form.order is not None:
+                args = tuple(args[i] for i in form.order)
             return Instr(op, args, pos, text)
     found = f"'{', '.join(str(o) for o in ops)}'" if ops else "no operands"
     err_pos = pos
