@@ -42,6 +42,7 @@ from .base import (
 # --------------------------------------------------------------------------- registers
 
 _REG_RE = re.compile(r"([RXW])(0|[1-9][0-9]*)\Z")
+_REGLIKE_RE = re.compile(r"(?:[RXW][0-9]+|[XW]ZR)\Z", re.IGNORECASE)
 REGISTER_HELP = "registers are r0-r30, X0-X30, W0-W30, XZR, WZR"
 
 
@@ -58,6 +59,12 @@ def parse_reg(name: str) -> Reg | None:
     if m is None or int(m.group(2)) > 30:
         return None
     return Reg("X" + m.group(2), 32 if m.group(1) == "W" else 64)
+
+
+def looks_like_register(name: str) -> bool:
+    """Whether ``name`` is written as a register (``X31`` too, though no such
+    register exists)."""
+    return bool(_REGLIKE_RE.match(name))
 
 
 # --------------------------------------------------------------------------- symbols
@@ -495,6 +502,7 @@ ARCH = Arch(
     default_memory_type="normal",
     memory_type_sets=MEMORY_TYPE_SETS,
     parse_reg=parse_reg,
+    looks_like_register=looks_like_register,
     register_help=REGISTER_HELP,
     address_value=address_value,
     symbols={"barrier": ("barrier option", BARRIER_OPTIONS),

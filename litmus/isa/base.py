@@ -269,6 +269,7 @@ class Arch:
     default_memory_type: str
     memory_type_sets: Mapping[str, tuple[str, ...]]
     parse_reg: Callable[[str], Reg | None]
+    looks_like_register: Callable[[str], bool]
     register_help: str
     address_value: Callable[[Machine, Addr], SV]
     symbols: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)

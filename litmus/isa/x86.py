@@ -35,6 +35,12 @@ def parse_reg(name: str) -> Reg | None:
     return Reg(hit[0], hit[1]) if hit else None
 
 
+def looks_like_register(name: str) -> bool:
+    """Whether ``name`` is written as a register (AT&T's ``%`` prefix, or a name
+    :func:`parse_reg` knows)."""
+    return name.startswith("%") or parse_reg(name) is not None
+
+
 # --------------------------------------------------------------------------- syntax
 
 _R = frozenset({REG})
@@ -216,6 +222,7 @@ ARCH = Arch(
     default_memory_type="wb",
     memory_type_sets=MEMORY_TYPE_SETS,
     parse_reg=parse_reg,
+    looks_like_register=looks_like_register,
     register_help=REGISTER_HELP,
     address_value=address_value,
 )

@@ -165,9 +165,6 @@ class _RawShifted:
 
 # --------------------------------------------------------------------------- registers
 
-_ARM_REGLIKE_RE = re.compile(r"(?:[RXW][0-9]+|[XW]ZR)\Z", re.IGNORECASE)
-
-
 def parse_reg(arch: str, name: str) -> Reg | None:
     """The canonical register ``name`` denotes on ``arch`` (case-insensitive), or
     None (see each architecture's ``parse_reg`` in :mod:`litmus.isa`)."""
@@ -183,9 +180,7 @@ def reg_or_error(arch: str, name: str, pos: Pos | None) -> Reg:
 
 
 def _looks_like_register(arch: str, name: str) -> bool:
-    if arch == "x86":
-        return name.startswith("%") or parse_reg(arch, name) is not None
-    return bool(_ARM_REGLIKE_RE.match(name))
+    return isa.get(arch).looks_like_register(name)
 
 
 # --------------------------------------------------------------------------- the table
