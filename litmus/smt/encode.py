@@ -21,7 +21,7 @@ import z3
 from ..errors import EncodingError
 from ..events import Event, EventGraph
 from ..program import Reg
-from .expr import BAnd, BConst, BNot, BoolExpr, BOr, Val, Z3Encoder
+from .expr import BAnd, BConst, BNot, BoolExpr, BOr, Const, Val, Z3Encoder
 from .relations import ESet, Rel
 from .terms import (
     Assertions,
@@ -124,26 +124,41 @@ class Encoding:
     # ------------------------------------------------------------------ rf, co
 
     def _encode_rf(self) -> None:
+        """Each executed read reads from exactly one compatible write of its
+        location and returns that write's value. When every candidate write
+        stores a constant, the read's value is the choice among those
+        constants (a term over the rf variables) rather than a variable of its
+        own: the same values, fewer constraints."""
         out = self.out
         eg = self.eg
-        for loc, reads in self.reads_of.items():
-            writes = self.writes_to[loc]
-            for r in reads:
-                ex_r = self.exec_term(r)
-                cands = [w for w in writes if eg.compatible(w, r)]
-                vs: list[Term] = []
-                rpos = self.rpos[r] = int_var(f"rpos!{r}")
-                for w in cands:
-                    ex_w = self.exec_term(w)
-                    v = bool_var(f"rf!{w}!{r}")
-                    self.rf_vars[(w, r)] = v
-                    vs.append(v)
-                    out.add(implies(v, conj(ex_w, ex_r)))
+        cands = {r: [w for w in self.writes_to[loc] if eg.compatible(w, r)]
+                 for loc, reads in self.reads_of.items() for r in reads}
+        for r, ws in cands.items():
+            for w in ws:
+                self.rf_vars[(w, r)] = bool_var(f"rf!{w}!{r}")
+        constant = {r for r, ws in cands.items()
+                    if all(isinstance(self.events[w].value, Const) for w in ws)}
+        for r in constant:  # before any value is encoded, so every use sees the term
+            ws = cands[r]
+            value = self.val(self.events[ws[-1]].value)  # type: ignore[arg-type]
+            for w in reversed(ws[:-1]):
+                value = z3.If(self.rf_vars[(w, r)], self.val(self.events[w].value),  # type: ignore
+                              value)
+            self.value[r] = value
+        for r, ws in cands.items():
+            ex_r = self.exec_term(r)
+            vs: list[Term] = []
+            rpos = self.rpos[r] = int_var(f"rpos!{r}")
+            for w in ws:
+                v = self.rf_vars[(w, r)]
+                vs.append(v)
+                out.add(implies(v, conj(self.exec_term(w), ex_r)))
+                if r not in constant:
                     out.add(implies(v, eq(self.value[r], self.val(self.events[w].value))))
-                    out.add(implies(v, eq(rpos, self._pos(w))))
-                out.add(implies(ex_r, disj_all(vs)))
-                if len(vs) > 1:
-                    out.add(_at_most_one(vs))
+                out.add(implies(v, eq(rpos, self._pos(w))))
+            out.add(implies(ex_r, disj_all(vs)))
+            if len(vs) > 1:
+                out.add(_at_most_one(vs))
 
     def _pos(self, w: int) -> z3.ArithRef:
         p = self.cpos.get(w)
