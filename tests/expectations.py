@@ -13,6 +13,9 @@ import litmus
 from litmus.program import format_condition
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The reference material beside the project: specs, herd's tests and answers.
+SHARED = ROOT.parent / "shared"
+REFERENCE = SHARED / "reference"
 
 
 @functools.cache

@@ -267,8 +267,7 @@ def test_store_barrier_then_device_read(barrier: str):
 HERD_INSTR = ROOT.parent / "shared" / "reference" / "herd-instructions"
 
 
-@pytest.mark.skipif(not (HERD_INSTR / "expected.jsonl").is_file(),
-                    reason=f"herd's instruction tests are not available ({HERD_INSTR})")
+@pytest.mark.needs(HERD_INSTR / "expected.jsonl")
 def test_herd_L041_sb_dsb_st_is_never():
     """L041 (SB with DSB ST on both sides), read in place: the states and the
     observation are herd7 7.58's (Never)."""

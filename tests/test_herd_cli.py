@@ -11,9 +11,7 @@ from litmus.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT.parent / "shared" / "reference" / "herd-catalogue"
-needs_reference = pytest.mark.skipif(
-    not (CATALOGUE / "expected.jsonl").is_file(),
-    reason=f"herd's reference catalogue is not available ({CATALOGUE} not found)")
+needs_reference = pytest.mark.needs(CATALOGUE / "expected.jsonl")
 
 MP_HERD = """\
 AArch64 MP

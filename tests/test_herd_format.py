@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from expectations import REFERENCE
 
 import litmus
 from litmus.api import detect_format
@@ -31,7 +32,6 @@ from litmus.program import (
 from litmus.syntax.herd import parse_herd
 from litmus.syntax.instructions import RawImm, RawMem, RawName, att_to_intel
 
-REFERENCE = Path("/work/shared/reference")
 CATALOGUE = REFERENCE / "herd-catalogue"
 SCALING = REFERENCE / "scaling"
 
@@ -41,10 +41,7 @@ def reference_files() -> list[Path]:
     return files
 
 
-needs_reference = pytest.mark.skipif(
-    not CATALOGUE.is_dir() or not SCALING.is_dir(),
-    reason="the herd reference catalogue (/work/shared/reference) is not available here",
-)
+needs_reference = pytest.mark.needs(CATALOGUE / "expected.jsonl")
 
 
 def load_ref(rel: str):

@@ -21,10 +21,7 @@ REFERENCE = ROOT.parent / "shared" / "reference"
 CATALOGUE = REFERENCE / "herd-catalogue"
 EXPECTED = CATALOGUE / "expected.jsonl"
 
-pytestmark = pytest.mark.skipif(
-    not EXPECTED.is_file(),
-    reason=f"herd's reference results are not available ({EXPECTED} not found)",
-)
+pytestmark = pytest.mark.needs(EXPECTED)
 
 
 def _records() -> list[dict]:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from expectations import REFERENCE
 
 from litmus.errors import ParseError
 from litmus.syntax.kinds import KINDS, parse_kinds
 
-KINDS_TXT = Path("/work/shared/reference/herd-catalogue/aarch64/kinds.txt")
+KINDS_TXT = REFERENCE / "herd-catalogue" / "aarch64" / "kinds.txt"
 
 
-@pytest.mark.skipif(not KINDS_TXT.is_file(), reason="the herd reference catalogue is absent")
+@pytest.mark.needs(KINDS_TXT)
 def test_catalogue_kinds() -> None:
     kinds = parse_kinds(KINDS_TXT.read_text(), str(KINDS_TXT))
     assert len(kinds) == 63  # '#MP+rel+CSEL-data' is commented out

@@ -58,8 +58,7 @@ def test_user_cat_file_gives_its_own_answer(tmp_path):
 HERD_AARCH64 = ROOT.parent / "shared" / "reference" / "herd-catalogue" / "aarch64"
 
 
-@pytest.mark.skipif(not HERD_AARCH64.is_dir(),
-                    reason=f"herd's reference catalogue is not available ({HERD_AARCH64})")
+@pytest.mark.needs(HERD_AARCH64)
 def test_device_equals_arm_on_herd_aarch64_catalogue():
     """The same property on every AArch64 test of herd's catalogue (read in place)."""
     files = sorted(HERD_AARCH64.glob("*.litmus"))
