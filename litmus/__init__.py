@@ -7,7 +7,7 @@ The public API is small:
 * :class:`Result`, :class:`State`, :class:`Test` are what they return.
 """
 
-from .api import check, check_models, detect_format, events, load, parse
+from .api import check, check_models, detect_format, diagnose, events, load, parse
 from .enumerate import Result, State
 from .errors import EncodingError, LitmusError, ModelError, ParseError, Timeout, UsageError
 from .program import Test
@@ -27,6 +27,7 @@ __all__ = [
     "check",
     "check_models",
     "detect_format",
+    "diagnose",
     "events",
     "load",
     "parse",

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from . import isa
+from .diagnostics import Diagnostic, condition_warnings
 from .enumerate import Result, Session
 from .errors import ParseError, UsageError
 from .events import EventGraph, build_events
@@ -90,6 +91,13 @@ def session(test: Test) -> Session:
     return s
 
 
+def diagnose(test: Test) -> list[Diagnostic]:
+    """Warnings about ``test``'s condition: a register no instruction of its
+    thread writes, a location no thread accesses, a value no store or initial
+    value can give a location (see :mod:`litmus.diagnostics`)."""
+    return condition_warnings(test, session(test).eg)
+
+
 def events(test: Test) -> EventGraph:
     """The event graph of a test (Linux accessors lowered first), built by the
     semantics of the test's architecture (:mod:`litmus.isa`)."""
@@ -125,5 +133,5 @@ def check_models(test: Test | str | Path, models: Sequence[str | Path],
     return [check(test, m, timeout=timeout) for m in models]
 
 
-__all__ = ["ParseError", "Result", "Test", "check", "check_models", "detect_format", "events",
-           "load", "parse", "session"]
+__all__ = ["ParseError", "Result", "Test", "check", "check_models", "detect_format",
+           "diagnose", "events", "load", "parse", "session"]

@@ -7,6 +7,7 @@ input (the one-line ``file:line:col: message`` is printed on stderr).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -14,14 +15,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from . import report
-from .api import check, events, load
+from . import __version__, report
+from .api import check, diagnose, events, load, parse
 from .errors import LitmusError, UsageError
-from .library import DEFAULT_MODEL, MODELS, model_label
+from .library import DEFAULT_MODEL, MODELS, model_path
 from .limits import DEFAULT_TIMEOUT
 from .program import Test
 
 TEST_SUFFIXES = (".lit", ".litmus")
+
+#: How standard input is named on the command line and in messages.
+STDIN = "-"
 
 
 def _console(stream=None) -> Console:
@@ -34,17 +38,53 @@ def _error(exc: BaseException) -> None:
           else str(exc), file=sys.stderr)
 
 
-def iter_test_files(paths: Sequence[str]) -> Iterator[Path]:
-    """The test files named, directories searched recursively in name order."""
+def iter_test_files(paths: Sequence[str], empty_dir_ok: bool = False
+                    ) -> Iterator[Path | str | LitmusError]:
+    """The test files named, directories searched recursively in name order;
+    ``-`` stands for standard input. A path that does not exist, or a
+    directory holding no test (unless ``empty_dir_ok``), is yielded as the
+    error to report (the other paths are still yielded)."""
     for p in paths:
+        if p == STDIN:
+            yield STDIN
+            continue
         path = Path(p)
         if path.is_dir():
-            yield from sorted(f for f in path.rglob("*") if f.suffix in TEST_SUFFIXES
-                              and f.is_file())
+            found = sorted(f for f in path.rglob("*") if f.suffix in TEST_SUFFIXES
+                           and f.is_file())
+            if not found and not empty_dir_ok:
+                yield UsageError(f"{p}: no test file (.lit, .litmus) in this directory")
+            yield from found
         elif path.is_file():
             yield path
         else:
-            raise UsageError(f"{p}: no such file or directory")
+            yield UsageError(f"{p}: no such file or directory")
+
+
+def load_input(item: Path | str) -> Test:
+    """The test in a file, or on standard input for ``-``."""
+    if item == STDIN:
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"<stdin>: not UTF-8 text ({exc.reason})") from None
+        return parse(text, "<stdin>")
+    return load(item)
+
+
+def model_names(values: Sequence[str] | None) -> list[str]:
+    """The models of repeated ``-m`` options, each possibly a comma-separated
+    list (``-m arm,device``); raises :class:`UsageError` (exit 2) for an
+    unknown model name (with a suggestion) or a missing ``.cat`` file."""
+    out: list[str] = []
+    for value in values or ():
+        for name in value.split(","):
+            name = name.strip()
+            if not name:
+                continue
+            model_path(name)  # raises for an unknown model
+            out.append(name)
+    return out
 
 
 def _models_for(test: Test, models: list[str]) -> list[str]:
@@ -53,17 +93,30 @@ def _models_for(test: Test, models: list[str]) -> list[str]:
     return [DEFAULT_MODEL[test.arch]]
 
 
+def _warn(test: Test) -> None:
+    """Print the warnings about the test's condition on standard error."""
+    for w in diagnose(test):
+        print(w, file=sys.stderr)
+
+
+def _flags_text(flags: Sequence[str]) -> str:
+    return f" [flags: {', '.join(flags)}]" if flags else ""
+
+
 # --------------------------------------------------------------------------- run
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     out = _console()
-    models = list(args.model or []) + list(args.cat or [])
+    models = model_names(args.model) + list(args.cat or [])
     results = []
     status = 0
     for f in iter_test_files(args.files):
         try:
-            test = load(f)
+            if isinstance(f, LitmusError):
+                raise f
+            test = load_input(f)
+            _warn(test)
             for m in _models_for(test, models):
                 results.append(r := check(test, m, timeout=args.timeout))
                 if args.format == "herd":
@@ -83,33 +136,48 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    out = _console()
-    only = set(args.model or [])
     from .herdcompat import kind_expectation, read_kinds
+    from .library import canonical_name
 
-    failures: list[str] = []
-    errors = 0
-    checked = 0
+    out = _console()
+    only = {canonical_name(m) for m in model_names(args.model)}
+    extra = list(args.cat or [])
+    failures = passed = errors = without = tests = 0
+    flagged: dict[str, int] = {}
     kinds_by_dir: dict[Path, dict[str, str]] = {}
     for f in iter_test_files(args.paths):
         try:
-            test = load(f)
-            kinds = kinds_by_dir.get(f.parent)
-            if kinds is None:
-                kinds = kinds_by_dir[f.parent] = read_kinds(f.parent)
+            if isinstance(f, LitmusError):
+                raise f
+            test = load_input(f)
+            kinds: dict[str, str] = {}
+            if isinstance(f, Path):
+                kinds = kinds_by_dir.get(f.parent) or {}
+                if f.parent not in kinds_by_dir:
+                    kinds = kinds_by_dir[f.parent] = read_kinds(f.parent)
         except LitmusError as exc:
             _error(exc)
             errors += 1
             continue
+        tests += 1
+        _warn(test)
         expects = list(test.expects)
         if test.name in kinds:
             expects.append(kind_expectation(test, kinds[test.name]))
         if not expects:
+            without += 1
             if args.verbose:
-                out.print(f"[dim]SKIP[/dim] {escape(test.name)}: no expect lines")
+                out.print(f"[dim]NONE[/dim] {escape(test.name)} ({escape(test.source)}): "
+                          "no expect line")
             continue
         for exp in expects:
-            if only and model_label(exp.model) not in only:
+            try:
+                model_path(exp.model)  # an unknown model in an expect line
+            except UsageError as exc:
+                _error(UsageError(exc.message, exp.pos))
+                errors += 1
+                continue
+            if only and canonical_name(exp.model) not in only:
                 continue
             try:
                 r = check(test, exp.model, timeout=args.timeout)
@@ -117,23 +185,46 @@ def cmd_check(args: argparse.Namespace) -> int:
                 _error(exc)
                 errors += 1
                 continue
-            checked += 1
+            for fl in r.flags:
+                flagged[fl] = flagged.get(fl, 0) + 1
             got = r.observation
             where = f"{exp.pos}" if exp.pos else (
-                f"{f.parent / 'kinds.txt'}" if test.name in kinds else test.source)
+                f"{Path(test.source).parent / 'kinds.txt'}" if test.name in kinds
+                else test.source)
             if exp.holds(got):
+                passed += 1
                 if args.verbose:
-                    out.print(f"[green]PASS[/green] {escape(test.name)} {exp.model}: {got}")
+                    out.print(f"[green]PASS[/green] {escape(test.name)} {exp.model}: {got}"
+                              f"{escape(_flags_text(r.flags))}")
             else:
+                failures += 1
                 msg = (f"{where}: {test.name} under {exp.model}: expected {exp.word}, "
-                       f"got {got}")
-                failures.append(msg)
+                       f"got {got}{_flags_text(r.flags)}")
                 out.print(f"[red]FAIL[/red] {escape(msg)}", markup=True)
-    summary = f"{checked} expectations checked, {len(failures)} failed"
+        for cat in extra:
+            try:
+                r = check(test, cat, timeout=args.timeout)
+            except LitmusError as exc:
+                _error(exc)
+                errors += 1
+                continue
+            out.print(f"INFO {escape(test.name)} under {escape(cat)}: {r.observation} "
+                      f"(no expect line names this model){escape(_flags_text(r.flags))}")
+    if flagged:
+        out.print("Flags raised: " + ", ".join(f"{k} ({v} result{'s' if v != 1 else ''})"
+                                                for k, v in sorted(flagged.items())),
+                  markup=False)
+    out.print(f"{passed} passed, {failures} failed, {errors} errors, "
+              f"{without} without expectations", markup=False)
+    if tests == 0 and errors == 0:
+        _error(UsageError("no test found"))
+        return 2
     if errors:
-        summary += f", {errors} errors"
-    out.print(summary)
-    if errors:
+        return 2
+    if passed + failures == 0:
+        _error(UsageError("no expectation was checked" + (
+            " (no expectation names the models given with -m)" if only else
+            " (no test has an expect line, or a kinds.txt entry)")))
         return 2
     return 1 if failures else 0
 
@@ -149,11 +240,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     out = _console()
-    chosen = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else []
+    chosen = model_names((args.model or []) + ([args.models] if args.models else []))
     status = 0
     for f in iter_test_files(args.files):
         try:
-            test = load(f)
+            if isinstance(f, LitmusError):
+                raise f
+            test = load_input(f)
+            _warn(test)
             models = chosen or COMPARE_DEFAULT[test.arch]
             results = [check(test, m, timeout=args.timeout) for m in models]
         except LitmusError as exc:
@@ -164,14 +258,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         table = Table(title=escape(f"{test.name}: {format_condition(test.condition)}"),
                       title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
-        table.add_column("model")
+        table.add_column("model", overflow="fold")
         table.add_column("observation")
         table.add_column("states", justify="right")
-        table.add_column("states satisfying the condition")
+        table.add_column("states satisfying the condition", overflow="fold")
+        flags = any(r.flags for r in results)
+        if flags:
+            table.add_column("flags", overflow="fold")
         for r in results:
             sat = [report.state_text(test, s) for s in r.states if s.satisfies]
-            table.add_row(escape(r.model), report.OBS_WORD[r.observation], str(len(r.states)),
-                          escape("\n".join(sat)) if sat else "-")
+            row = [escape(r.model), report.OBS_WORD[r.observation], str(len(r.states)),
+                   escape("\n".join(sat)) if sat else "-"]
+            if flags:
+                row.append(escape("\n".join(r.flags)) or "-")
+            table.add_row(*row)
         out.print(table)
         if test.doc:
             out.print(f"  {test.doc}", markup=False)
@@ -194,7 +294,13 @@ def cmd_compare_herd(args: argparse.Namespace) -> int:
         raise UsageError(f"{log}: cannot read: {exc.strerror or exc}") from None
     records = parse_herd_log(text, str(log))
     places = args.tests or [str(log.parent)]
-    tests = index_tests(iter_test_files(places))
+    files = []
+    for f in iter_test_files(places, empty_dir_ok=True):
+        if isinstance(f, LitmusError):
+            raise f
+        if isinstance(f, Path):
+            files.append(f)
+    tests = index_tests(files)
     results = compare_log(records, tests, args.model)
     differ = 0
     for c in results:
@@ -221,7 +327,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     status = 0
     for f in iter_test_files(args.files):
         try:
-            test = load(f)
+            if isinstance(f, LitmusError):
+                raise f
+            test = load_input(f)
+            _warn(test)
             lowered, record = lower_with_record(test)
             eg = events(test)
         except LitmusError as exc:
@@ -300,12 +409,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="litmus",
         description="Memory-ordering model checker: every outcome a model allows.",
     )
+    ap.add_argument("--version", action="version", version=f"litmus {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    models_help = f"model: {', '.join(MODELS)} or a .cat file (repeatable; default: " \
-                  "arm for aarch64 tests, tso for x86)"
+    models_help = f"model: {', '.join(MODELS)} or a .cat file; repeat it or give a " \
+                  "comma-separated list (default: arm for aarch64 tests, tso for x86)"
+    files_help = "test files or directories; - reads a test from standard input"
 
     run = sub.add_parser("run", help="print every allowed final state and the observation")
-    run.add_argument("files", nargs="+", metavar="FILE")
+    run.add_argument("files", nargs="+", metavar="FILE", help=files_help)
     run.add_argument("-m", "--model", action="append", help=models_help)
     run.add_argument("--cat", action="append", metavar="FILE", help="a model in a .cat file")
     run.add_argument("--format", choices=("text", "herd", "json"), default="text")
@@ -313,17 +424,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     chk = sub.add_parser("check", help="compare each test's expect lines with the models")
-    chk.add_argument("paths", nargs="+", metavar="FILE|DIR")
+    chk.add_argument("paths", nargs="+", metavar="FILE|DIR", help=files_help)
     chk.add_argument("-m", "--model", action="append",
-                     help="check only the expectations for this model (repeatable)")
+                     help="check only the expectations for these models (repeatable, or a "
+                          "comma-separated list)")
+    chk.add_argument("--cat", action="append", metavar="FILE",
+                     help="also run this .cat model on every test and print its observation")
     chk.add_argument("-v", "--verbose", action="store_true", help="list passing checks too")
     _timeout_option(chk)
     chk.set_defaults(func=cmd_check)
 
     cmp = sub.add_parser("compare", help="one table per test: the observation under each model")
-    cmp.add_argument("files", nargs="+", metavar="FILE")
-    cmp.add_argument("--models", metavar="M1,M2,...",
-                     help="models to compare (default: sc,tso,arm,device; sc,tso for x86)")
+    cmp.add_argument("files", nargs="+", metavar="FILE", help=files_help)
+    cmp.add_argument("-m", "--model", action="append",
+                     help="models to compare, repeatable or comma-separated (default: "
+                          "sc,tso,arm,device; sc,tso for x86)")
+    cmp.add_argument("--models", metavar="M1,M2,...", help="the same as -m M1,M2,...")
     _timeout_option(cmp)
     cmp.set_defaults(func=cmd_compare)
 
@@ -337,12 +453,14 @@ def build_parser() -> argparse.ArgumentParser:
     ch.set_defaults(func=cmd_compare_herd)
 
     show = sub.add_parser("show", help="print the program, its lowering and its event graph")
-    show.add_argument("files", nargs="+", metavar="FILE")
+    show.add_argument("files", nargs="+", metavar="FILE", help=files_help)
     show.set_defaults(func=cmd_show)
     return ap
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 all held, 1 an
+    expectation failed, 2 bad input, 130 interrupted)."""
     ap = build_parser()
     args = ap.parse_args(argv)
     try:
@@ -353,6 +471,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        # the reader went away (`litmus run ... | head`): stop quietly, and keep
+        # Python from complaining when it flushes stdout at exit
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         return 0
 
 

@@ -94,6 +94,16 @@ class Result:
         return len(self.states) - self.positive
 
     @property
+    def witnesses(self) -> tuple[int, int]:
+        """herd's Positive and Negative (counted over states, not executions):
+        the states satisfying the condition's proposition and the others, except
+        under ``~exists``, where herd counts the states satisfying its negation
+        as positive."""
+        if self.test.condition.quantifier == "~exists":
+            return self.negative, self.positive
+        return self.positive, self.negative
+
+    @property
     def validated(self) -> bool:
         """herd's ``Ok``: the condition, with its quantifier, holds."""
         q = self.test.condition.quantifier

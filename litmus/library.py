@@ -47,8 +47,13 @@ def model_path(name_or_path: str | Path) -> Path:
         return p
     n = canonical_name(s)
     if n not in MODELS:
+        import difflib
+
         known = ", ".join(MODELS)
-        raise UsageError(f"unknown model '{name_or_path}' (known: {known}; or give a .cat file)")
+        close = difflib.get_close_matches(n, list(MODELS) + list(ALIASES), n=1, cutoff=0.6)
+        hint = f"did you mean {ALIASES.get(close[0], close[0])}? " if close else ""
+        raise UsageError(f"unknown model '{name_or_path}' ({hint}known: {known}; "
+                         "or give a .cat file)")
     return models_dir() / MODELS[n]
 
 

@@ -422,24 +422,22 @@ def format_value(value: Value) -> str:
     return str(bits - (1 << 64) if bits >> 63 else bits)
 
 
-def format_prop(prop: Prop, top: bool = True) -> str:
-    """A proposition in herd's notation (``0:X2=1 /\\ [y]=0``)."""
-    if isinstance(prop, RegAtom):
-        return f"{prop.key}={format_value(prop.value)}"
-    if isinstance(prop, MemAtom):
+def format_prop(prop: Prop, context: int = 0) -> str:
+    """A proposition as herd prints it: ``0:X2=1 /\\ [y]=0``, ``not (...)``,
+    parentheses only where precedence needs them (``/\\`` binds tighter than
+    ``\\/``). ``context`` is 0 at the top, 1 inside ``\\/``, 2 inside ``/\\``."""
+    if isinstance(prop, (RegAtom, MemAtom)):
         return f"{prop.key}={format_value(prop.value)}"
     if isinstance(prop, PConst):
         return "true" if prop.value else "false"
     if isinstance(prop, PNot):
-        return "~" + format_prop(prop.arg, top=False)
-    sep = r" /\ " if isinstance(prop, PAnd) else r" \/ "
-    inner = sep.join(format_prop(a, top=False) for a in prop.args)
-    return f"({inner})"
+        return f"not ({format_prop(prop.arg)})"
+    if isinstance(prop, PAnd):
+        return r" /\ ".join(format_prop(a, 2) for a in prop.args)
+    body = r" \/ ".join(format_prop(a, 1) for a in prop.args)
+    return f"({body})" if context == 2 else body
 
 
 def format_condition(cond: Condition) -> str:
     """The condition as herd prints it: ``exists (0:X2=1 /\\ [y]=0)``."""
-    body = format_prop(cond.prop)
-    if not body.startswith("("):
-        body = f"({body})"
-    return f"{cond.quantifier} {body}"
+    return f"{cond.quantifier} ({format_prop(cond.prop)})"

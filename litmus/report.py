@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 from .enumerate import Result, State
@@ -13,16 +14,22 @@ HERD_KIND = {"exists": "Allowed", "~exists": "Forbidden", "forall": "Required"}
 OBS_WORD = {"never": "Never", "sometimes": "Sometimes", "always": "Always"}
 
 
+def _natural(text: str) -> tuple:
+    """A sort key that orders the numbers inside a name as numbers (X8 < X10)."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
 def _sort_items(test: Test, st: State) -> list[tuple[str, object]]:
-    """Registers in thread order, then memory, as herd prints them."""
+    """Registers in thread order, then memory, as herd prints them; register
+    numbers in numeric order (``1:X8`` before ``1:X10``)."""
     order = {th.name: i for i, th in enumerate(test.threads)}
+    thread_of = {o.key: o.thread for o in test.observed}
 
     def key(item: tuple[str, object]):
         k = item[0]
         if k.startswith("["):
-            return (1, 0, k)
-        thread = next((o.thread for o in test.observed if o.key == k), None)
-        return (0, order.get(thread or "", 0), k)
+            return (1, 0, _natural(k))
+        return (0, order.get(thread_of.get(k) or "", 0), _natural(k))
 
     return sorted(st.values, key=key)
 
@@ -40,24 +47,52 @@ VERDICT = {
 }
 
 
+def _mark(quantifier: str, satisfies: bool) -> str:
+    """How a state is marked in the text report: for ``exists``, the states
+    where the proposition holds; for ``~exists`` and ``forall``, the states
+    that violate the condition."""
+    if quantifier == "exists":
+        return "   <- condition holds" if satisfies else ""
+    violates = satisfies if quantifier == "~exists" else not satisfies
+    return "   <- violates the condition" if violates else ""
+
+
+def holds_line(result: Result) -> str:
+    """Whether the condition, with its quantifier, holds (herd's Ok/No), in words."""
+    q = result.test.condition.quantifier
+    if result.validated:
+        why = {"exists": "some allowed state satisfies it",
+               "~exists": "no allowed state satisfies its proposition",
+               "forall": "every allowed state satisfies it"}[q]
+        return f"the condition holds: {why}"
+    bad = result.negative if q == "forall" else result.positive
+    if q == "exists":
+        return "the condition does not hold: no allowed state satisfies it"
+    verb = "state violates" if bad == 1 else "states violate"
+    return f"the condition does not hold: {bad} allowed {verb} it (marked)"
+
+
 def text(result: Result, show_source: bool = True) -> str:
-    """A readable report: the states, which satisfy the condition, the observation."""
+    """A readable report: the states, which satisfy (or violate) the condition,
+    whether it holds, the flags and the observation."""
     t = result.test
+    q = t.condition.quantifier
     lines = []
     where = f" ({t.source})" if show_source and t.source != "<string>" else ""
     lines.append(f"Test {t.name}{where} under {result.model}: {OBS_WORD[result.observation]}"
                  f" ({VERDICT[result.observation]})")
     lines.append(f"States {len(result.states)}")
     for st in result.states:
-        mark = "   <- condition holds" if st.satisfies else ""
-        lines.append(f"  {state_text(t, st)}{mark}")
+        lines.append(f"  {state_text(t, st)}{_mark(q, st.satisfies)}")
     lines.append(f"Condition {format_condition(t.condition)}")
+    if q != "exists" or not result.validated:
+        lines.append(f"Result {holds_line(result)}")
     if result.flags:
         lines.append("Flags " + ", ".join(result.flags))
     for note in result.notes:
         lines.append(f"Note {note}")
-    lines.append(f"Observation {t.name} {OBS_WORD[result.observation]} "
-                 f"{result.positive} {result.negative}")
+    pos, neg = result.witnesses
+    lines.append(f"Observation {t.name} {OBS_WORD[result.observation]} {pos} {neg}")
     return "\n".join(lines)
 
 
@@ -70,12 +105,12 @@ def herd(result: Result) -> str:
         lines.append(state_text(t, st, sep="; ") + ";")
     lines.append("Ok" if result.validated else "No")
     lines.append("Witnesses")
-    lines.append(f"Positive: {result.positive} Negative: {result.negative}")
+    pos, neg = result.witnesses
+    lines.append(f"Positive: {pos} Negative: {neg}")
     for f in result.flags:
         lines.append(f"Flag {f}")
     lines.append(f"Condition {format_condition(t.condition)}")
-    lines.append(f"Observation {t.name} {OBS_WORD[result.observation]} "
-                 f"{result.positive} {result.negative}")
+    lines.append(f"Observation {t.name} {OBS_WORD[result.observation]} {pos} {neg}")
     lines.append(f"Time {t.name} {result.seconds:.2f}")
     return "\n".join(lines) + "\n"
 

@@ -103,7 +103,7 @@ def test_check_passes_and_fails_with_exit_status(tmp_path, capsys):
     good = write(tmp_path, "good.lit", MP + "expect sc: never, arm: sometimes\n")
     code, out, _ = run(capsys, "check", str(good))
     assert code == 0
-    assert "2 expectations checked, 0 failed" in out
+    assert "2 passed, 0 failed, 0 errors, 0 without expectations" in out
 
     bad = write(tmp_path, "bad.lit", MP + "expect tso: sometimes, arm: allowed\n")
     code, out, _ = run(capsys, "check", str(tmp_path))

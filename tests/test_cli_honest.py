@@ -1,0 +1,266 @@
+"""No false green, and the command-line habits people have (issue: honest results).
+
+Every case asserts the exit status and the message a user sees."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from expectations import REFERENCE
+
+from litmus.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MP = """\
+test MP
+thread P0
+  STR #1, [x]
+  STR #1, [y]
+thread P1
+  LDR r0, [y]
+  LDR r1, [x]
+exists (P1:r0 = 1 /\\ P1:r1 = 0)
+"""
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+# --------------------------------------------------------------------------- models
+
+
+@pytest.mark.parametrize("command", ["run", "check", "compare"])
+def test_unknown_model_is_an_input_error(tmp_path, capsys, command):
+    p = write(tmp_path, "mp.lit", MP + "expect arm: sometimes\n")
+    code, out, err = run(capsys, command, str(p), "-m", "armm")
+    assert code == 2
+    assert "unknown model 'armm' (did you mean arm?" in err
+    assert "passed" not in out
+
+
+def test_model_names_are_case_insensitive_and_really_checked(tmp_path, capsys):
+    """`-m ARM` names the arm model: its expectation is checked, not skipped."""
+    p = write(tmp_path, "mp.lit", MP + "expect arm: never\n")  # wrong on purpose
+    code, out, _ = run(capsys, "check", str(p), "-m", "ARM")
+    assert code == 1
+    assert "0 passed, 1 failed" in out
+
+
+def test_unknown_model_in_an_expect_line_has_its_position(tmp_path, capsys):
+    p = write(tmp_path, "mp.lit", MP + "expect sc: never, armm: never\n")
+    code, out, err = run(capsys, "check", str(p))
+    assert code == 2
+    assert f"{p}:9:19: unknown model 'armm' (did you mean arm?" in err
+    assert "1 passed, 0 failed, 1 errors" in out
+
+
+def test_comma_separated_and_repeated_models(tmp_path, capsys):
+    p = write(tmp_path, "mp.lit", MP)
+    code, out, _ = run(capsys, "run", str(p), "-m", "sc,tso", "-m", "arm")
+    assert code == 0
+    assert [line.split(" under ")[1].split(":")[0] for line in out.splitlines()
+            if line.startswith("Test ")] == ["sc", "tso", "arm"]
+    code, out, _ = run(capsys, "compare", str(p), "-m", "sc,arm")
+    rows = [line.split()[0] for line in out.splitlines() if line.strip().startswith(("sc", "arm",
+                                                                                      "tso"))]
+    assert rows == ["sc", "arm"]
+
+
+def test_check_takes_a_cat_model(tmp_path, capsys):
+    p = write(tmp_path, "mp.lit", MP + "expect sc: never\n")
+    code, out, _ = run(capsys, "check", str(p), "--cat", str(ROOT / "models" / "aarch64.cat"))
+    assert code == 0
+    assert "under" in out and "aarch64.cat: sometimes" in out
+
+
+# --------------------------------------------------------------------------- nothing checked
+
+
+def test_an_empty_directory_is_an_error(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out, err = run(capsys, "check", str(empty))
+    assert code == 2
+    assert "no test file" in err
+    assert "0 passed, 0 failed, 1 errors" in out
+
+
+def test_tests_without_expectations_are_counted_and_do_not_pass(tmp_path, capsys):
+    write(tmp_path, "a.lit", MP)
+    write(tmp_path, "b.lit", MP)
+    code, out, err = run(capsys, "check", str(tmp_path))
+    assert code == 2
+    assert "0 passed, 0 failed, 0 errors, 2 without expectations" in out
+    assert "no expectation was checked" in err
+
+
+def test_a_model_filter_that_matches_nothing_is_an_error(tmp_path, capsys):
+    p = write(tmp_path, "mp.lit", MP + "expect sc: never\n")
+    code, _, err = run(capsys, "check", str(p), "-m", "tso")
+    assert code == 2
+    assert "no expectation names the models given with -m" in err
+
+
+def test_one_bad_or_missing_file_among_many(tmp_path, capsys):
+    good = write(tmp_path, "good.lit", MP + "expect sc: never\n")
+    bad = write(tmp_path, "bad.lit", "thread P0\n  FOO\nexists (P0:r0 = 0)\n")
+    code, out, err = run(capsys, "check", str(good), str(tmp_path / "missing.lit"), str(bad),
+                         str(good))
+    assert code == 2
+    assert "missing.lit: no such file or directory" in err
+    assert f"{bad}:2:3: unknown instruction 'FOO'" in err
+    assert "2 passed, 0 failed, 2 errors, 0 without expectations" in out
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+@pytest.mark.parametrize("condition, warning", [
+    ("P1:r5 = 1", "no instruction of thread P1 writes r5"),
+    ("dorbell = 1", "no thread accesses location 'dorbell'"),
+    ("x = 7", "no store and no initial value gives 'x' the value 7 (its possible values: 0, 1)"),
+])
+@pytest.mark.parametrize("command", ["run", "check", "compare", "show"])
+def test_a_condition_that_cannot_mean_what_was_meant_warns(tmp_path, capsys, condition,
+                                                           warning, command):
+    text = MP.replace("exists (P1:r0 = 1 /\\ P1:r1 = 0)", f"exists ({condition})")
+    p = write(tmp_path, "w.lit", text + "expect sc: never\n")
+    _, _, err = run(capsys, command, str(p))
+    assert f"{p}:8:9: warning: {warning}" in err
+
+
+def test_a_sensible_condition_gives_no_warning(tmp_path, capsys):
+    p = write(tmp_path, "mp.lit", MP)
+    _, _, err = run(capsys, "run", str(p))
+    assert err == ""
+
+
+# --------------------------------------------------------------------------- flags
+
+
+DEVICE = """\
+memory
+  cfg device-nGnRE @nic
+  db  device-nGnRE @nic
+thread P0
+  STR #1, [cfg]
+  STR #1, [db]
+thread NIC device
+  LDR r0, [db]
+  LDR r1, [cfg]
+exists (NIC:r0 = 1 /\\ NIC:r1 = 0)
+expect device: sometimes
+"""
+
+
+def test_flags_appear_in_check_compare_and_json(tmp_path, capsys):
+    p = write(tmp_path, "d.lit", DEVICE)
+    code, out, _ = run(capsys, "check", str(p))
+    assert code == 1  # device says never (D1)
+    assert "[flags: posted-write-completion-not-modelled]" in out
+    assert "Flags raised: posted-write-completion-not-modelled (1 result)" in out
+    code, out, _ = run(capsys, "compare", str(p), "-m", "device")
+    assert "flags" in out and "posted-write-completion-not-modelled" in "".join(out.split())
+    code, out, _ = run(capsys, "run", str(p), "-m", "device", "--format", "json")
+    assert json.loads(out)[0]["flags"] == ["posted-write-completion-not-modelled"]
+
+
+# --------------------------------------------------------------------------- habits
+
+
+def test_version(capsys):
+    import litmus
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"litmus {litmus.__version__}"
+
+
+def test_dash_reads_a_test_from_standard_input(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(MP))
+    code, out, _ = run(capsys, "run", "-", "-m", "sc")
+    assert code == 0
+    assert "Test MP (<stdin>) under sc: Never" in out
+
+
+def test_a_closed_pipe_exits_quietly():
+    r = subprocess.run(
+        f"{sys.executable} -m litmus run tests/litmus/mmio/*.lit -m sc,arm | head -1",
+        shell=True, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert r.stdout.count("\n") == 1
+    assert r.stderr == ""
+
+
+def test_interrupt_exits_130(monkeypatch, capsys):
+    from litmus import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_run", interrupted)
+    assert main(["run", "x.lit"]) == 130
+
+
+def test_not_exists_says_whether_it_holds_and_marks_violations(tmp_path, capsys):
+    text = MP.replace("exists (", "~exists (")
+    p = write(tmp_path, "mp.lit", text)
+    _, out, _ = run(capsys, "run", str(p), "-m", "arm")
+    assert "P1:r0=1; P1:r1=0   <- violates the condition" in out
+    assert "Result the condition does not hold: 1 allowed state violates it (marked)" in out
+    _, out, _ = run(capsys, "run", str(p), "-m", "sc")
+    assert "Result the condition holds: no allowed state satisfies its proposition" in out
+    assert "violates" not in out
+
+
+def test_forall_marks_the_states_that_violate_it(tmp_path, capsys):
+    text = MP.replace("exists (P1:r0 = 1 /\\ P1:r1 = 0)", "forall (P1:r1 = 1)")
+    p = write(tmp_path, "mp.lit", text)
+    _, out, _ = run(capsys, "run", str(p), "-m", "sc")
+    # the states are projected on P1:r1 (the only register the condition names):
+    # r1 = 0 and r1 = 1 under SC; the first violates the condition
+    lines = [ln for ln in out.splitlines() if "<- violates" in ln]
+    assert [ln.split("<-")[0].strip() for ln in lines] == ["P1:r1=0"]
+    assert "Result the condition does not hold: 1 allowed state violates it (marked)" in out
+
+
+# --------------------------------------------------------------------------- herd's layout
+
+
+def test_herd_layout_sorts_registers_numerically(tmp_path, capsys):
+    p = write(tmp_path, "t.litmus", "AArch64 t\n{ }\n P0 ;\n MOV X8,#1 ;\n MOV X10,#2 ;\n"
+              "exists (0:X10=2 /\\ 0:X8=1)\n")
+    _, out, _ = run(capsys, "run", "--format", "herd", str(p))
+    assert "0:X8=1; 0:X10=2;" in out
+
+
+@pytest.mark.needs(REFERENCE / "herd-instructions" / "expected.jsonl")
+def test_positive_and_negative_follow_herd_on_not_exists(capsys):
+    """herd7 on its test L021 (~exists, 2 states, none satisfying the
+    proposition): Positive 2, Negative 0, Observation Never."""
+    path = REFERENCE / "herd-instructions" / "AArch64" / "L021.litmus"
+    _, out, _ = run(capsys, "run", "--format", "herd", str(path))
+    assert "Positive: 2 Negative: 0" in out
+    assert "Observation L021 Never 2 0" in out
+
+
+def test_negation_prints_as_herd_prints_it(tmp_path, capsys):
+    p = write(tmp_path, "t.litmus", "AArch64 t\n{ }\n P0 ;\n MOV X4,#1 ;\n"
+              "exists 0:X4<>0 /\\ x=0\n")
+    _, out, _ = run(capsys, "run", "--format", "herd", str(p))
+    assert "Condition exists (not (0:X4=0) /\\ [x]=0)" in out
