@@ -302,17 +302,28 @@ def cmd_compare_herd(args: argparse.Namespace) -> int:
             files.append(f)
     tests = index_tests(files)
     results = compare_log(records, tests, args.model)
-    differ = 0
+    differ = errors = 0
     for c in results:
-        if not c.same:
-            differ += 1
-        if not c.same or args.verbose:
-            tag = "[green]SAME[/green]" if c.same else "[red]DIFF[/red]"
-            out.print(f"{tag} ", end="")
+        if c.error or c.missing:
+            errors += 1
+            out.print("[red]ERROR[/red] ", end="")
             out.print(c.describe(), markup=False)
-    same = len(results) - differ
-    out.print(f"{same}/{len(results)} identical to herd7")
-    return 1 if differ else 0
+        elif not c.same:
+            differ += 1
+            out.print("[red]DIFF[/red] ", end="")
+            out.print(c.describe(), markup=False)
+        elif args.verbose:
+            out.print("[green]SAME[/green] ", end="")
+            out.print(c.describe(), markup=False)
+    named = {c.file for c in results}
+    for path, exc in tests.unreadable.items():
+        if str(path) not in named:
+            _error(exc)
+    same = len(results) - differ - errors
+    out.print(f"{same}/{len(results)} identical to herd7"
+              + (f", {differ} different" if differ else "")
+              + (f", {errors} not compared" if errors else ""))
+    return 2 if errors else (1 if differ else 0)
 
 
 # --------------------------------------------------------------------------- show

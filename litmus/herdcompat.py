@@ -51,10 +51,13 @@ class Comparison:
     our_observation: str = ""
     herd_observation: str = ""
     missing: bool = False  # no test file found for this log record
+    error: str = ""  # the test could not be run (its message), or several files match
 
     def describe(self) -> str:
         if self.missing:
             return f"{self.name}: no test file found (give it on the command line)"
+        if self.error:
+            return f"{self.name}: {self.error}"
         if self.same:
             return f"{self.name}: same ({self.herd_observation}, {self.model})"
         parts = [f"{self.name} ({self.file}, {self.model}): "]
@@ -68,34 +71,66 @@ class Comparison:
         return "".join(parts).rstrip("; ")
 
 
-def index_tests(paths: Iterable[Path]) -> dict[str, Path]:
-    """Test files by test name (a file that does not parse is skipped here and
-    reported when it is needed)."""
-    out: dict[str, Path] = {}
+@dataclass
+class TestIndex:
+    """The test files of a directory tree, by test name and by file stem.
+
+    ``unreadable`` holds the files that do not parse, with their error (they
+    are indexed by stem, so a log record naming them reports the error)."""
+
+    by_name: dict[str, list[Path]] = field(default_factory=dict)
+    unreadable: dict[Path, LitmusError] = field(default_factory=dict)
+
+    def find(self, name: str) -> list[Path]:
+        return self.by_name.get(name, [])
+
+
+def index_tests(paths: Iterable[Path]) -> TestIndex:
+    """Index test files by the name inside them and by their stem."""
+    index = TestIndex()
     for p in paths:
-        out.setdefault(p.stem, p)
+        names = {p.stem}
         try:
-            name = load(p).name
-        except LitmusError:
-            name = None  # reported if a log record needs this file
-        if name is not None:
-            out.setdefault(name, p)
-    return out
+            names.add(load(p).name)
+        except LitmusError as exc:
+            index.unreadable[p] = exc
+        for n in names:
+            files = index.by_name.setdefault(n, [])
+            if p not in files:
+                files.append(p)
+    return index
 
 
-def compare_log(records: list[HerdRecord], tests: dict[str, Path],
+def compare_log(records: list[HerdRecord], tests: TestIndex,
                 model: str | None = None) -> list[Comparison]:
-    """Run each test a herd log names and compare states and observation."""
+    """Run each test a herd log names and compare states and observation.
+
+    A record whose name matches no file is ``missing``; one whose name several
+    files hold (two tests of one name) is an ``error`` naming them, never a
+    guess; a test that cannot be run is an ``error`` with its message. Every
+    record gets its comparison."""
     out = []
     for rec in records:
-        path = tests.get(rec.name)
-        if path is None:
+        paths = tests.find(rec.name)
+        if not paths:
             out.append(Comparison(rec.name, model or "?", missing=True,
                                   herd_observation=rec.observation))
             continue
-        test = load(path)
-        m = model or DEFAULT_MODEL[test.arch]
-        r = check(test, m)
+        if len(paths) > 1:
+            out.append(Comparison(
+                rec.name, model or "?", herd_observation=rec.observation,
+                error="several files hold a test of this name: " + ", ".join(map(str, paths))
+                + " (give the one to compare on the command line)"))
+            continue
+        path = paths[0]
+        try:
+            test = load(path)
+            m = model or DEFAULT_MODEL[test.arch]
+            r = check(test, m)
+        except LitmusError as exc:
+            out.append(Comparison(rec.name, model or "?", file=str(path),
+                                  herd_observation=rec.observation, error=str(exc)))
+            continue
         ours = {s.herd_key() for s in r.states}
         herd = set(rec.states)
         obs = r.observation.capitalize()

@@ -127,5 +127,38 @@ def test_compare_herd_missing_test_file(tmp_path, capsys):
                               "validated": False, "positive": 0, "negative": 1,
                               "condition": "exists (0:X0=1)", "observation": "Never"}]))
     code, out, _ = run(capsys, "compare-herd", str(log))
-    assert code == 1
+    assert code == 2  # nothing to compare with: an input problem, not a disagreement
     assert "Nowhere: no test file found" in out
+    assert "0/1 identical to herd7, 1 not compared" in out
+
+
+def _record(name: str) -> dict:
+    """herd7's answer for MP (reference/herd-catalogue: 4 states, Sometimes)."""
+    return {"name": name, "kind": "Allowed", "validated": True, "positive": 1,
+            "negative": 3, "condition": "exists (1:X0=1 /\\ 1:X2=0)",
+            "observation": "Sometimes",
+            "states": ["1:X0=0; 1:X2=0", "1:X0=0; 1:X2=1", "1:X0=1; 1:X2=0", "1:X0=1; 1:X2=1"]}
+
+
+def test_compare_herd_goes_on_past_a_file_that_cannot_be_read(tmp_path, capsys):
+    (tmp_path / "MP.litmus").write_text(MP_HERD)
+    (tmp_path / "Broken.litmus").write_text("AArch64 Broken\n{ }\n P0 ;\n FOO ;\n"
+                                            "exists (0:X0=1)\n")
+    log = tmp_path / "herd.log"
+    log.write_text(herd_log([_record("Broken"), _record("MP")]))
+    code, out, _ = run(capsys, "compare-herd", str(log))
+    assert code == 2
+    assert "ERROR Broken: " in out and "Broken.litmus:4:2: unknown instruction 'FOO'" in out
+    assert "1/2 identical to herd7, 1 not compared" in out
+
+
+def test_compare_herd_never_guesses_between_two_files_of_one_name(tmp_path, capsys):
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "MP.litmus").write_text(MP_HERD)
+    log = tmp_path / "herd.log"
+    log.write_text(herd_log([_record("MP")]))
+    code, out, _ = run(capsys, "compare-herd", str(log), str(tmp_path))
+    assert code == 2
+    assert "MP: several files hold a test of this name" in out
+    assert "a/MP.litmus" in out and "b/MP.litmus" in out
