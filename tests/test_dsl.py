@@ -949,7 +949,7 @@ def test_labels_and_branches() -> None:
         (
             "thread P0\n  NOP\nexists P0:r0 = 1 /\\\n",
             (
-                "t.lit:3:20: expected 'true', 'false', a name, an integer, '[', '~' or '(', "
+                "t.lit:3:20: expected 'true', 'false', a name, an integer, '[', '~', 'not' or '(', "
                 "found end of file"
             ),
         ),

@@ -31,6 +31,7 @@ from ..errors import ParseError, Pos
 from ..isa.base import IMM, LABEL, LOCREF, MEM, REG, SHIFT, SYM, Sig, sig
 from ..isa.x86 import ATT_FENCES, ATT_LOCKED, ATT_MNEMONICS, ATT_SIZES
 from ..program import Addr, Imm, Instr, Label, LocRef, Operand, Reg, Shift, Sym
+from .source import check_digits, shorten
 
 __all__ = [
     "ACCESSORS",
@@ -72,9 +73,15 @@ def check_int(value: int, pos: Pos | None, text: str | None = None) -> int:
 
 
 def parse_int(text: str, pos: Pos | None) -> int:
-    """A decimal or ``0x`` hex integer with an optional leading ``-``, range-checked."""
+    """A decimal or ``0x`` hex integer with an optional leading ``-``, range-checked.
+
+    Returns its value. Raises :class:`ParseError` at ``pos`` for text that is not
+    such an integer and for a value outside 64 bits (checked on the digits
+    before converting, so a literal of thousands of digits is refused, not
+    converted)."""
     if not _INT_RE.match(text):
-        raise ParseError(f"expected an integer, found '{text}'", pos)
+        raise ParseError(f"expected an integer, found '{shorten(text)}'", pos)
+    check_digits(text, pos)
     neg = text.startswith("-")
     body = text[1:] if neg else text
     value = int(body, 16) if body[:2] in ("0x", "0X") else int(body, 10)
