@@ -331,6 +331,11 @@ def _translate(e: UnexpectedInput, text: str, path: str, st: _LexState) -> Parse
             return ParseError(
                 "unterminated comment: '(*' without '*)'", Pos(path, tok.line, tok.column)
             )
+        if str(tok).startswith('"') and not _STRING.match(text, tok.start_pos or 0):
+            return ParseError(
+                "unterminated string: '\"' without a closing '\"' on its line",
+                Pos(path, tok.line, tok.column),
+            )
         # A newline inside parentheses was dropped and the next thing does not
         # continue the condition: the ')' is missing at the end of the line.
         is_current = st.last is tok
@@ -382,6 +387,7 @@ def _last(tree: Tree | Token) -> Token:
 
 
 _BLOCK_COMMENT = re.compile(r"\(\*[\s\S]*?\*\)")
+_STRING = re.compile(r'"(\\.|[^"\\\n])*"')  # the grammar's STRING
 # A SHIFT token: the shift's name, then the immediate's mark and its text.
 _SHIFT_TOKEN = re.compile(r"([A-Za-z]+)[ \t]*([#$])(.*)")
 

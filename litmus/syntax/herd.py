@@ -161,7 +161,7 @@ class _Tok:
 
 _STATE_TOKEN = re.compile(
     r"""
-    (?P<ws>\s+)
+    (?P<ws>[ \t\n\r\f\v]+)
   | (?P<num>-?(?:0[xX][0-9a-fA-F]+|[0-9]+)(?![A-Za-z0-9_.]))
   | (?P<sreg>%[A-Za-z_][A-Za-z0-9_]*)
   | (?P<name>[A-Za-z_.$][A-Za-z0-9_.$\-]*(?:/(?!\\)[A-Za-z0-9_.$\-]*)*)

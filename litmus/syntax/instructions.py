@@ -172,9 +172,17 @@ class _RawShifted:
 
 # --------------------------------------------------------------------------- registers
 
+#: No register of any architecture has a longer name (``%r15d`` is 5): longer
+#: names are not registers, and are not handed to the architectures' readers
+#: (which convert their digits).
+_MAX_REG_NAME = 16
+
+
 def parse_reg(arch: str, name: str) -> Reg | None:
     """The canonical register ``name`` denotes on ``arch`` (case-insensitive), or
     None (see each architecture's ``parse_reg`` in :mod:`litmus.isa`)."""
+    if len(name) > _MAX_REG_NAME:
+        return None
     return isa.get(arch).parse_reg(name)
 
 
@@ -182,12 +190,12 @@ def reg_or_error(arch: str, name: str, pos: Pos | None) -> Reg:
     """:func:`parse_reg`, or ``ParseError("bad register 'NAME' (...)")`` at ``pos``."""
     reg = parse_reg(arch, name)
     if reg is None:
-        raise ParseError(f"bad register '{name}' ({isa.get(arch).register_help})", pos)
+        raise ParseError(f"bad register '{shorten(name)}' ({isa.get(arch).register_help})", pos)
     return reg
 
 
 def _looks_like_register(arch: str, name: str) -> bool:
-    return isa.get(arch).looks_like_register(name)
+    return isa.get(arch).looks_like_register(name[: _MAX_REG_NAME + 1])
 
 
 # --------------------------------------------------------------------------- the table
