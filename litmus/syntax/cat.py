@@ -20,6 +20,15 @@ Constructs of herd's language that litmus does not support (``procedure``,
 ``call``, ``match``, ``forall``, ``with ... from``, tags, explicit sets, ...)
 are refused with ``unsupported cat construct '...'`` at their position; syntax
 errors read ``expected ..., found '...'``. Both are :class:`ModelError`.
+
+A chain of one associative operator (``a | b | c``, ``;``, ``&``) becomes a
+balanced tree, so a union of 500 terms nests 10 deep. A statement whose tree
+is still deeper than :data:`~litmus.syntax.source.MAX_NESTING` (100, counted
+from the statement: ``let`` and its binding are two levels) is refused at the
+first node beyond the bound (``expression nested more than 100 deep``), as is
+a variant condition (``if "a" || "b" ...``) nested deeper: every later stage
+walks the tree recursively. A byte-order mark at the start of a file is
+ignored; a file that is not UTF-8 is refused at its first bad byte.
 """
 
 from __future__ import annotations
@@ -831,7 +840,11 @@ def _directory_of(path: str) -> Path | None:
 
 def parse_cat(text: str, path: str = "<string>", search_path: Sequence[str | Path] = ()) -> Model:
     """Parse cat source ``text`` (read from ``path``, used in positions and as the
-    directory includes are looked up in first) into a :class:`Model`."""
+    directory includes are looked up in first) and return its :class:`Model`,
+    includes resolved. Raises :class:`ModelError` at the position of any
+    problem: syntax, unsupported constructs, nesting beyond
+    :data:`~litmus.syntax.source.MAX_NESTING`, an include that cannot be found
+    or read (included files are read as :func:`load_cat` reads them)."""
     title, stmts = _parse_text(text, path)
     included: set[str] = set()
     here = _directory_of(path)
@@ -842,10 +855,14 @@ def parse_cat(text: str, path: str = "<string>", search_path: Sequence[str | Pat
 
 
 def load_cat(path: str | Path, search_path: Sequence[str | Path] = ()) -> Model:
-    """Read and parse the cat file ``path``, resolving its includes.
+    """Read and parse the cat file ``path``, resolving its includes, and return
+    its :class:`Model`.
 
     The result is cached: while neither the file nor any file it includes
-    changes (mtime, size), the same :class:`Model` object is returned."""
+    changes (mtime, size), the same :class:`Model` object is returned. Raises
+    :class:`ModelError`: as :func:`parse_cat` does, for a file that does not
+    exist or cannot be read, and at the line and column of the first byte of
+    a file that is not UTF-8."""
     display = str(path)
     absolute = os.path.abspath(display)
     key = (absolute, display, tuple(os.path.abspath(d) for d in search_path))
