@@ -22,13 +22,23 @@ from .library import load_model, model_label, stdlib
 from .limits import DEFAULT_TIMEOUT, Deadline
 from .lowering import lower
 from .program import Test
+from .syntax.herd import HERD_ARCH_WORDS
+from .syntax.source import read_source, strip_bom
 
-_HERD_HEADER = re.compile(r"^\s*(AArch64|ARM64|X86_64|X86|x86|x86_64)\s+\S", re.MULTILINE)
+# herd's first line: one of herd's architecture words, then the test's name.
+# No first line of the mini-DSL looks like that: its header and section
+# keywords (test, arch, doc, memory, thread, exists, ...) are not architectures.
+_ARCH_WORDS = "|".join(sorted(HERD_ARCH_WORDS, key=len, reverse=True))
+_HERD_HEADER = re.compile(rf"(?:{_ARCH_WORDS})[ \t]+\S", re.IGNORECASE)
 
 
 def detect_format(text: str) -> str:
-    """``"herd"`` or ``"dsl"``, from the content (not the file name)."""
-    for line in text.splitlines():
+    """``"herd"`` or ``"dsl"``, from the content (not the file name): ``"herd"``
+    when the first line that is neither blank nor a comment starts with one of
+    herd's architecture words (``AArch64``, ``X86``, ``PPC``, ``C``, ...,
+    supported or not, case-insensitive) followed by a name; ``"dsl"`` otherwise.
+    A byte-order mark at the start is ignored. Raises nothing."""
+    for line in strip_bom(text).splitlines():
         s = line.strip()
         if not s or s.startswith(("//", "#", "(*")):
             continue
@@ -39,7 +49,9 @@ def detect_format(text: str) -> str:
 
 
 def parse(text: str, path: str = "<string>", format: str = "auto") -> Test:
-    """Parse test text in either format."""
+    """The test ``text`` holds, in either format (``"dsl"``, ``"herd"`` or
+    ``"auto"``: :func:`detect_format`); ``path`` names it in positions. Raises
+    :class:`ParseError` for bad text, :class:`UsageError` for an unknown format."""
     fmt = detect_format(text) if format == "auto" else format
     if fmt == "herd":
         from .syntax.herd import parse_herd
@@ -58,19 +70,31 @@ def load(source: str | Path, format: str = "auto") -> Test:
     ``source`` is taken as a path when such a file exists (or it ends in
     ``.lit``/``.litmus``), as the test's text otherwise. The format is
     detected from the content unless given (``"dsl"`` or ``"herd"``).
+
+    Returns the test. Raises :class:`ParseError` for bad input, a file that is
+    not UTF-8 included (at the line and column of its first bad byte), and
+    :class:`UsageError` for a file that cannot be read at all.
     """
     if isinstance(source, Path) or (
-        "\n" not in source and (source.endswith((".lit", ".litmus")) or Path(source).is_file())
+        "\n" not in source and (source.endswith((".lit", ".litmus")) or _is_file(source))
     ):
         p = Path(source)
         try:
-            text = p.read_text(encoding="utf-8")
+            text = read_source(p)
         except FileNotFoundError:
             raise UsageError(f"{p}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{p}: cannot read: {exc}") from None
+        except OSError as exc:
+            raise UsageError(f"{p}: cannot read: {exc.strerror or exc}") from None
         return parse(text, str(p), format)
     return parse(str(source), "<string>", format)
+
+
+def _is_file(name: str) -> bool:
+    """Whether ``name`` names a file (False for a name no file can have)."""
+    try:
+        return Path(name).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 # one prepared encoding per recently checked test, shared across its models

@@ -9,6 +9,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\x00"}
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable on one line escaped:
+    newline, carriage return and tab as ``\\n``, ``\\r``, ``\\t``; other
+    control and format characters, line and paragraph separators (U+2028,
+    U+2029, U+0085) and the like as ``\\xNN`` or ``\\uNNNN`` (``\\UNNNNNNNN``
+    beyond the BMP). Backslashes are left alone, so the function is idempotent:
+    its result is returned unchanged. Raises nothing."""
+    if text.isprintable():
+        return text
+    out: list[str] = []
+    for ch in text:
+        if ch.isprintable():
+            out.append(ch)
+        elif ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        else:
+            code = ord(ch)
+            if code < 0x100:
+                out.append(f"\\x{code:02x}")
+            elif code < 0x10000:
+                out.append(f"\\u{code:04x}")
+            else:
+                out.append(f"\\U{code:08x}")
+    return "".join(out)
+
 
 @dataclass(frozen=True)
 class Pos:
@@ -19,19 +47,25 @@ class Pos:
     col: int = 0
 
     def __str__(self) -> str:
+        file = printable(self.file)
         if self.line <= 0:
-            return self.file
+            return file
         if self.col <= 0:
-            return f"{self.file}:{self.line}"
-        return f"{self.file}:{self.line}:{self.col}"
+            return f"{file}:{self.line}"
+        return f"{file}:{self.line}:{self.col}"
 
 
 class LitmusError(Exception):
-    """Base class of every error the tool reports to a user."""
+    """Base class of every error the tool reports to a user.
+
+    The message is kept on one line: whatever user text it quotes, characters
+    that would break the line or not show (newlines, NULs, U+2028, other
+    control characters) are escaped by :func:`printable`."""
 
     stage = "error"
 
     def __init__(self, message: str, pos: Pos | None = None) -> None:
+        message = printable(message)
         super().__init__(message)
         self.message = message
         self.pos = pos

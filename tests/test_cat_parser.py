@@ -58,13 +58,22 @@ def Ap(func, *args) -> App:
     return App(V(func) if isinstance(func, str) else func, tuple(args), P)
 
 
+def balanced(op: str, items):
+    """A chain of one associative operator as the parser groups it: split in the
+    middle (the left half the smaller), so 2 and 3 items nest to the right as
+    herd's %right does and 500 items nest 9 deep."""
+    if len(items) == 1:
+        return items[0]
+    mid = len(items) // 2
+    return B(op, balanced(op, items[:mid]), balanced(op, items[mid:]))
+
+
 def seq(*items):
-    """Right-nested ``;`` (herd's %right SEMI)."""
-    return items[0] if len(items) == 1 else B(";", items[0], seq(*items[1:]))
+    return balanced(";", items)
 
 
 def union(*items):
-    return items[0] if len(items) == 1 else B("|", items[0], union(*items[1:]))
+    return balanced("|", items)
 
 
 def expr(src: str):

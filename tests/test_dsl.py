@@ -350,8 +350,36 @@ def test_registers_x86() -> None:
     assert parse_reg("x86", "rbx").width == 64
     assert (parse_reg("x86", "R12").name, parse_reg("x86", "R12").width) == ("R12", 64)
     assert (parse_reg("x86", "r9d").name, parse_reg("x86", "r9d").width) == ("R9", 32)
-    for bad in ("r0", "X0", "W1", "ESP", "R16", "%q"):
+    for bad in ("r0", "X0", "W1", "EIP", "BP", "SPL", "R16", "%q"):
         assert parse_reg("x86", bad) is None, bad
+
+
+@pytest.mark.parametrize(
+    "name, reg",
+    [("EBP", Reg("RBP", 32)), ("esp", Reg("RSP", 32)), ("RBP", Reg("RBP")), ("rsp", Reg("RSP")),
+     ("%ebp", Reg("RBP", 32)), ("%RSP", Reg("RSP")), ("%esp", Reg("RSP", 32))],
+)
+def test_registers_x86_frame_and_stack_pointers(name: str, reg: Reg) -> None:
+    assert parse_reg("x86", name) == reg
+    assert parse_reg("x86", name).width == reg.width  # width does not take part in ==
+
+
+def test_registers_x86_help_names_every_register() -> None:
+    message = parse_err(one_thread("  MOV EXX, $1", arch="x86"))
+    assert message == (
+        "t.lit:3:7: bad register 'EXX' (registers are EAX, EBX, ECX, EDX, ESI, EDI, EBP, ESP, "
+        "their R forms (RAX, ..., RSP), R8-R15 and R8D-R15D)"
+    )
+    t = parse_dsl(one_thread("  MOV EBP, $1\n  MOV [x], %ebp\n  MOV RSP, [x]", arch="x86",
+                             cond="exists (P0:ESP = 1 /\\ P0:RBP = 1)"))
+    assert [i.args for i in t.threads[0].code] == [
+        (Reg("RBP", 32), Imm(1)), (Addr(LocRef("x")), Reg("RBP", 32)), (Reg("RSP"), Addr(LocRef("x")))
+    ]
+    code = t.threads[0].code
+    assert [code[0].args[0].width, code[1].args[1].width, code[2].args[0].width] == [32, 32, 64]
+    assert [(a.reg, a.reg.width) for a in t.condition.prop.args] == [
+        (Reg("RSP"), 32), (Reg("RBP"), 64)
+    ]
 
 
 def test_bad_registers() -> None:
@@ -371,8 +399,8 @@ def test_bad_registers() -> None:
         "t.lit:4:12: bad register 'X31' (registers are r0-r30, X0-X30, W0-W30, XZR, WZR)"
     )
     assert parse_err(one_thread("  MOV r0, [x]", arch="x86")) == (
-        "t.lit:3:7: bad register 'r0' (registers are EAX, EBX, ECX, EDX, ESI, EDI, their R "
-        "forms and R8-R15)"
+        "t.lit:3:7: bad register 'r0' (registers are EAX, EBX, ECX, EDX, ESI, EDI, EBP, ESP, "
+        "their R forms (RAX, ..., RSP), R8-R15 and R8D-R15D)"
     )
 
 
@@ -949,7 +977,7 @@ def test_labels_and_branches() -> None:
         (
             "thread P0\n  NOP\nexists P0:r0 = 1 /\\\n",
             (
-                "t.lit:3:20: expected 'true', 'false', a name, an integer, '[', '~' or '(', "
+                "t.lit:3:20: expected 'true', 'false', a name, an integer, '[', '~', 'not' or '(', "
                 "found end of file"
             ),
         ),

@@ -17,20 +17,24 @@ from .base import IMM, MEM, REG, SV, Arch, Machine, Sig, sig, zext
 # --------------------------------------------------------------------------- registers
 
 _REGS: dict[str, tuple[str, int]] = {}
-for _r in ("AX", "BX", "CX", "DX", "SI", "DI"):
+for _r in ("AX", "BX", "CX", "DX", "SI", "DI", "BP", "SP"):
     _REGS["E" + _r] = ("R" + _r, 32)
     _REGS["R" + _r] = ("R" + _r, 64)
 for _n in range(8, 16):
     _REGS[f"R{_n}"] = (f"R{_n}", 64)
     _REGS[f"R{_n}D"] = (f"R{_n}", 32)
 
-REGISTER_HELP = "registers are EAX, EBX, ECX, EDX, ESI, EDI, their R forms and R8-R15"
+REGISTER_HELP = ("registers are EAX, EBX, ECX, EDX, ESI, EDI, EBP, ESP, their R forms "
+                 "(RAX, ..., RSP), R8-R15 and R8D-R15D")
 
 
 def parse_reg(name: str) -> Reg | None:
-    """``EAX``..``EDI`` -> ``Reg("RAX".., 32)``, ``RAX``..``RDI`` and
-    ``R8``..``R15`` -> width 64, ``R8D``..``R15D`` -> width 32; AT&T spellings
-    (``%eax``) too; None for anything else (case-insensitive)."""
+    """The canonical register ``name`` denotes, or None for anything else
+    (case-insensitive): ``EAX``, ``EBX``, ``ECX``, ``EDX``, ``ESI``, ``EDI``,
+    ``EBP``, ``ESP`` -> ``Reg("RAX", 32)``.. ``Reg("RSP", 32)``; ``RAX``..``RSP``
+    and ``R8``..``R15`` -> width 64; ``R8D``..``R15D`` -> width 32; AT&T
+    spellings (``%eax``, ``%rbp``) too. A litmus test's registers are plain
+    registers: ``RSP``/``RBP`` hold values like any other (there is no stack)."""
     hit = _REGS.get(name.upper().removeprefix("%"))
     return Reg(hit[0], hit[1]) if hit else None
 

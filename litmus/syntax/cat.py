@@ -20,6 +20,15 @@ Constructs of herd's language that litmus does not support (``procedure``,
 ``call``, ``match``, ``forall``, ``with ... from``, tags, explicit sets, ...)
 are refused with ``unsupported cat construct '...'`` at their position; syntax
 errors read ``expected ..., found '...'``. Both are :class:`ModelError`.
+
+A chain of one associative operator (``a | b | c``, ``;``, ``&``) becomes a
+balanced tree, so a union of 500 terms nests 10 deep. A statement whose tree
+is still deeper than :data:`~litmus.syntax.source.MAX_NESTING` (100, counted
+from the statement: ``let`` and its binding are two levels) is refused at the
+first node beyond the bound (``expression nested more than 100 deep``), as is
+a variant condition (``if "a" || "b" ...``) nested deeper: every later stage
+walks the tree recursively. A byte-order mark at the start of a file is
+ignored; a file that is not UTF-8 is refused at its first bad byte.
 """
 
 from __future__ import annotations
@@ -60,6 +69,7 @@ from ..model import (
     Universe,
     Var,
 )
+from .source import MAX_NESTING, read_source, shorten, strip_bom
 
 __all__ = ["clear_cache", "load_cat", "parse_cat"]
 
@@ -250,12 +260,14 @@ class _Title:
 class _VStr:
     name: str
     pos: Pos
+    depth: int = 1
 
 
 @dataclass(frozen=True)
 class _VNot:
     arg: Any
     pos: Pos
+    depth: int = 1
 
 
 @dataclass(frozen=True)
@@ -264,6 +276,18 @@ class _VBin:
     left: Any
     right: Any
     pos: Pos
+    depth: int = 1
+
+
+def _vdepth(node: Any, at: Token | Pos) -> int:
+    """The depth of a variant condition with ``node`` as its child, refused
+    beyond :data:`MAX_NESTING` (the condition is expanded recursively)."""
+    depth = node.depth + 1
+    if depth > MAX_NESTING:
+        pos = at if isinstance(at, Pos) else _pos(at)
+        raise _Refusal(f"variant condition nested more than {MAX_NESTING} deep",
+                       pos.line, pos.col)
+    return depth
 
 
 def _expand_cond(
@@ -286,6 +310,17 @@ def _expand_cond(
         return _expand_cond(cond.left, mk.wrap(inner), else_, mk, pos, negated)
     # a || b: if a then T else (if b then T else E)
     return _expand_cond(cond.left, then, mk.wrap(inner), mk, pos, negated)
+
+
+def _balanced(op: str, items: Sequence[Expr]) -> Expr:
+    """``items[0] op items[1] op ...`` as a balanced tree of :class:`Binary` (``op``
+    is associative). Two or three items nest to the right, as herd groups them;
+    each node's position is that of its leftmost operand."""
+    if len(items) == 1:
+        return items[0]
+    mid = len(items) // 2
+    left = _balanced(op, items[:mid])
+    return Binary(op, left, _balanced(op, items[mid:]), left.pos)  # type: ignore[arg-type]
 
 
 class _MkIfExpr:
@@ -416,16 +451,18 @@ class _Build:
         return _VStr(_unquote(ch[0]), _pos(ch[0]))
 
     def v_not(self, ch: list) -> _VNot:
-        return _VNot(ch[1], _pos(ch[0]))
+        return _VNot(ch[1], _pos(ch[0]), _vdepth(ch[1], ch[0]))
 
     def v_paren(self, ch: list) -> Any:
-        return ch[1]
+        return dataclasses.replace(ch[1], depth=_vdepth(ch[1], ch[0]))
 
     def v_and(self, ch: list) -> _VBin:
-        return _VBin("&&", ch[0], ch[2], ch[0].pos)
+        depth = _vdepth(ch[0] if ch[0].depth >= ch[2].depth else ch[2], ch[1])
+        return _VBin("&&", ch[0], ch[2], ch[0].pos, depth)
 
     def v_or(self, ch: list) -> _VBin:
-        return _VBin("||", ch[0], ch[2], ch[0].pos)
+        depth = _vdepth(ch[0] if ch[0].depth >= ch[2].depth else ch[2], ch[1])
+        return _VBin("||", ch[0], ch[2], ch[0].pos, depth)
 
     # ----- expressions
 
@@ -457,6 +494,10 @@ class _Build:
     def binop(self, ch: list) -> Binary:
         left, op, right = ch
         return Binary(op.value, left, right, left.pos)
+
+    def chain(self, ch: list) -> Expr:
+        """``a | b | ...`` (or ``;``, ``&``): one operator, so a balanced tree."""
+        return _balanced(ch[1].value, ch[0::2])
 
     def cart(self, ch: list) -> Binary:
         left, _, right = ch
@@ -620,16 +661,67 @@ def _syntax_error(e: UnexpectedInput, text: str, file: str) -> ModelError:
 def _parse_text(text: str, file: str) -> tuple[str, tuple[Stmt, ...]]:
     """Parse one file's text; includes are left as Include nodes."""
     parser = _get_parser()
+    text = strip_bom(text)
     _ctx.file = file
     _ctx.brackets = None
     try:
-        return parser.parse(_strip_comments(text))
+        title, stmts = parser.parse(_strip_comments(text))
     except _Refusal as r:
         raise ModelError(r.message, Pos(file, r.line, r.col)) from None
     except UnexpectedInput as e:
         raise _syntax_error(e, text, file) from None
     finally:
         _ctx.brackets = None
+    _check_nesting(stmts)
+    return title, stmts
+
+
+# --------------------------------------------------------------------------- nesting
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node: Any) -> list[Any]:
+    """The AST nodes directly under ``node`` (positions and names aside)."""
+    cls = type(node)
+    names = _CHILD_FIELDS.get(cls)
+    if names is None:
+        names = _CHILD_FIELDS[cls] = tuple(
+            f.name for f in dataclasses.fields(cls) if f.name != "pos"
+        )
+    out: list[Any] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            out.extend(v for v in value if dataclasses.is_dataclass(v))
+        elif dataclasses.is_dataclass(value):
+            out.append(value)
+    return out
+
+
+def _check_nesting(stmts: Sequence[Stmt]) -> None:
+    """Refuse a statement whose syntax tree is deeper than :data:`MAX_NESTING`,
+    at the first node beyond the bound. (Every later stage walks the tree
+    recursively; the walk here is iterative, and shared subtrees, which the
+    expansion of variant conditions makes, are measured once.)"""
+    height: dict[int, int] = {}
+    for root in stmts:
+        stack: list[tuple[Any, bool]] = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if id(node) in height:
+                continue
+            kids = _children(node)
+            if expanded:
+                height[id(node)] = 1 + max((height[id(k)] for k in kids), default=0)
+            else:
+                stack.append((node, True))
+                stack.extend((k, False) for k in kids if id(k) not in height)
+        if height[id(root)] > MAX_NESTING:
+            node = root
+            for _ in range(MAX_NESTING):
+                node = max(_children(node), key=lambda k: height[id(k)])
+            raise ModelError(f"expression nested more than {MAX_NESTING} deep", node.pos)
 
 
 # --------------------------------------------------------------------------- files, includes, caches
@@ -674,9 +766,9 @@ def _read_file(
             title, stmts = hit[1]
             return title, stmts, absolute, stamp
     try:
-        text = Path(absolute).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        text = read_source(absolute, ModelError, display)
+    except OSError as e:
+        reason = e.strerror or str(e)
         raise ModelError(f"cannot read model '{display}': {reason}", at or Pos(display)) from None
     title, stmts = _parse_text(text, display)
     if stamp is not None:
@@ -685,15 +777,24 @@ def _read_file(
     return title, stmts, absolute, stamp or (0, 0)
 
 
-def _find_include(name: str, here: Path | None, search_path: Sequence[Path]) -> Path | None:
+def _find_include(
+    name: str, here: Path | None, search_path: Sequence[Path], at: Pos
+) -> Path | None:
+    """The file ``include "name"`` names, or None if there is none. Raises
+    :class:`ModelError` at ``at`` when the name cannot be a file name at all
+    (too long for the file system, ...)."""
     candidate = Path(name)
-    if candidate.is_absolute():
-        return candidate if candidate.is_file() else None
-    dirs = ([here] if here is not None else []) + list(search_path)
+    dirs = [None] if candidate.is_absolute() else \
+        ([here] if here is not None else []) + list(search_path)
     for d in dirs:
-        p = d / name
-        if p.is_file():
-            return p
+        p = candidate if d is None else d / name
+        try:
+            if p.is_file():
+                return p
+        except OSError as e:
+            reason = e.strerror or str(e)
+            raise ModelError(f"cannot read included model '{shorten(name)}': {reason}", at) \
+                from None
     return None
 
 
@@ -709,9 +810,9 @@ class _Resolver:
         for s in stmts:
             if isinstance(s, Include):
                 out.append(s)
-                target = _find_include(s.path, here, self.search_path)
+                target = _find_include(s.path, here, self.search_path, s.pos)
                 if target is None:
-                    raise ModelError(f"cannot find included model '{s.path}'", s.pos)
+                    raise ModelError(f"cannot find included model '{shorten(s.path)}'", s.pos)
                 absolute = os.path.abspath(target)
                 if absolute in included:
                     continue
@@ -739,7 +840,11 @@ def _directory_of(path: str) -> Path | None:
 
 def parse_cat(text: str, path: str = "<string>", search_path: Sequence[str | Path] = ()) -> Model:
     """Parse cat source ``text`` (read from ``path``, used in positions and as the
-    directory includes are looked up in first) into a :class:`Model`."""
+    directory includes are looked up in first) and return its :class:`Model`,
+    includes resolved. Raises :class:`ModelError` at the position of any
+    problem: syntax, unsupported constructs, nesting beyond
+    :data:`~litmus.syntax.source.MAX_NESTING`, an include that cannot be found
+    or read (included files are read as :func:`load_cat` reads them)."""
     title, stmts = _parse_text(text, path)
     included: set[str] = set()
     here = _directory_of(path)
@@ -750,10 +855,14 @@ def parse_cat(text: str, path: str = "<string>", search_path: Sequence[str | Pat
 
 
 def load_cat(path: str | Path, search_path: Sequence[str | Path] = ()) -> Model:
-    """Read and parse the cat file ``path``, resolving its includes.
+    """Read and parse the cat file ``path``, resolving its includes, and return
+    its :class:`Model`.
 
     The result is cached: while neither the file nor any file it includes
-    changes (mtime, size), the same :class:`Model` object is returned."""
+    changes (mtime, size), the same :class:`Model` object is returned. Raises
+    :class:`ModelError`: as :func:`parse_cat` does, for a file that does not
+    exist or cannot be read, and at the line and column of the first byte of
+    a file that is not UTF-8."""
     display = str(path)
     absolute = os.path.abspath(display)
     key = (absolute, display, tuple(os.path.abspath(d) for d in search_path))

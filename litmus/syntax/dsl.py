@@ -55,6 +55,7 @@ from .instructions import (
     parse_int,
     reg_or_error,
 )
+from .source import MAX_NESTING, shorten, strip_bom
 
 __all__ = ["parse_dsl"]
 
@@ -68,8 +69,12 @@ NORMAL_TYPES = ("normal", "wb")
 
 
 def parse_dsl(text: str, path: str = "<string>") -> Test:
-    """Parse a mini-DSL test. ``path`` names the file in positions and gives the
-    default test name (its stem). Raises :class:`ParseError` on any bad input."""
+    """Parse a mini-DSL test and return it. ``path`` names the file in positions
+    and gives the default test name (its stem); a byte-order mark at the start
+    of ``text`` is ignored. Raises :class:`ParseError` on any bad input, a
+    condition nested deeper than :data:`~litmus.syntax.source.MAX_NESTING`
+    included."""
+    text = strip_bom(text)
     lark = _parser()
     postlex: _PostLex = lark.options.postlex
     try:
@@ -80,6 +85,10 @@ def parse_dsl(text: str, path: str = "<string>") -> Test:
         raise ParseError(
             "unbalanced parentheses: found ')' without a matching '('",
             Pos(path, e.token.line, e.token.column),
+        ) from None
+    except _TooDeep as e:
+        raise ParseError(
+            f"condition nested more than {MAX_NESTING} deep", Pos(path, e.token.line, e.token.column)
         ) from None
     try:
         return _Builder(text, path).build(tree)
@@ -111,7 +120,7 @@ def _parser() -> Lark:
 
 
 # Newlines after these tokens are dropped: a condition may continue on the next line.
-_CONTINUE_AFTER = frozenset({"_AND", "_OR", "TILDE", "EXISTS", "FORALL", "_LPAR"})
+_CONTINUE_AFTER = frozenset({"_AND", "_OR", "TILDE", "NOT", "EXISTS", "FORALL", "_LPAR"})
 
 
 @dataclass
@@ -141,6 +150,10 @@ class _PostLex:
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         st = _LexState()
         self._local.state = st
+        # How deeply the condition nests here: one level per open '(' and per
+        # '~' applying to the operand being read at each parenthesis level.
+        negations = [0]
+        depth = 0
         for tok in stream:
             kind = tok.type
             if kind == "_NL":
@@ -149,12 +162,24 @@ class _PostLex:
                     continue
                 if st.last is None or st.last.type == "_NL" or st.last.type in _CONTINUE_AFTER:
                     continue
+                negations, depth = [0], 0
             elif kind == "_LPAR":
                 st.opens.append(tok)
+                negations.append(0)
+                depth += 1
             elif kind == "_RPAR":
                 if not st.opens:
                     raise _StrayClose(tok)
                 st.opens.pop()
+                depth -= 1 + negations.pop()
+            elif kind in ("TILDE", "NOT"):
+                negations[-1] += 1
+                depth += 1
+            elif kind in ("_AND", "_OR", "EXISTS", "FORALL"):
+                depth -= negations[-1]
+                negations[-1] = 0
+            if depth > MAX_NESTING:
+                raise _TooDeep(tok)
             st.prev, st.last = st.last, tok
             st.last_after_break, st.pending_break = st.pending_break, False
             yield tok
@@ -162,6 +187,14 @@ class _PostLex:
 
 class _StrayClose(Exception):
     """A ')' without '(' (raised by the post-lexer, reported by parse_dsl)."""
+
+    def __init__(self, token: Token) -> None:
+        super().__init__(token)
+        self.token = token
+
+
+class _TooDeep(Exception):
+    """A condition nested beyond MAX_NESTING at ``token`` (a '(' or '~')."""
 
     def __init__(self, token: Token) -> None:
         super().__init__(token)
@@ -188,11 +221,13 @@ _DESCRIBE = {
     "PCTNAME": "a register",
     "INT": "an integer",
     "IMM": "an immediate",
+    "SHIFT": "a shift",
     "STRING": "a quoted string",
     "LSQB": "'['",
     "RSQB": "']'",
     "AMP": "'&'",
     "TILDE": "'~'",
+    "NOT": "'not'",
     "_LPAR": "'('",
     "_RPAR": "')'",
     "_AND": "'/\\'",
@@ -217,7 +252,7 @@ def _describe_expected(names: set[str]) -> str:
         names -= {"LOCK", "NAME"}
         descs.append((-1, "an instruction or label"))
     if "EXISTS" in names and "FORALL" in names:  # a section may start
-        names -= {"EXISTS", "FORALL", "TILDE"}
+        names -= {"EXISTS", "FORALL", "TILDE", "NOT"}
         descs.append((_order_key("EXISTS"), "a condition ('exists', '~exists' or 'forall')"))
     descs += [(_order_key(n), _DESCRIBE[n]) for n in names if n in _DESCRIBE]
     words = [d for _, d in sorted(descs)]
@@ -249,8 +284,8 @@ def _describe_token(tok: Token) -> str:
     if tok.type == "$END":
         return "end of file"
     if tok.type == "STRING":
-        return f"string {tok.value}"
-    return f"'{tok.value}'"
+        return f"string {shorten(tok.value)}"
+    return f"'{shorten(tok.value)}'"
 
 
 def _eof_pos(text: str, path: str) -> Pos:
@@ -295,6 +330,11 @@ def _translate(e: UnexpectedInput, text: str, path: str, st: _LexState) -> Parse
         if text.startswith("(*", tok.start_pos or 0) and tok.type == "_LPAR":
             return ParseError(
                 "unterminated comment: '(*' without '*)'", Pos(path, tok.line, tok.column)
+            )
+        if str(tok).startswith('"') and not _STRING.match(text, tok.start_pos or 0):
+            return ParseError(
+                "unterminated string: '\"' without a closing '\"' on its line",
+                Pos(path, tok.line, tok.column),
             )
         # A newline inside parentheses was dropped and the next thing does not
         # continue the condition: the ')' is missing at the end of the line.
@@ -347,6 +387,9 @@ def _last(tree: Tree | Token) -> Token:
 
 
 _BLOCK_COMMENT = re.compile(r"\(\*[\s\S]*?\*\)")
+_STRING = re.compile(r'"(\\.|[^"\\\n])*"')  # the grammar's STRING
+# A SHIFT token: the shift's name, then the immediate's mark and its text.
+_SHIFT_TOKEN = re.compile(r"([A-Za-z]+)[ \t]*([#$])(.*)")
 
 
 def _unquote(s: str) -> str:
@@ -649,8 +692,10 @@ class _Builder:
         if kind == "op_int":
             return RawImm(parse_int(str(first), pos), pos, text, "")
         if kind == "op_shift":
-            name, imm = tree.children
-            return RawShift(str(name), parse_int(str(imm)[1:], self.pos(imm)), pos, text)
+            m = _SHIFT_TOKEN.match(str(first))
+            assert m is not None
+            amount_pos = Pos(self.path, first.line, first.column + m.start(2))
+            return RawShift(m.group(1), parse_int(m.group(3), amount_pos), pos, text)
         if kind == "op_addr_of":
             return RawAddrOf(str(tree.children[1]), pos, text)
         assert kind == "op_mem"
@@ -662,7 +707,7 @@ class _Builder:
     def condition(self, tree: Tree, threads: list[Thread]) -> Condition:
         quant, prop = tree.children
         words = [str(t).lower() for t in quant.children]
-        quantifier = "~exists" if words[0] == "~" else words[0]
+        quantifier = "~exists" if words[0] in ("~", "not") else words[0]
         by_name = {t.name: t for t in threads}
         return Condition(
             quantifier,  # type: ignore[arg-type]

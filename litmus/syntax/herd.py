@@ -42,6 +42,7 @@ from ..program import (
     Addr,
     Condition,
     CType,
+    Expect,
     InitValue,
     Instr,
     Location,
@@ -73,8 +74,9 @@ from .instructions import (
     parse_int,
     reg_or_error,
 )
+from .source import MAX_NESTING, shorten, strip_bom
 
-__all__ = ["HERD_ARCHES", "parse_herd"]
+__all__ = ["HERD_ARCHES", "HERD_ARCH_WORDS", "parse_herd"]
 
 #: herd's architecture words (case-insensitive) -> (arch, assembly syntax).
 HERD_ARCHES: dict[str, tuple[str, str]] = {
@@ -83,17 +85,32 @@ HERD_ARCHES: dict[str, tuple[str, str]] = {
     "x86": ("x86", "intel"),
     "x86_64": ("x86", "att"),
 }
-_ARCH_SPELLING = "AArch64, X86 (Intel syntax) and X86_64 (AT&T syntax)"
+#: Every word herd7 takes as an architecture in a test's header (herd's
+#: ``Archs.parse``), supported here or not, as herd spells them.
+HERD_ARCH_WORDS: tuple[str, ...] = (
+    "AArch64", "ARM", "ARM64", "MIPS", "PPC", "X86", "X86_64", "RISCV", "C", "CPP", "LISA",
+    "Bell", "JAVA", "Java", "BPF", "ASL", "GPU_PTX", "PTX", "OpenCL",
+)  # fmt: skip
+_SUPPORTED = "AArch64, X86, X86_64"
 
 
 def parse_herd(text: str, path: str = "<string>") -> Test:
-    """Parse a test in herd7's ``.litmus`` format. ``path`` names the file in
-    positions (and gives the name of a test called ``--``). Raises
-    :class:`ParseError` on any bad input."""
-    try:
-        return _Reader(text, path).read()
-    except RecursionError:  # absurdly deep parentheses
-        raise ParseError("condition nested too deeply", Pos(path)) from None
+    """Parse a test in herd7's ``.litmus`` format and return it. ``path`` names
+    the file in positions (and gives the name of a test called ``--``); a
+    byte-order mark at the start of ``text`` is ignored.
+
+    herd's older layout ``final PROP with MODEL: KIND; ...`` is read as herd7
+    reads it: ``final`` is ``exists``; each ``MODEL: KIND`` pair (which herd7
+    parses and ignores, and which older tools took as the quantifier to use
+    under that model) becomes an expectation on the observation under that
+    model, as a ``kinds.txt`` line would be: ``exists`` -> allowed, ``~exists``
+    -> forbidden, ``forall`` -> always. The pairs must name models litmus has.
+
+    Raises :class:`ParseError` on any bad input: among others an architecture
+    other than AArch64, X86 and X86_64, a ``$`` name where a location is
+    expected, a condition nested deeper than
+    :data:`~litmus.syntax.source.MAX_NESTING`."""
+    return _Reader(text, path).read()
 
 
 # --------------------------------------------------------------------------- text
@@ -144,7 +161,7 @@ class _Tok:
 
 _STATE_TOKEN = re.compile(
     r"""
-    (?P<ws>\s+)
+    (?P<ws>[ \t\n\r\f\v]+)
   | (?P<num>-?(?:0[xX][0-9a-fA-F]+|[0-9]+)(?![A-Za-z0-9_.]))
   | (?P<sreg>%[A-Za-z_][A-Za-z0-9_]*)
   | (?P<name>[A-Za-z_.$][A-Za-z0-9_.$\-]*(?:/(?!\\)[A-Za-z0-9_.$\-]*)*)
@@ -173,7 +190,7 @@ def _tokens(text: str, base: int, pos: _PosOf) -> list[_Tok]:
 
 
 def _describe(tok: _Tok) -> str:
-    return "end of file" if tok.kind == "eof" else f"'{tok.text}'"
+    return "end of file" if tok.kind == "eof" else f"'{shorten(tok.text)}'"
 
 
 def _split_top(text: str, base: int, pos: _PosOf, sep: str = ",") -> list[tuple[str, int]]:
@@ -206,8 +223,10 @@ def _strip(text: str, offset: int) -> tuple[str, int]:
 
 # --------------------------------------------------------------------------- the reader
 
+# The name is any run of printable non-blank characters but '(', '"' and ';',
+# which start herd's TeX name, the description and the end of the header.
 _HEADER = re.compile(
-    r"[ \t]*(?P<arch>[A-Za-z0-9_]+)(?:[ \t]+(?P<name>[A-Za-z0-9_/.\-+\[\]]+))?[ \t]*"
+    r"[ \t]*(?P<arch>[A-Za-z0-9_]+)(?:[ \t]+(?P<name>[^\s(\";\x00-\x1f\x7f-\x9f]+))?[ \t]*"
     r"(?:\((?P<tex>[^)\n]*)\)[ \t]*)?"
     r"(?:\"(?P<doc>[^\"]*)\"[ \t]*)?;?[ \t]*(?P<rest>[^\n]*)"
 )
@@ -241,7 +260,7 @@ class _Reader:
 
     def __init__(self, text: str, path: str) -> None:
         self.path = path
-        text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", " ")
+        text = strip_bom(text).replace("\r\n", "\n").replace("\r", " ")
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.text = _blank_comments(text, self.pos)
         self.arch = "aarch64"
@@ -253,6 +272,7 @@ class _Reader:
         self.loc_types: dict[str, CType] = {}
         self.reg_types: dict[int, dict[str, CType]] = {}
         self.name_offset = 0  # offset of the register name last read by location()
+        self.depth = 0  # how deeply the condition being read nests
 
     # -- helpers
 
@@ -291,7 +311,7 @@ class _Reader:
                 "expected a final condition ('exists', '~exists' or 'forall'), found end of file",
                 self.eof(),
             )
-        condition, filt, extra = self.condition(cond_start)
+        condition, filt, extra, expects = self.condition(cond_start)
         default = "wb" if self.arch == "x86" else "normal"
         locations = {
             loc: Location(loc, default, MEMORY_ENDPOINT, init, pos, self.loc_types.get(loc))
@@ -306,6 +326,7 @@ class _Reader:
             doc=doc,
             filter=filt,
             extra_observed=tuple(extra),
+            expects=tuple(expects),
             source=self.path,
             format="herd",
             meta=meta,
@@ -327,18 +348,20 @@ class _Reader:
         arch_word = m.group("arch")
         known = HERD_ARCHES.get(arch_word.lower())
         if known is None:
-            hint = did_you_mean(arch_word, ["AArch64", "X86", "X86_64"])
-            raise self.error(
-                f"unsupported architecture '{arch_word}'{hint} (this tool reads {_ARCH_SPELLING}"
-                " tests)",
-                m.start("arch"),
-            )
+            if arch_word.lower() in {w.lower() for w in HERD_ARCH_WORDS}:
+                message = f"architecture {arch_word} is not supported (supported: {_SUPPORTED})"
+            else:
+                hint = did_you_mean(arch_word, ["AArch64", "X86", "X86_64"])
+                message = (f"unknown architecture '{shorten(arch_word)}'{hint} "
+                           f"(supported: {_SUPPORTED})")
+            raise self.error(message, m.start("arch"))
         self.arch, self.syntax = known
         if m.group("name") is None:
             raise self.error(f"expected a test name after '{arch_word}'", m.end("arch"))
         if m.group("rest"):
             raise self.error(
-                f"unexpected '{m.group('rest').strip()}' after the test name", m.start("rest")
+                f"unexpected '{shorten(m.group('rest').strip())}' after the test name",
+                m.start("rest"),
             )
         name = m.group("name")
         if name == "--":
@@ -480,8 +503,8 @@ class _Reader:
                     f"expected a register after '{t.text}:', found {_describe(r)}", r.offset
                 )
             digits = t.text.removeprefix("P")
-            if not digits.isdigit():
-                raise self.error(f"bad thread number '{t.text}'", t.offset)
+            if not digits.isdigit() or len(digits.lstrip("0")) > 9:
+                raise self.error(f"bad thread number '{shorten(t.text)}'", t.offset)
             self.name_offset = r.offset
             return int(digits), r.text, t.offset
         if t.text == "[":
@@ -490,6 +513,7 @@ class _Reader:
                 raise self.error(
                     f"expected a location name after '[', found {_describe(n)}", n.offset
                 )
+            self.check_location_name(n)
             close = p.next()
             if close.text != "]":
                 raise self.error(
@@ -498,12 +522,23 @@ class _Reader:
             self.use(n.text, n.offset)
             return None, n.text, n.offset
         if t.kind == "name" and t.text not in _KEYWORDS:
+            self.check_location_name(t)
             self.use(t.text, t.offset)
             return None, t.text, t.offset
         raise self.error(
             f"expected a register (0:X1) or a location (x) {where}, found {_describe(t)}",
             t.offset,
         )
+
+    def check_location_name(self, t: _Tok) -> None:
+        """Refuse a ``$`` name where a location is expected: herd lexes ``$1``,
+        ``$x`` as a register name (valid only after ``N:``), never a location."""
+        if t.text.startswith("$"):
+            raise self.error(
+                f"'{shorten(t.text)}' is not a location name (herd reads '$' names as "
+                "registers only, after a thread number as in 0:$r)",
+                t.offset,
+            )
 
     def value(self, p: _TokStream, what: str, record: bool = True) -> Value:
         """An integer, a location name or ``&name``."""
@@ -517,6 +552,7 @@ class _Reader:
         if t.kind == "num":
             return parse_int(t.text, self.pos(t.offset))
         if t.kind == "name" and t.text not in _KEYWORDS:
+            self.check_location_name(t)
             self.use(t.text, t.offset)
             return LocRef(t.text)
         raise self.error(
@@ -600,8 +636,8 @@ class _Reader:
         for i, (cell, off) in enumerate(header):
             cell, off = _strip(cell, off)
             m = _PROC.match(cell)
-            if m is None or int(m.group(1)) != i:
-                found = f"'{cell}'" if cell else "nothing"
+            if m is None or len(m.group(1)) > 9 or int(m.group(1)) != i:
+                found = f"'{shorten(cell)}'" if cell else "nothing"
                 raise self.error(
                     f"expected thread name P{i} in the header of the thread table, found {found}",
                     off,
@@ -754,7 +790,9 @@ class _Reader:
 
     # -- condition
 
-    def condition(self, start: int) -> tuple[Condition, Prop | None, list[Observable]]:
+    def condition(
+        self, start: int
+    ) -> tuple[Condition, Prop | None, list[Observable], list[Expect]]:
         end = self.text.find("<<", start)  # herd ignores what follows '<<'
         end = len(self.text) if end < 0 else end
         p = _TokStream(_tokens(self.text[start:end], start, self.pos))
@@ -773,7 +811,7 @@ class _Reader:
         q = p.peek()
         if q.kind == "eof" and seen:
             # herd: no quantifier means no condition (every state satisfies it)
-            return Condition("forall", PConst(True), self.pos(q.offset)), filt, extra
+            return Condition("forall", PConst(True), self.pos(q.offset)), filt, extra, []
         if q.text == "exists" or q.text == "final":
             p.next()
             quantifier = "exists"
@@ -796,11 +834,81 @@ class _Reader:
         if p.peek().text == ";":
             p.next()
         t = p.peek()
+        expects: list[Expect] = []
         if t.text == "with":
-            raise self.error("per-model kinds ('with ...') are not supported", t.offset)
+            p.next()
+            expects = self.kinds(p)
+            t = p.peek()
         if t.kind != "eof":
             raise self.error(f"unexpected {_describe(t)} after the final condition", t.offset)
-        return Condition(quantifier, prop, self.pos(q.offset)), filt, extra  # type: ignore[arg-type]
+        condition = Condition(quantifier, prop, self.pos(q.offset))  # type: ignore[arg-type]
+        return condition, filt, extra, expects
+
+    def kinds(self, p: _TokStream) -> list[Expect]:
+        """herd's ``with MODEL: KIND; ...`` after a final condition, as expectations
+        (see :func:`parse_herd`)."""
+        from ..library import ALIASES, MODELS
+
+        known = (*MODELS, *ALIASES)
+        out: list[Expect] = []
+        seen: dict[str, int] = {}
+        while True:
+            name = p.next()
+            if name.kind != "name" or name.text in _KEYWORDS:
+                raise self.error(
+                    f"expected a model name after 'with' (as in 'with tso: ~exists'), found "
+                    f"{_describe(name)}",
+                    name.offset,
+                )
+            model = name.text.lower()
+            if model == "default":
+                raise self.error(
+                    "'default' kinds (for every model not named) are not supported; "
+                    "name each model",
+                    name.offset,
+                )
+            if model not in known:
+                hint = did_you_mean(model, known) or f" (litmus has {', '.join(MODELS)})"
+                raise self.error(f"unknown model '{shorten(name.text)}'{hint}", name.offset)
+            if model in seen:
+                raise self.error(
+                    f"a second kind for model '{name.text}' (the first is at line "
+                    f"{self.pos(seen[model]).line})",
+                    name.offset,
+                )
+            seen[model] = name.offset
+            colon = p.next()
+            if colon.text != ":":
+                raise self.error(
+                    f"expected ':' after model '{name.text}', found {_describe(colon)}",
+                    colon.offset,
+                )
+            k = p.next()
+            if k.text == "exists":
+                word = "allowed"
+            elif k.text == "forall":
+                word = "always"
+            elif k.text in ("~", "not") and p.peek().text == "exists":
+                p.next()
+                word = "forbidden"
+            else:
+                raise self.error(
+                    f"expected 'exists', '~exists' or 'forall' after '{name.text}:', found "
+                    f"{_describe(k)}",
+                    k.offset,
+                )
+            out.append(Expect(model, word, self.pos(name.offset)))  # type: ignore[arg-type]
+            sep = p.peek()
+            if sep.text == ";":
+                p.next()
+                sep = p.peek()
+            elif sep.kind != "eof":
+                raise self.error(
+                    f"expected ';' after the kind of model '{name.text}', found {_describe(sep)}",
+                    sep.offset,
+                )
+            if sep.kind == "eof":
+                return out
 
     def locations_section(self, p: _TokStream) -> list[Observable]:
         t = p.next()
@@ -851,19 +959,30 @@ class _Reader:
     def implies(self, p: _TokStream) -> Prop:
         left = self.unary(p)
         if p.peek().text == "=>":
-            p.next()
+            self.enter(p.next())
             right = self.implies(p)
+            self.depth -= 1
             return _flat(POr, [PNot(left), right])
         return left
+
+    def enter(self, t: _Tok) -> None:
+        """One level deeper in the condition (at ``t``), refused beyond
+        :data:`MAX_NESTING`."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(f"condition nested more than {MAX_NESTING} deep", t.offset)
 
     def unary(self, p: _TokStream) -> Prop:
         t = p.peek()
         if t.text in ("~", "not"):
-            p.next()
-            return PNot(self.unary(p))
+            self.enter(p.next())
+            arg = self.unary(p)
+            self.depth -= 1
+            return PNot(arg)
         if t.text == "(":
-            p.next()
+            self.enter(p.next())
             inner = self.prop(p)
+            self.depth -= 1
             close = p.next()
             if close.text != ")":
                 raise self.error(

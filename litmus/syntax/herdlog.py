@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import ParseError, Pos
+from .source import MAX_DIGITS, strip_bom
 
 __all__ = ["HerdRecord", "normalise_state", "parse_herd_log"]
 
@@ -98,7 +99,9 @@ def parse_herd_log(text: str, path: str = "<string>") -> list[HerdRecord]:
     """Every test record of a herd7 (or litmus7) log, in order. Raises
     :class:`ParseError` at ``file:line`` for a malformed record: a missing or bad
     ``States`` line, fewer state lines than announced, a missing verdict or
-    ``Observation`` line."""
+    ``Observation`` line, a count too large to be one. A byte-order mark at the
+    start is ignored."""
+    text = strip_bom(text)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     records: list[HerdRecord] = []
     i = 0
@@ -106,6 +109,11 @@ def parse_herd_log(text: str, path: str = "<string>") -> list[HerdRecord]:
 
     def err(message: str, lineno: int, col: int = 1) -> ParseError:
         return ParseError(message, Pos(path, lineno, col))
+
+    def count_of(digits: str, lineno: int) -> int:
+        if len(digits.lstrip("0")) > MAX_DIGITS:
+            raise err(f"count {digits[:12]}... ({len(digits)} digits) is too large", lineno)
+        return int(digits)
 
     while i < n:
         m = _TEST.match(lines[i].strip())
@@ -122,7 +130,7 @@ def parse_herd_log(text: str, path: str = "<string>") -> list[HerdRecord]:
             found = f"'{lines[i].strip()}'" if i < n else "end of file"
             raise err(f"test {name}: expected 'States N' after 'Test {name}', found {found}",
                       min(i + 1, n))  # fmt: skip
-        count = int(sm.group(1) or sm.group(2))
+        count = count_of(sm.group(1) or sm.group(2), i + 1)
         i += 1
         states: list[str] = []
         while len(states) < count:
@@ -165,7 +173,7 @@ def parse_herd_log(text: str, path: str = "<string>") -> list[HerdRecord]:
                 pm = _POSITIVE.match(s)
                 if pm is None:
                     raise err(f"test {name}: expected 'Positive: P Negative: N', found '{s}'", i)
-                positive, negative = int(pm.group(1)), int(pm.group(2))
+                positive, negative = count_of(pm.group(1), i), count_of(pm.group(2), i)
             elif s.startswith("Flag "):
                 flags.append(s[5:].strip())
             elif s.startswith("Hash="):  # litmus7 prints it before the observation
@@ -182,7 +190,7 @@ def parse_herd_log(text: str, path: str = "<string>") -> list[HerdRecord]:
                     )
                 observation = om.group(2)
                 if positive < 0:
-                    positive, negative = int(om.group(3)), int(om.group(4))
+                    positive, negative = count_of(om.group(3), i), count_of(om.group(4), i)
                 break
         if not observation:
             raise err(f"test {name}: no 'Observation' line", start)

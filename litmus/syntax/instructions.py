@@ -31,6 +31,7 @@ from ..errors import ParseError, Pos
 from ..isa.base import IMM, LABEL, LOCREF, MEM, REG, SHIFT, SYM, Sig, sig
 from ..isa.x86 import ATT_FENCES, ATT_LOCKED, ATT_MNEMONICS, ATT_SIZES
 from ..program import Addr, Imm, Instr, Label, LocRef, Operand, Reg, Shift, Sym
+from .source import check_digits, shorten
 
 __all__ = [
     "ACCESSORS",
@@ -72,9 +73,15 @@ def check_int(value: int, pos: Pos | None, text: str | None = None) -> int:
 
 
 def parse_int(text: str, pos: Pos | None) -> int:
-    """A decimal or ``0x`` hex integer with an optional leading ``-``, range-checked."""
+    """A decimal or ``0x`` hex integer with an optional leading ``-``, range-checked.
+
+    Returns its value. Raises :class:`ParseError` at ``pos`` for text that is not
+    such an integer and for a value outside 64 bits (checked on the digits
+    before converting, so a literal of thousands of digits is refused, not
+    converted)."""
     if not _INT_RE.match(text):
-        raise ParseError(f"expected an integer, found '{text}'", pos)
+        raise ParseError(f"expected an integer, found '{shorten(text)}'", pos)
+    check_digits(text, pos)
     neg = text.startswith("-")
     body = text[1:] if neg else text
     value = int(body, 16) if body[:2] in ("0x", "0X") else int(body, 10)
@@ -165,9 +172,17 @@ class _RawShifted:
 
 # --------------------------------------------------------------------------- registers
 
+#: No register of any architecture has a longer name (``%r15d`` is 5): longer
+#: names are not registers, and are not handed to the architectures' readers
+#: (which convert their digits).
+_MAX_REG_NAME = 16
+
+
 def parse_reg(arch: str, name: str) -> Reg | None:
     """The canonical register ``name`` denotes on ``arch`` (case-insensitive), or
     None (see each architecture's ``parse_reg`` in :mod:`litmus.isa`)."""
+    if len(name) > _MAX_REG_NAME:
+        return None
     return isa.get(arch).parse_reg(name)
 
 
@@ -175,12 +190,12 @@ def reg_or_error(arch: str, name: str, pos: Pos | None) -> Reg:
     """:func:`parse_reg`, or ``ParseError("bad register 'NAME' (...)")`` at ``pos``."""
     reg = parse_reg(arch, name)
     if reg is None:
-        raise ParseError(f"bad register '{name}' ({isa.get(arch).register_help})", pos)
+        raise ParseError(f"bad register '{shorten(name)}' ({isa.get(arch).register_help})", pos)
     return reg
 
 
 def _looks_like_register(arch: str, name: str) -> bool:
-    return isa.get(arch).looks_like_register(name)
+    return isa.get(arch).looks_like_register(name[: _MAX_REG_NAME + 1])
 
 
 # --------------------------------------------------------------------------- the table

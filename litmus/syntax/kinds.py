@@ -16,6 +16,7 @@ import re
 
 from ..errors import ParseError, Pos
 from .instructions import did_you_mean
+from .source import strip_bom
 
 __all__ = ["KINDS", "parse_kinds"]
 
@@ -31,11 +32,14 @@ def parse_kinds(text: str, path: str = "<string>") -> dict[str, str]:
     kind is matched case-insensitively and returned as herd spells it
     (``Allowed``). A test listed twice with the same kind is accepted; with two
     different kinds it is an error. Raises :class:`ParseError` at
-    ``file:line:col`` for a malformed line or an unknown kind."""
+    ``file:line:col`` for a malformed line or an unknown kind. A byte-order mark
+    at the start is ignored; lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only
+    (as an editor counts them)."""
+    text = strip_bom(text).replace("\r\n", "\n").replace("\r", "\n")
     kinds: dict[str, str] = {}
     first: dict[str, int] = {}
     by_lower = {k.lower(): k for k in KINDS}
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(text.split("\n"), start=1):
         m = _COMMENT.search(line)
         body = line[: m.start()] if m else line
         fields = [(f.group(), f.start() + 1) for f in re.finditer(r"\S+", body)]
