@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from expectations import REFERENCE
 
 import litmus
-
-from expectations import REFERENCE
 
 INSTRUCTIONS = REFERENCE / "herd-instructions"
 EXPECTED = INSTRUCTIONS / "expected.jsonl"

@@ -308,7 +308,7 @@ def test_final_with_is_checked(tmp_path: Path, capsys) -> None:
     p.write_text(MP_HERD.replace("exists", "final", 1).replace(
         "1:X2=0)", "1:X2=0) with sc: ~exists; arm: exists;"))
     code, out, _ = run(capsys, "check", str(p))
-    assert code == 0 and "2 expectations checked, 0 failed" in out
+    assert code == 0 and "2 passed, 0 failed, 0 errors, 0 without expectations" in out
     p.write_text(MP_HERD.replace("exists", "final", 1).replace(
         "1:X2=0)", "1:X2=0) with sc: exists;"))
     code, out, _ = run(capsys, "check", str(p))
