@@ -21,6 +21,7 @@ from .errors import LitmusError, UsageError
 from .library import DEFAULT_MODEL, MODELS, model_path
 from .limits import DEFAULT_TIMEOUT
 from .program import Test
+from .syntax.source import read_source
 
 TEST_SUFFIXES = (".lit", ".litmus")
 
@@ -49,6 +50,13 @@ def iter_test_files(paths: Sequence[str], empty_dir_ok: bool = False
             yield STDIN
             continue
         path = Path(p)
+        try:
+            path.stat()
+        except OSError as exc:
+            missing = isinstance(exc, FileNotFoundError)
+            yield UsageError(f"{p[:200]}: " + ("no such file or directory" if missing else
+                                                f"cannot read ({exc.strerror or exc})"))
+            continue
         if path.is_dir():
             found = sorted(f for f in path.rglob("*") if f.suffix in TEST_SUFFIXES
                            and f.is_file())
@@ -289,7 +297,7 @@ def cmd_compare_herd(args: argparse.Namespace) -> int:
     out = _console()
     log = Path(args.log)
     try:
-        text = log.read_text(encoding="utf-8")
+        text = read_source(log)
     except OSError as exc:
         raise UsageError(f"{log}: cannot read: {exc.strerror or exc}") from None
     records = parse_herd_log(text, str(log))

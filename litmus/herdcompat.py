@@ -35,7 +35,12 @@ def read_kinds(directory: Path) -> dict[str, str]:
     p = directory / "kinds.txt"
     if not p.is_file():
         return {}
-    return parse_kinds(p.read_text(encoding="utf-8"), str(p))
+    from .syntax.source import read_source
+
+    try:
+        return parse_kinds(read_source(p), str(p))
+    except OSError as exc:
+        raise UsageError(f"{p}: cannot read: {exc.strerror or exc}") from None
 
 
 @dataclass

@@ -40,9 +40,13 @@ def canonical_name(name: str) -> str:
 def model_path(name_or_path: str | Path) -> Path:
     """The ``.cat`` file of a bundled model name, or a user's path as given."""
     s = str(name_or_path)
-    if s.endswith(".cat") or "/" in s or Path(s).is_file():
+    try:
+        is_file = Path(s).is_file()
+    except OSError as exc:  # a name the file system refuses (too long, ...)
+        raise UsageError(f"{s[:80]}: not a model ({exc.strerror or exc})") from None
+    if s.endswith(".cat") or "/" in s or is_file:
         p = Path(s)
-        if not p.is_file():
+        if not is_file:
             raise UsageError(f"{s}: no such model file")
         return p
     n = canonical_name(s)

@@ -678,16 +678,21 @@ def test_expect_lines() -> None:
     t = parse_dsl(
         WHOLE_FILE.replace(
             "expect arm: sometimes, device: never",
-            "expect SC: Forbidden, tso: allowed\nexpect arm: always\nexpect my-model: never",
+            "expect SC: Forbidden, tso: allowed\nexpect arm: always\nexpect device: never",
         )
     )
     assert [(e.model, e.word) for e in t.expects] == [
         ("sc", "forbidden"),
         ("tso", "allowed"),
         ("arm", "always"),
-        ("my-model", "never"),
+        ("device", "never"),
     ]
     assert t.expects[0].holds("never") and t.expects[1].holds("always")
+    # a model nobody knows would make the line check nothing: an error at its name
+    with pytest.raises(ParseError, match=r"<string>:22:8: unknown model 'my-model'"):
+        parse_dsl(WHOLE_FILE.replace("expect arm: sometimes, device: never",
+                                     "expect SC: Forbidden, tso: allowed\nexpect arm: always\n"
+                                     "expect my-model: never"))
 
 
 # --------------------------------------------------------------------------- the mmio corpus

@@ -44,3 +44,9 @@ def test_errors(text: str, message: str) -> None:
     with pytest.raises(ParseError) as info:
         parse_kinds(text, "k.txt")
     assert str(info.value).startswith(message)
+
+
+def test_herds_short_spellings_of_kinds():
+    """herd's kinds files also spell the kinds Allow, Forbid and Require."""
+    assert parse_kinds("A Allow\nB Forbid\nC Require\nD forbid\n") == {
+        "A": "Allowed", "B": "Forbidden", "C": "Required", "D": "Forbidden"}

@@ -56,7 +56,7 @@ def parse_reg(name: str) -> Reg | None:
     if upper == "WZR":
         return Reg("XZR", 32)
     m = _REG_RE.match(upper)
-    if m is None or int(m.group(2)) > 30:
+    if m is None or len(m.group(2)) > 2 or int(m.group(2)) > 30:
         return None
     return Reg("X" + m.group(2), 32 if m.group(1) == "W" else 64)
 

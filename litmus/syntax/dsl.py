@@ -21,6 +21,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..errors import ParseError, Pos
+from ..library import ALIASES, MODELS, canonical_name
 from ..program import (
     ARM_MEMORY_TYPES,
     MEMORY_ENDPOINT,
@@ -490,7 +491,16 @@ class _Builder:
         condition = self.condition(conditions[0], threads)
         default = "wb" if self.arch == "x86" else "normal"
         locations = dict(self.declared)
+        has_memory = any(sec.data == "memory_section" for sec in sections)
         for loc, pos in self.used.items():
+            hint = did_you_mean(loc, self.declared) if has_memory else ""
+            if hint:
+                # a near miss of a declared location is a typo, never a location of
+                # its own: its verdict would read as an answer about ordering
+                raise ParseError(
+                    f"location '{loc}' is not declared in the memory section "
+                    f"(did you mean {hint.removeprefix(' (did you mean ').removesuffix('?)')}? "
+                    "declare it there if it is a location of its own)", pos)
             locations[loc] = Location(loc, default, MEMORY_ENDPOINT, 0, pos)
         return Test(
             name=name,
@@ -774,6 +784,11 @@ class _Builder:
                     word_tok,
                 )
             pos = self.pos(model_tok)
+            if not model.endswith(".cat") and canonical_name(model) not in MODELS:
+                hint = did_you_mean(model, list(MODELS) + list(ALIASES))
+                raise self.error(
+                    f"unknown model '{model_tok}'{hint} (known: {', '.join(MODELS)}; or a "
+                    ".cat file)", model_tok)
             if model in seen:
                 raise self.error(
                     f"duplicate expectation for model '{model}' (first given at line "

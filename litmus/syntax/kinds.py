@@ -1,7 +1,7 @@
 """herd's ``kinds.txt``: the expected kind of each test of a catalogue.
 
 One test per line, ``NAME KIND``, with KIND ``Allowed``, ``Forbidden`` or
-``Required``::
+``Required`` (herd also writes ``Allow``, ``Forbid`` and ``Require``)::
 
     MP             Allowed
     MP+dmb.sys     Forbidden
@@ -39,6 +39,8 @@ def parse_kinds(text: str, path: str = "<string>") -> dict[str, str]:
     kinds: dict[str, str] = {}
     first: dict[str, int] = {}
     by_lower = {k.lower(): k for k in KINDS}
+    # herd's kinds files also spell them Allow, Forbid and Require
+    by_lower.update({"allow": "Allowed", "forbid": "Forbidden", "require": "Required"})
     for lineno, line in enumerate(text.split("\n"), start=1):
         m = _COMMENT.search(line)
         body = line[: m.start()] if m else line
