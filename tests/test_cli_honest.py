@@ -311,3 +311,43 @@ def test_a_kinds_file_that_is_not_utf8_is_reported_at_the_bad_byte(tmp_path, cap
     code, _, err = run(capsys, "check", str(tmp_path))
     assert code == 2
     assert f"{tmp_path / 'kinds.txt'}:2:1: " in err
+
+
+# --------------------------------------------------------------------------- the project's CI
+
+
+NEEDS = """
+import pytest
+
+@pytest.mark.needs("/nonexistent/shared/reference")
+def test_reads_the_reference():
+    pass
+"""
+
+
+@pytest.mark.parametrize("ci, outcome", [("", "1 skipped"), ("1", "1 error")])
+def test_tests_that_need_shared_fail_under_ci(tmp_path, ci, outcome):
+    """Where ../shared is absent a test that needs it skips, saying why; with
+    CI set it fails, so CI never passes having checked nothing."""
+    import os
+    import shutil
+
+    shutil.copy(ROOT / "tests" / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "test_needs.py").write_text(NEEDS)
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    if ci:
+        env["CI"] = ci
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        str(tmp_path)], capture_output=True, text=True, env=env, cwd=tmp_path,
+                       check=False)
+    assert outcome in r.stdout, r.stdout
+    assert (r.returncode != 0) == bool(ci)
+
+
+def test_ci_script_ends_with_the_main_test_run():
+    """.ci/run runs the slow selection first and the README's test command last,
+    so the last thing CI prints is the main pytest summary."""
+    lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text().splitlines()
+             if ln.strip() and not ln.strip().startswith("#")]
+    assert lines[-1] == "python -m pytest"
+    assert any(ln.startswith("python -m pytest -m slow") for ln in lines[:-1])
