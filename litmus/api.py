@@ -94,17 +94,18 @@ def events(test: Test) -> EventGraph:
 
 
 def check(test: Test | str | Path, model: str | Path = "arm",
-          variants: Iterable[str] = ()) -> Result:
+          variants: Iterable[str] = (), *, symbolic: bool = False) -> Result:
     """Every final state ``model`` allows for ``test``, and the observation.
 
     ``model`` is a bundled model name (``sc``, ``tso``, ``arm``, ``device``)
-    or the path of a ``.cat`` file.
+    or the path of a ``.cat`` file. ``symbolic=True`` evaluates the model
+    with no static shortcut (slower, same answer: for testing the shortcuts).
     """
     if not isinstance(test, Test):
         test = load(test)
     m = load_model(model)
     s = session(test)
-    ev = s.evaluator(m, stdlib(), variants)
+    ev = s.evaluator(m, stdlib(), variants, symbolic=symbolic)
     return s.enumerate(ev, model_label(model))
 
 

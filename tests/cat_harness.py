@@ -192,80 +192,6 @@ def same_value(got: object, want: object, w: World) -> bool:
     return conv(got, w) == conv(want, w)
 
 
-@st.composite
-def fake_encodings(draw, symbolic: bool) -> FakeEncoding:
-    """A :class:`FakeEncoding` of 0..4 events. Static: every membership is
-    ``True``. Symbolic: each event, and each base membership, is ``True`` or
-    conditional on a fresh variable; some events sit on the branches of one
-    condition ``c`` (and are then mutually incompatible)."""
-    n = draw(st.integers(0, 4))
-    variables: dict[str, z3.BoolRef] = {}
-
-    def var(name: str) -> z3.BoolRef:
-        if name not in variables:
-            variables[name] = bool_var(name)
-        return variables[name]
-
-    exists: dict[int, object] = {}
-    branch: dict[int, str | None] = {}
-    for e in range(n):
-        how = pick(draw, ["always", "var", "then", "else"]) if symbolic else "always"
-        branch[e] = how if how in ("then", "else") else None
-        if how == "always":
-            exists[e] = True
-        elif how == "var":
-            exists[e] = var(f"ex!{e}")
-        else:
-            exists[e] = var("c") if how == "then" else neg(var("c"))
-    fe = FakeEncoding(n, exists, branch, {})
-    # one draw per base: a number whose base-3 (base-2 when static) digits say,
-    # for each candidate element in turn, "absent", "always" or "if a variable"
-    radix = 3 if symbolic else 2
-
-    def digits(count: int):
-        x = draw(st.integers(0, radix ** count - 1))
-        for _ in range(count):
-            yield x % radix
-            x //= radix
-
-    for name in SETS:
-        m = {}
-        for e, how in zip(range(n), digits(n)):
-            if how:
-                m[e] = conj(exists[e], True if how == 1 else var(f"{name}!{e}"))
-        fe.members[name] = m
-    for name in RELS:
-        pairs = [(a, b) for a in range(n) for b in range(n) if fe.compatible(a, b)]
-        m = {}
-        for (a, b), how in zip(pairs, digits(len(pairs))):
-            if how:
-                m[(a, b)] = conj(exists[a], exists[b],
-                                 True if how == 1 else var(f"{name}!{a}!{b}"))
-        fe.members[name] = m
-    fe.names = sorted(variables)
-    fe.variables = [variables[k] for k in fe.names]
-    return fe
-
-
-def assignments(fe: FakeEncoding, count: int):
-    """A strategy: ``count`` assignments of ``fe``'s base variables."""
-    k = len(fe.variables)
-    names = fe.names
-    masks = st.lists(st.integers(0, (1 << k) - 1), min_size=count, max_size=count)
-    return masks.map(lambda ms: [{n: bool(m >> i & 1) for i, n in enumerate(names)}
-                                 for m in ms])
-
-
-# --------------------------------------------------------------------------- expressions
-
-
-def pick(draw, options):
-    """One of ``options`` (drawn as an index: hypothesis caches integer
-    strategies, while a new ``sampled_from`` per draw is costly)."""
-    options = list(options)
-    return options[draw(st.integers(0, len(options) - 1))]
-
-
 class _Choices:
     """Choices read from a byte string drawn once (one hypothesis draw per
     expression instead of dozens: generation is most of these tests' time).
@@ -292,7 +218,71 @@ class _Choices:
         return self(2) == 1
 
 
-CHOICES = st.binary(min_size=8, max_size=160).map(_Choices)
+CHOICES = st.binary(min_size=256, max_size=256).map(_Choices)
+
+
+@st.composite
+def fake_encodings(draw, symbolic: bool) -> FakeEncoding:
+    """A :class:`FakeEncoding` of 0..4 events. Static: every membership is
+    ``True``. Symbolic: each event, and each base membership, is ``True`` or
+    conditional on a fresh variable; some events sit on the branches of one
+    condition ``c`` (and are then mutually incompatible)."""
+    c = draw(st.binary(min_size=48, max_size=48).map(_Choices))  # one draw: cheap
+    n = c.pick([0, 1, 2, 3, 3, 4, 4, 4])
+    variables: dict[str, z3.BoolRef] = {}
+
+    def var(name: str) -> z3.BoolRef:
+        if name not in variables:
+            variables[name] = bool_var(name)
+        return variables[name]
+
+    exists: dict[int, object] = {}
+    branch: dict[int, str | None] = {}
+    for e in range(n):
+        how = c.pick(["always", "var", "then", "else"]) if symbolic else "always"
+        branch[e] = how if how in ("then", "else") else None
+        if how == "always":
+            exists[e] = True
+        elif how == "var":
+            exists[e] = var(f"ex!{e}")
+        else:
+            exists[e] = var("c") if how == "then" else neg(var("c"))
+    fe = FakeEncoding(n, exists, branch, {})
+    # each candidate element of a base: 0 absent, 1 always, 2 if a variable
+    radix = 3 if symbolic else 2
+    for name in SETS:
+        m = {}
+        for e in range(n):
+            how = c(radix)
+            if how:
+                m[e] = conj(exists[e], True if how == 1 else var(f"{name}!{e}"))
+        fe.members[name] = m
+    for name in RELS:
+        m = {}
+        for a in range(n):
+            for b in range(n):
+                if not fe.compatible(a, b):
+                    continue
+                how = c(radix)
+                if how:
+                    m[(a, b)] = conj(exists[a], exists[b],
+                                     True if how == 1 else var(f"{name}!{a}!{b}"))
+        fe.members[name] = m
+    fe.names = sorted(variables)
+    fe.variables = [variables[k] for k in fe.names]
+    return fe
+
+
+def assignments(fe: FakeEncoding, count: int):
+    """A strategy: ``count`` assignments of ``fe``'s base variables."""
+    k = len(fe.variables)
+    names = fe.names
+    masks = st.lists(st.integers(0, (1 << k) - 1), min_size=count, max_size=count)
+    return masks.map(lambda ms: [{n: bool(m >> i & 1) for i, n in enumerate(names)}
+                                 for m in ms])
+
+
+# --------------------------------------------------------------------------- expressions
 
 
 class _Gen:
@@ -302,9 +292,14 @@ class _Gen:
     inside ``let`` bindings or functions, so every recursive definition is
     monotone and its least fixpoint is reached by iteration."""
 
-    def __init__(self, c: _Choices) -> None:
+    #: forms left out when generating for the upper encoding (they are all
+    #: exact there: bindings, functions, variants; the rest is kept)
+    NOT_UPPER = frozenset({"let", "fun", "if", "try"})
+
+    def __init__(self, c: _Choices, upper: bool = False) -> None:
         self.c = c
         self.fresh = 0
+        self.upper = upper
 
     def name(self, prefix: str) -> str:
         self.fresh += 1
@@ -318,13 +313,48 @@ class _Gen:
         # the bound names first: shrinking prefers them over base names
         return self.c.pick(opts[2:] + opts[:2])
 
-    def expr(self, ty: str, depth: int, scope: dict, pos: bool = True) -> Expr:
-        if depth <= 0 or self.c(4) == 0:
+    def rec_step(self, ty: str, names: dict[str, str], depth: int, outer: dict) -> Expr:
+        """The recursive part of a ``let rec`` definition of type ``ty``, over
+        the group's ``names`` (name -> type): mostly a step that uses one of
+        them (``x; e``, ``range([x]; e)``, ...), else any expression."""
+        inner = {**outer, **{n: (t, True) for n, t in names.items()}}
+        x, tx = self.c.pick(list(names.items()))
+        e = self.expr
+        k = self.c(4)
+        if k == 0:
+            return e(ty, depth, inner, True)
+        xv = Var(x, P)
+        if ty == "rel" and tx == "rel":
+            other = e("rel", depth, inner, True)
+            return Binary(";", xv, other, P) if k == 1 else (
+                Binary(";", other, xv, P) if k == 2 else Binary("&", xv, other, P))
+        if ty == "rel":  # a set x
+            return Binary(";", Unary("[]", xv, P), e("rel", depth, inner, True), P)
+        if tx == "set":
+            if k == 3:
+                return Binary("&", xv, e("set", depth, inner, True), P)
+            step = Binary(";", Unary("[]", xv, P), e("rel", depth, inner, True), P)
+            return App(Var("range", P), (step,), P)
+        return App(Var("domain", P), (Binary(";", xv, e("rel", depth, inner, True), P),), P)
+
+    def body(self, ty: str, depth: int, scope: dict, pos: bool, name: str, nty: str) -> Expr:
+        """The body of a ``let ... in``: often the name just bound, if it fits."""
+        if nty == ty and self.c(2) == 0:
+            return Var(name, P)
+        return self.expr(ty, depth, scope, pos)
+
+    def expr(self, ty: str, depth: int, scope: dict, pos: bool = True,
+             force: bool = False) -> Expr:
+        """An expression of type ``ty`` (``force``: not a leaf, if depth allows)."""
+        if depth <= 0 or (not force and self.c(4) == 0):
             return self.leaf(ty, scope, pos)
         d = depth - 1
-        forms = ["|", "&", "\\", "~", "let", "fun", "if", "try", "rec"]
+        forms = ["|", "&", "\\", "~", "let", "fun", "if", "try", "rec", "rec"]
         forms += ["domain", "range"] if ty == "set" else [
-            ";", "cart", "+", "*", "?", "^-1", "[]", "closure", "mutual"]
+            ";", ";", "cart", "+", "+", "+", "*", "*", "?", "^-1", "[]", "closure", "mutual"]
+        if self.upper:
+            forms = [f for f in forms if f not in self.NOT_UPPER] + (
+                ["+", "+", "rec", "closure"] if ty == "rel" else ["rec"])
         f = self.c.pick(forms)
         e = self.expr
         if f in ("|", "&", ";"):
@@ -353,8 +383,8 @@ class _Gen:
             name = self.c.pick([self.name("v"), "S", "r"])
             bty = self.c.pick(["set", "rel"])
             bound = e(bty, d, outer, True)
-            return LetIn((Binding(name, bound, P),), e(ty, d, {**scope, name: (bty, False)}, pos),
-                         False, P)
+            return LetIn((Binding(name, bound, P),),
+                         self.body(ty, d, {**scope, name: (bty, False)}, pos, name, bty), False, P)
         if f == "fun":
             fname = self.name("f")
             ptys = [self.c.pick(["set", "rel"]) for _ in range(1 + self.c(2))]
@@ -366,24 +396,25 @@ class _Gen:
                          App(Var(fname, P), args, P), False, P)
         if f == "rec":
             x = self.name("x")
-            inner = {**outer, x: (ty, True)}
-            return LetIn((Binding(x, Binary("|", e(ty, d, outer, True), e(ty, d, inner, True), P),
-                                  P),), e(ty, d, {**scope, x: (ty, False)}, pos), True, P)
+            body = Binary("|", e(ty, d, outer, True), self.rec_step(ty, {x: ty}, d, outer), P)
+            return LetIn((Binding(x, body, P),),
+                         self.body(ty, d, {**scope, x: (ty, False)}, pos, x, ty), True, P)
         if f == "closure":  # x = e | x;x, which the evaluator reads as e+
             x = self.name("x")
             xx = Binary(";", Var(x, P), Var(x, P), P)
             body = e("rel", d, outer, True)
             parts = (body, xx) if self.c.flag() else (xx, body)
             return LetIn((Binding(x, Binary("|", *parts, P), P),),
-                         e(ty, d, {**scope, x: ("rel", False)}, pos), True, P)
+                         self.body(ty, d, {**scope, x: ("rel", False)}, pos, x, "rel"), True, P)
         assert f == "mutual"
         a, b = self.name("x"), self.name("x")
         ta, tb = "rel", self.c.pick(["set", "rel"])
-        inner = {**outer, a: (ta, True), b: (tb, True)}
-        ba = Binary("|", e(ta, d, outer, True), e(ta, d, inner, True), P)
-        bb = Binary("|", e(tb, d, outer, True), e(tb, d, inner, True), P)
+        both = {a: ta, b: tb}
+        ba = Binary("|", e(ta, d, outer, True), self.rec_step(ta, both, d, outer), P)
+        bb = Binary("|", e(tb, d, outer, True), self.rec_step(tb, both, d, outer), P)
         return LetIn((Binding(a, ba, P), Binding(b, bb, P)),
-                     e(ty, d, {**scope, a: (ta, False), b: (tb, False)}, pos), True, P)
+                     self.body(ty, d, {**scope, a: (ta, False), b: (tb, False)}, pos, a, ta),
+                     True, P)
 
 
 @st.composite
@@ -410,9 +441,8 @@ def models(draw, max_depth: int = 3) -> list[Stmt]:
         name = g.name("t") if rec else c.pick([g.name("t"), "r", "S"])
         ty = c.pick(["set", "rel"])
         if rec:
-            inner = {**scope, name: (ty, True)}
-            body = Binary("|", g.expr(ty, max_depth - 1, scope), g.expr(ty, max_depth - 1, inner),
-                          P)
+            body = Binary("|", g.expr(ty, max_depth - 1, scope),
+                          g.rec_step(ty, {name: ty}, max_depth - 1, scope), P)
         else:
             body = g.expr(ty, max_depth, scope)
         stmts.append(Let((Binding(name, body, P),), rec, P))
@@ -420,10 +450,26 @@ def models(draw, max_depth: int = 3) -> list[Stmt]:
     for _ in range(1 + c(3)):
         kind = c.pick(["acyclic", "irreflexive", "empty"])
         ty = "rel" if kind != "empty" else c.pick(["set", "rel"])
-        check = Check(kind, g.expr(ty, max_depth, scope), P,
-                      name=c.pick([None, "a", "b"]), negated=c.flag(), flag=c(4) == 1)
+        check = Check(kind, g.expr(ty, max_depth, scope, force=True), P,
+                      name=c.pick([None, "a", "b"]), negated=c(3) == 1, flag=c(4) == 1)
         if c(6) == 1:
             stmts.append(IfVariantStmt(c.pick(["on", "off"]), (check,), (), P))
         else:
             stmts.append(check)
+    return stmts
+
+
+@st.composite
+def upper_models(draw, max_depth: int = 4) -> list[Stmt]:
+    """1-3 axioms (neither negated nor flags, so checked in the upper
+    encoding) over closures, recursive definitions and the operators around
+    them, some with the same name."""
+    c = draw(CHOICES)
+    g = _Gen(c, upper=True)
+    stmts: list[Stmt] = []
+    for _ in range(1 + c(3)):
+        kind = c.pick(["irreflexive", "acyclic", "empty"])
+        ty = "rel" if kind != "empty" else c.pick(["rel", "set"])
+        stmts.append(Check(kind, g.expr(ty, max_depth, {}, force=True), P,
+                           name=c.pick([None, "a"])))
     return stmts

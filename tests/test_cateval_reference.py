@@ -21,6 +21,7 @@ variants draw many more, at random.
 
 from __future__ import annotations
 
+import pytest
 import z3
 from cat_harness import (
     FakeEncoding,
@@ -32,6 +33,7 @@ from cat_harness import (
     reference_world,
     same_value,
     truth,
+    upper_models,
 )
 from cat_reference import evaluate as ref_eval
 from cat_reference import run as ref_run
@@ -43,45 +45,25 @@ from litmus.smt.cateval import EXACT, Evaluator
 from litmus.smt.relations import ESet, Rel
 from litmus.smt.terms import as_bool
 
-FAST = settings(max_examples=400, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))
-SLOW = settings(max_examples=20_000, deadline=None, database=None,
+
+def _settings(n: int) -> settings:
+    """``n`` examples, the same ones every run (the default selection)."""
+    return settings(max_examples=n, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))
+
+
+#: the slow selection: many more examples, new ones every run
+SLOW = settings(max_examples=10_000, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 
 
 def _evaluator(fe: FakeEncoding, symbolic: bool = False) -> Evaluator:
-    kw = {"symbolic": True} if symbolic else {}
-    return Evaluator(fe, variants=["on"], **kw)
-
-
-# --------------------------------------------------------------------------- expressions
-
-
-def _static_expr(fe: FakeEncoding, ty_expr) -> None:
-    _, e = ty_expr
-    w = reference_world(fe, {})
-    want = ref_eval(e, w)
-    got = _evaluator(fe).eval(e, _evaluator(fe).root, EXACT)
-    if isinstance(got, (ESet, Rel)):
-        assert got.static, f"a static value reached z3: {got.m}"
-    assert same_value(denote(got, fe, {}), want, w), (got, want)
-
-
-def _symbolic_expr(fe: FakeEncoding, ty_expr, asgs, symbolic: bool) -> None:
-    _, e = ty_expr
-    ev = _evaluator(fe, symbolic)
-    got = ev.eval(e, ev.root, EXACT)
-    for asg in asgs:
-        w = reference_world(fe, asg)
-        full = dict(asg)
-        full.update(_true_vars(ev))
-        want = ref_eval(e, w)
-        assert same_value(denote(got, fe, full), want, w), (asg, denote(got, fe, full), want)
+    return Evaluator(fe, variants=["on"], symbolic=symbolic)
 
 
 def _true_vars(ev: Evaluator) -> dict[str, bool]:
     """The fresh variables the fully symbolic mode asserts true (none otherwise)."""
-    if not getattr(ev, 'symbolic', False):
+    if not ev.symbolic:
         return {}
     out = {}
     for t in ev.axioms_extra.items:
@@ -90,25 +72,42 @@ def _true_vars(ev: Evaluator) -> dict[str, bool]:
     return out
 
 
-@FAST
-@given(fake_encodings(symbolic=False), expressions())
-def test_static_expressions_match_reference(fe, ty_expr):
-    _static_expr(fe, ty_expr)
+# --------------------------------------------------------------------------- properties
 
 
-@FAST
-@given(st.data())
-def test_symbolic_expressions_match_reference(data):
-    fe = data.draw(fake_encodings(symbolic=True))
-    ty_expr = data.draw(expressions())
-    asgs = data.draw(assignments(fe, 4))
-    _symbolic_expr(fe, ty_expr, asgs, symbolic=False)
+def static_expression(fe: FakeEncoding, ty_expr) -> None:
+    """Static bases: the value is the reference's, and plain Python."""
+    _, e = ty_expr
+    w = reference_world(fe, {})
+    want = ref_eval(e, w)
+    ev = _evaluator(fe)
+    got = ev.eval(e, ev.root, EXACT)
+    if isinstance(got, (ESet, Rel)):
+        assert got.static, f"a static value reached z3: {got.m}"
+    assert not ev.axioms_extra.items
+    assert same_value(denote(got, fe, {}), want, w), (got, want)
 
 
-# --------------------------------------------------------------------------- checks
+def symbolic_expression(fe: FakeEncoding, ty_expr, asgs, symbolic: bool = False) -> None:
+    """Conditional bases: under each assignment, the value is the reference's
+    in the world the assignment describes."""
+    _, e = ty_expr
+    ev = _evaluator(fe, symbolic)
+    got = ev.eval(e, ev.root, EXACT)
+    if symbolic and isinstance(got, (ESet, Rel)):  # no membership is statically known
+        assert all(t is not True for t in got.m.values()), got.m
+    for asg in asgs:
+        w = reference_world(fe, asg)
+        full = {**asg, **_true_vars(ev)}
+        want = ref_eval(e, w)
+        assert same_value(denote(got, fe, full), want, w), (asg, denote(got, fe, full), want)
 
 
-def _checks(fe: FakeEncoding, stmts, asgs, symbolic: bool = False) -> None:
+def checks(fe: FakeEncoding, stmts, asgs, symbolic: bool = False) -> None:
+    """Each axiom's constraints, with ``axioms_extra``, are satisfiable with an
+    assignment iff the reference says the check holds in that world (and all
+    axioms together iff all hold); a flag is raised iff the reference's check
+    holds."""
     ev = _evaluator(fe, symbolic)
     ev.run(Model("generated", tuple(stmts), "<generated>"))
     s = z3.SimpleSolver()
@@ -129,30 +128,70 @@ def _checks(fe: FakeEncoding, stmts, asgs, symbolic: bool = False) -> None:
             assert got != z3.unknown
             assert (got == z3.sat) == h, f"axiom {i} ({ax.name}): reference says {h}"
         assert (s.check(*lits, *guards) == z3.sat) == all(want.axioms), "all axioms together"
-        full = dict(asg)
-        full.update(_true_vars(ev))
-        got_flags = [truth(f.raised, full) for f in ev.flags]
-        assert got_flags == want.flags
+        full = {**asg, **_true_vars(ev)}
+        assert [truth(f.raised, full) for f in ev.flags] == want.flags
 
 
-@FAST
-@given(fake_encodings(symbolic=False), models())
-def test_static_checks_match_reference(fe, stmts):
+def static_checks(fe: FakeEncoding, stmts) -> None:
+    """Static bases: checks are decided without z3, and as the reference says."""
     ev = _evaluator(fe)
     ev.run(Model("generated", tuple(stmts), "<generated>"))
-    # static relations never reach z3: every constraint is decided
     assert not ev.axioms_extra.items
     for ax in ev.axioms:
         assert all(c is True or c is None for c in ax.constraints), ax.constraints
     for f in ev.flags:
         assert f.raised is True or f.raised is None
-    _checks(fe, stmts, [{}])
+    checks(fe, stmts, [{}])
 
 
-@FAST
-@given(st.data())
-def test_symbolic_checks_match_reference(data):
-    fe = data.draw(fake_encodings(symbolic=True))
-    stmts = data.draw(models())
-    asgs = data.draw(assignments(fe, 3))
-    _checks(fe, stmts, asgs)
+STATIC_EXPR = (fake_encodings(symbolic=False), expressions())
+SYMBOLIC_EXPR = (fake_encodings(symbolic=True), expressions(), st.data())
+STATIC_CHECKS = (fake_encodings(symbolic=False), models())
+SYMBOLIC_CHECKS = (fake_encodings(symbolic=True), models(), st.data())
+UPPER_CHECKS = (fake_encodings(symbolic=True), upper_models(), st.data())
+
+
+def _static_expr(fe, ty_expr):
+    static_expression(fe, ty_expr)
+
+
+def _symbolic_expr(fe, ty_expr, data):
+    symbolic_expression(fe, ty_expr, data.draw(assignments(fe, 4)))
+
+
+def _fully_symbolic_expr(fe, ty_expr, data):
+    symbolic_expression(fe, ty_expr, data.draw(assignments(fe, 4)), symbolic=True)
+
+
+def _static_checks(fe, stmts):
+    static_checks(fe, stmts)
+
+
+def _symbolic_checks(fe, stmts, data):
+    checks(fe, stmts, data.draw(assignments(fe, 3)))
+
+
+def _fully_symbolic_checks(fe, stmts, data):
+    checks(fe, stmts, data.draw(assignments(fe, 3)), symbolic=True)
+
+
+test_static_expressions_match_reference = _settings(1000)(given(*STATIC_EXPR)(_static_expr))
+test_symbolic_expressions_match_reference = _settings(600)(
+    given(*SYMBOLIC_EXPR)(_symbolic_expr))
+test_fully_symbolic_expressions_match_reference = _settings(300)(
+    given(*SYMBOLIC_EXPR)(_fully_symbolic_expr))
+test_static_checks_match_reference = _settings(500)(given(*STATIC_CHECKS)(_static_checks))
+test_symbolic_checks_match_reference = _settings(400)(given(*SYMBOLIC_CHECKS)(_symbolic_checks))
+test_fully_symbolic_checks_match_reference = _settings(300)(
+    given(*SYMBOLIC_CHECKS)(_fully_symbolic_checks))
+test_upper_checks_match_reference = _settings(400)(given(*UPPER_CHECKS)(_symbolic_checks))
+
+test_static_expressions_slow = pytest.mark.slow(SLOW(given(*STATIC_EXPR)(_static_expr)))
+test_symbolic_expressions_slow = pytest.mark.slow(SLOW(given(*SYMBOLIC_EXPR)(_symbolic_expr)))
+test_fully_symbolic_expressions_slow = pytest.mark.slow(
+    SLOW(given(*SYMBOLIC_EXPR)(_fully_symbolic_expr)))
+test_static_checks_slow = pytest.mark.slow(SLOW(given(*STATIC_CHECKS)(_static_checks)))
+test_symbolic_checks_slow = pytest.mark.slow(SLOW(given(*SYMBOLIC_CHECKS)(_symbolic_checks)))
+test_fully_symbolic_checks_slow = pytest.mark.slow(
+    SLOW(given(*SYMBOLIC_CHECKS)(_fully_symbolic_checks)))
+test_upper_checks_slow = pytest.mark.slow(SLOW(given(*UPPER_CHECKS)(_symbolic_checks)))
