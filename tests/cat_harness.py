@@ -92,6 +92,21 @@ class FakeEncoding:
         return None
 
 
+def encoding(n: int, exists: dict | None = None, branch: dict | None = None,
+             **bases) -> FakeEncoding:
+    """A hand-built :class:`FakeEncoding` of events ``0..n-1``: ``S``, ``T``
+    (sets) and ``r``, ``s`` (relations) given as dicts element -> term, or as
+    iterables of elements that are always there; absent bases are empty.
+    Events always exist unless ``exists`` says otherwise."""
+    members = {}
+    for name in SETS + RELS:
+        b = bases.get(name, ())
+        members[name] = dict(b) if isinstance(b, dict) else dict.fromkeys(b, True)
+    fe = FakeEncoding(n, exists if exists is not None else dict.fromkeys(range(n), True),
+                      branch if branch is not None else dict.fromkeys(range(n)), members)
+    return fe
+
+
 class _Valuation:
     """Evaluates boolean z3 terms under an assignment of their variables (a
     direct walk of the term DAG, memoised: much faster than substitute and
