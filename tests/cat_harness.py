@@ -288,13 +288,16 @@ def fake_encodings(draw, symbolic: bool) -> FakeEncoding:
     return fe
 
 
-def assignments(fe: FakeEncoding, count: int):
-    """A strategy: ``count`` assignments of ``fe``'s base variables."""
-    k = len(fe.variables)
-    names = fe.names
-    masks = st.lists(st.integers(0, (1 << k) - 1), min_size=count, max_size=count)
-    return masks.map(lambda ms: [{n: bool(m >> i & 1) for i, n in enumerate(names)}
-                                 for m in ms])
+#: raw material for assignments: four 64-bit masks (see :func:`assignments`)
+MASKS = st.lists(st.integers(0, (1 << 64) - 1), min_size=4, max_size=4)
+
+
+def assignments(fe: FakeEncoding, masks: list[int]) -> list[dict[str, bool]]:
+    """One assignment of ``fe``'s base variables per mask (bit i: the i-th
+    variable in name order; at most 64 variables, which 0..4 events never
+    exceed)."""
+    assert len(fe.names) <= 64
+    return [{n: bool(m >> i & 1) for i, n in enumerate(fe.names)} for m in masks]
 
 
 # --------------------------------------------------------------------------- expressions

@@ -24,6 +24,7 @@ from __future__ import annotations
 import pytest
 import z3
 from cat_harness import (
+    MASKS,
     FakeEncoding,
     assignments,
     denote,
@@ -38,7 +39,6 @@ from cat_harness import (
 from cat_reference import evaluate as ref_eval
 from cat_reference import run as ref_run
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from litmus.model import Model
 from litmus.smt.cateval import EXACT, Evaluator
@@ -145,46 +145,46 @@ def static_checks(fe: FakeEncoding, stmts) -> None:
 
 
 STATIC_EXPR = (fake_encodings(symbolic=False), expressions())
-SYMBOLIC_EXPR = (fake_encodings(symbolic=True), expressions(), st.data())
+SYMBOLIC_EXPR = (fake_encodings(symbolic=True), expressions(), MASKS)
 STATIC_CHECKS = (fake_encodings(symbolic=False), models())
-SYMBOLIC_CHECKS = (fake_encodings(symbolic=True), models(), st.data())
-UPPER_CHECKS = (fake_encodings(symbolic=True), upper_models(), st.data())
+SYMBOLIC_CHECKS = (fake_encodings(symbolic=True), models(), MASKS)
+UPPER_CHECKS = (fake_encodings(symbolic=True), upper_models(), MASKS)
 
 
 def _static_expr(fe, ty_expr):
     static_expression(fe, ty_expr)
 
 
-def _symbolic_expr(fe, ty_expr, data):
-    symbolic_expression(fe, ty_expr, data.draw(assignments(fe, 4)))
+def _symbolic_expr(fe, ty_expr, masks):
+    symbolic_expression(fe, ty_expr, assignments(fe, masks))
 
 
-def _fully_symbolic_expr(fe, ty_expr, data):
-    symbolic_expression(fe, ty_expr, data.draw(assignments(fe, 4)), symbolic=True)
+def _fully_symbolic_expr(fe, ty_expr, masks):
+    symbolic_expression(fe, ty_expr, assignments(fe, masks), symbolic=True)
 
 
 def _static_checks(fe, stmts):
     static_checks(fe, stmts)
 
 
-def _symbolic_checks(fe, stmts, data):
-    checks(fe, stmts, data.draw(assignments(fe, 3)))
+def _symbolic_checks(fe, stmts, masks):
+    checks(fe, stmts, assignments(fe, masks))
 
 
-def _fully_symbolic_checks(fe, stmts, data):
-    checks(fe, stmts, data.draw(assignments(fe, 3)), symbolic=True)
+def _fully_symbolic_checks(fe, stmts, masks):
+    checks(fe, stmts, assignments(fe, masks), symbolic=True)
 
 
-test_static_expressions_match_reference = _settings(1000)(given(*STATIC_EXPR)(_static_expr))
-test_symbolic_expressions_match_reference = _settings(600)(
+test_static_expressions_match_reference = _settings(800)(given(*STATIC_EXPR)(_static_expr))
+test_symbolic_expressions_match_reference = _settings(400)(
     given(*SYMBOLIC_EXPR)(_symbolic_expr))
-test_fully_symbolic_expressions_match_reference = _settings(300)(
+test_fully_symbolic_expressions_match_reference = _settings(200)(
     given(*SYMBOLIC_EXPR)(_fully_symbolic_expr))
-test_static_checks_match_reference = _settings(500)(given(*STATIC_CHECKS)(_static_checks))
-test_symbolic_checks_match_reference = _settings(400)(given(*SYMBOLIC_CHECKS)(_symbolic_checks))
-test_fully_symbolic_checks_match_reference = _settings(300)(
+test_static_checks_match_reference = _settings(400)(given(*STATIC_CHECKS)(_static_checks))
+test_symbolic_checks_match_reference = _settings(250)(given(*SYMBOLIC_CHECKS)(_symbolic_checks))
+test_fully_symbolic_checks_match_reference = _settings(200)(
     given(*SYMBOLIC_CHECKS)(_fully_symbolic_checks))
-test_upper_checks_match_reference = _settings(400)(given(*UPPER_CHECKS)(_symbolic_checks))
+test_upper_checks_match_reference = _settings(300)(given(*UPPER_CHECKS)(_symbolic_checks))
 
 test_static_expressions_slow = pytest.mark.slow(SLOW(given(*STATIC_EXPR)(_static_expr)))
 test_symbolic_expressions_slow = pytest.mark.slow(SLOW(given(*SYMBOLIC_EXPR)(_symbolic_expr)))

@@ -20,7 +20,7 @@ from litmus.smt.relations import ESet, Rel
 from litmus.smt.terms import as_bool, bool_var, neg
 from litmus.syntax.cat import parse_cat
 
-A, B, C = bool_var("a"), bool_var("b"), bool_var("c")
+A, B, C, D = bool_var("a"), bool_var("b"), bool_var("c"), bool_var("d")
 MODES = pytest.mark.parametrize("symbolic", [False, True], ids=["normal", "symbolic"])
 
 
@@ -183,6 +183,18 @@ def test_recursive_definition_over_symbolic_relations_is_exact(symbolic):
 
 
 @MODES
+def test_recursive_definition_whose_may_set_is_known_at_once(symbolic):
+    """S = {0, and 1, 2, 3 if d}: every event may be in x from the first
+    step, but along the chain x still grows one event per step (when d is
+    false). Iteration must not stop when only the may-set has settled."""
+    fe = encoding(4, S={0: True, 1: D, 2: D, 3: D}, r=CHAIN)
+    for a, b, c, d in itertools.product([False, True], repeat=4):
+        asg = {"a": a, "b": b, "c": c, "d": d}
+        got = value(fe, "let rec x = S | range([x]; r) in x", symbolic, asg)
+        assert got == _reach(a, b, c) | ({1, 2, 3} if d else set()), asg
+
+
+@MODES
 def test_recursive_definition_in_exact_and_upper_checks(symbolic):
     """With T = {3}: 3 is reached iff a and b and c. The plain check (upper
     encoding: fresh variables closed under the definition) holds exactly
@@ -280,3 +292,23 @@ def test_closure_under_difference_and_complement(symbolic):
         want = not (a and not b)
         got = holds(fe, "empty r \\ s+\nempty r & ~(s+)", {"a": a, "b": b}, symbolic)
         assert got == [want, want, want], (a, b)
+
+
+CYCLE = {(0, 1): A, (1, 2): B, (2, 0): C}  # r: 0 -> 1 (if a) -> 2 (if b) -> 0 (if c)
+
+
+@MODES
+def test_exact_closure_of_a_conditional_cycle(symbolic):
+    """r+ over the 3-cycle: each edge alone, each path of two edges, and the
+    loops when all three edges are there."""
+    fe = encoding(3, r=CYCLE)
+    for a, b, c in itertools.product([False, True], repeat=3):
+        want = {p for p, on in [((0, 1), a), ((1, 2), b), ((2, 0), c),
+                                ((0, 2), a and b), ((1, 0), b and c), ((2, 1), c and a),
+                                ((0, 0), a and b and c), ((1, 1), a and b and c),
+                                ((2, 2), a and b and c)] if on}
+        asg = {"a": a, "b": b, "c": c}
+        assert value(fe, "r+", symbolic, asg) == want, asg
+        assert value(fe, "r*", symbolic, asg) == want | {(0, 0), (1, 1), (2, 2)}, asg
+        assert holds(fe, "~acyclic r\nacyclic r", asg, symbolic) == [
+            a and b and c, not (a and b and c), False]

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
+import z3
 
 from ..errors import ModelError, Pos
 from ..model import (
@@ -44,7 +45,18 @@ from ..model import (
 )
 from .encode import Encoding
 from .relations import ESet, Rel, cartesian, closure_exact, closure_upper
-from .terms import Assertions, Term, bool_var, disj_all, implies, int_var, lt, neg
+from .terms import (
+    CTX,
+    Assertions,
+    Term,
+    as_bool,
+    bool_var,
+    disj_all,
+    implies,
+    int_var,
+    lt,
+    neg,
+)
 
 UPPER = "upper"
 EXACT = "exact"
@@ -665,19 +677,22 @@ class Evaluator:
         Under any assignment the values grow with each step, within the
         elements seen so far; so once the number of steps exceeds the number of
         (name, element) pairs seen, some step changed nothing, and from that
-        step on the values are the least fixpoint.
+        step on the values are the least fixpoint. Iteration stops earlier
+        when a step provably changes nothing under any assignment (the
+        solver finds no assignment where the old and new terms differ).
         """
         names = [b.name for b in g.bindings]
         cur: dict[str, object] = dict.fromkeys(names, EMPTY)
         seen: set[tuple] = set()
         steps = 0
         while True:
-            cur = self._rec_step(g, cur, EXACT)
+            new = self._rec_step(g, cur, EXACT)
             steps += 1
-            for n, v in cur.items():
+            for n, v in new.items():
                 seen.update((n, k) for k in self._elements(v, pos))
-            if steps > len(seen):
-                return cur
+            if steps > len(seen) or _equivalent(cur, new):
+                return new
+            cur = new
 
     def _elements(self, v: object, pos: Pos) -> Iterable[tuple]:
         """What may be in a value: ``("set", e)`` / ``("rel", pair)`` keys."""
@@ -708,6 +723,31 @@ def _same_static(a: object, b: object) -> bool:
     if isinstance(a, (ESet, Rel)) and isinstance(b, (ESet, Rel)):
         return type(a) is type(b) and a.m.keys() == b.m.keys()
     return a is b
+
+
+def _equivalent(a: dict[str, object], b: dict[str, object]) -> bool:
+    """Whether two valuations of the same names are equal under every
+    assignment (False when unsure: the caller then goes on iterating)."""
+    diffs: list[z3.BoolRef] = []
+    for n, va in a.items():
+        vb = b[n]
+        if not isinstance(va, (ESet, Rel)) or not isinstance(vb, (ESet, Rel)):
+            if va is not vb:
+                return False
+            continue
+        if type(va) is not type(vb) or va.m.keys() != vb.m.keys():
+            return False  # may-sets still changing: not worth asking the solver
+        for k, ta in va.m.items():
+            tb = vb.m[k]
+            if ta is tb or (ta is not True and tb is not True and ta.eq(tb)):
+                continue
+            diffs.append(as_bool(ta) != as_bool(tb))
+    if not diffs:
+        return True
+    s = z3.SimpleSolver(ctx=CTX)
+    s.set("timeout", 2000)
+    s.add(z3.Or(diffs))
+    return s.check() == z3.unsat
 
 
 def _monotone(e: object, names: frozenset[str], positive: bool, bound: frozenset[str],
