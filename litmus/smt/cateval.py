@@ -8,10 +8,22 @@ except where a cheaper encoding is exact for the question asked:
   where a bigger relation can only forbid more ("upper" mode: under the
   ``acyclic``/``irreflexive``/``empty`` axioms, through ``|``, ``&``, ``;``)
   is encoded with fresh variables that merely contain the closure; and
-  ``irreflexive r+`` / ``acyclic r+`` become ``acyclic r``.
-* ``acyclic r`` is encoded with an integer clock per event.
+  ``irreflexive r+`` / ``acyclic r+`` become ``acyclic r``. The right of
+  ``\\``, the argument of ``~``, function arguments, flags and negated
+  checks are evaluated exactly.
+* ``acyclic r`` is encoded with an integer clock per event (fresh clocks
+  for each check).
 
-Bindings are evaluated lazily: a definition no axiom depends on costs nothing.
+``0`` and ``_`` are polymorphic, as in herd: the empty set or relation, and
+every event or every pair of (compatible) events, whichever the other
+operand or the operator needs. A ``let rec`` is solved by iteration from
+``0`` while its value is static; otherwise it must be monotone in its names
+(checked syntactically, else refused) and is encoded with fresh variables
+in upper mode or by exact iteration otherwise.
+
+``Evaluator(..., symbolic=True)`` takes none of these shortcuts (for testing
+that they change nothing). Bindings are evaluated lazily: a definition no
+axiom depends on costs nothing.
 """
 
 from __future__ import annotations
