@@ -130,21 +130,24 @@ def events(test: Test) -> EventGraph:
 
 
 def check(test: Test | str | Path, model: str | Path = "arm",
-          variants: Iterable[str] = (), timeout: float | None = DEFAULT_TIMEOUT) -> Result:
+          variants: Iterable[str] = (), timeout: float | None = DEFAULT_TIMEOUT, *,
+          symbolic: bool = False) -> Result:
     """Every final state ``model`` allows for ``test``, and the observation.
 
     ``model`` is a bundled model name (``sc``, ``tso``, ``arm``, ``device``)
     or the path of a ``.cat`` file; ``timeout`` bounds the check in seconds
-    (None: no limit). Raises :class:`~litmus.errors.LitmusError` subclasses:
-    ``ParseError``/``ModelError``/``EncodingError`` for bad input and
-    ``Timeout`` when the time limit is reached.
+    (None: no limit). ``symbolic=True`` evaluates the model with no static
+    shortcut (slower, same answer: for testing the shortcuts). Raises
+    :class:`~litmus.errors.LitmusError` subclasses: ``ParseError``/
+    ``ModelError``/``EncodingError`` for bad input and ``Timeout`` when the
+    time limit is reached.
     """
     if not isinstance(test, Test):
         test = load(test)
     deadline = Deadline(timeout, f"{test.source}: {test.name} under {model_label(model)}")
     m = load_model(model)
     s = session(test)
-    ev = s.evaluator(m, stdlib(), variants)
+    ev = s.evaluator(m, stdlib(), variants, symbolic=symbolic)
     deadline.check()
     return s.enumerate(ev, model_label(model), deadline)
 

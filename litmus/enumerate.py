@@ -174,8 +174,11 @@ class Session:
         assert isinstance(p, PConst)
         return True if p.value else None
 
-    def evaluator(self, model: Model, prelude: Model | None, variants=()) -> Evaluator:
-        ev = Evaluator(self.enc, variants)
+    def evaluator(self, model: Model, prelude: Model | None, variants=(),
+                  symbolic: bool = False) -> Evaluator:
+        """``model`` (after ``prelude``) evaluated over this test's encoding;
+        ``symbolic``: see :class:`~litmus.smt.cateval.Evaluator`."""
+        ev = Evaluator(self.enc, variants, symbolic=symbolic)
         ev.run(model, prelude)
         return ev
 

@@ -8,10 +8,22 @@ except where a cheaper encoding is exact for the question asked:
   where a bigger relation can only forbid more ("upper" mode: under the
   ``acyclic``/``irreflexive``/``empty`` axioms, through ``|``, ``&``, ``;``)
   is encoded with fresh variables that merely contain the closure; and
-  ``irreflexive r+`` / ``acyclic r+`` become ``acyclic r``.
-* ``acyclic r`` is encoded with an integer clock per event.
+  ``irreflexive r+`` / ``acyclic r+`` become ``acyclic r``. The right of
+  ``\\``, the argument of ``~``, function arguments, flags and negated
+  checks are evaluated exactly.
+* ``acyclic r`` is encoded with an integer clock per event (fresh clocks
+  for each check).
 
-Bindings are evaluated lazily: a definition no axiom depends on costs nothing.
+``0`` and ``_`` are polymorphic, as in herd: the empty set or relation, and
+every event or every pair of (compatible) events, whichever the other
+operand or the operator needs. A ``let rec`` is solved by iteration from
+``0`` while its value is static; otherwise it must be monotone in its names
+(checked syntactically, else refused) and is encoded with fresh variables
+in upper mode or by exact iteration otherwise.
+
+``Evaluator(..., symbolic=True)`` takes none of these shortcuts (for testing
+that they change nothing). Bindings are evaluated lazily: a definition no
+axiom depends on costs nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
+import z3
 
 from ..errors import ModelError, Pos
 from ..model import (
@@ -44,7 +57,18 @@ from ..model import (
 )
 from .encode import Encoding
 from .relations import ESet, Rel, cartesian, closure_exact, closure_upper
-from .terms import Assertions, Term, bool_var, disj_all, implies, int_var, lt, neg
+from .terms import (
+    CTX,
+    Assertions,
+    Term,
+    as_bool,
+    bool_var,
+    disj_all,
+    implies,
+    int_var,
+    lt,
+    neg,
+)
 
 UPPER = "upper"
 EXACT = "exact"
@@ -53,8 +77,19 @@ EXACT = "exact"
 class _EmptyVal:
     """``0`` / ``{}``: empty as a set or as a relation, whichever is needed."""
 
+    def __repr__(self) -> str:
+        return "EMPTY"
+
+
+class _UnivVal:
+    """``_``: every event, or every pair of events, whichever is needed."""
+
+    def __repr__(self) -> str:
+        return "UNIV"
+
 
 EMPTY = _EmptyVal()
+UNIV = _UnivVal()
 
 
 @dataclass
@@ -86,7 +121,7 @@ class TupleVal:
     items: tuple[object, ...]
 
 
-Value = ESet | Rel | _EmptyVal | ClosureVal | UserFun | Builtin | TupleVal
+Value = ESet | Rel | _EmptyVal | _UnivVal | ClosureVal | UserFun | Builtin | TupleVal
 
 
 class _Unbound(ModelError):
@@ -158,20 +193,115 @@ class Flag:
 
 
 class Evaluator:
-    """Evaluates a model's statements over one test's encoding."""
+    """Evaluates a model's statements over one test's encoding.
 
-    def __init__(self, enc: Encoding, variants: Iterable[str] = ()) -> None:
+    ``enc`` is an :class:`~litmus.smt.encode.Encoding`, or anything with the
+    two things the evaluator uses: ``base(name)``, the base set or relation a
+    model calls ``name`` (an :class:`ESet`/:class:`Rel`, or None if there is
+    none; ``"_"`` and ``"id"`` must be there), and ``eg.compatible(a, b)``,
+    False for two events that never both happen (left out of cartesian
+    products and complements).
+
+    With ``symbolic=True`` nothing takes a static shortcut: every base
+    membership that is ``True`` becomes a fresh variable asserted true in
+    :attr:`axioms_extra`, closures and ``let rec`` are encoded exactly and every
+    check as the exact term saying it holds. The allowed executions are the
+    same; this mode exists to test that the shortcuts are sound.
+
+    After :meth:`run`, :attr:`axioms` and :attr:`flags` hold the model's checks
+    and :attr:`axioms_extra` the definitions of the fresh variables their
+    constraints use (to be asserted with them). Model errors raise
+    :class:`~litmus.errors.ModelError`.
+    """
+
+    def __init__(self, enc: Encoding, variants: Iterable[str] = (),
+                 symbolic: bool = False) -> None:
         self.enc = enc
         self.variants = set(variants)
+        self.symbolic = symbolic
         self.axioms: list[Axiom] = []
         self.flags: list[Flag] = []
         self._fresh = 0
+        self._bases: dict[str, ESet | Rel | None] = {}
+        self._univ_rel: Rel | None = None
         #: definitional constraints (fresh closure/fixpoint variables); always asserted
         self.axioms_extra = Assertions()
         root = Env()
         for name, fn in _BUILTINS.items():
             root.vars[name] = Builtin(name, fn)
         self.root = root
+
+    # ------------------------------------------------------------------ base names, coercions
+
+    def _base(self, name: str) -> ESet | Rel | None:
+        """``enc.base(name)``; in symbolic mode with every ``True`` made a variable."""
+        if name in self._bases:
+            return self._bases[name]
+        v = self.enc.base(name)
+        if self.symbolic and v is not None:
+            tag = self._next()
+            m = {}
+            for k, t in v.m.items():
+                if t is True:
+                    key = "!".join(map(str, k)) if isinstance(k, tuple) else str(k)
+                    t = bool_var(f"sym{tag}!{name}!{key}")
+                    self.axioms_extra.add(t)
+                m[k] = t
+            v = ESet(m) if isinstance(v, ESet) else Rel(m)
+        self._bases[name] = v
+        return v
+
+    def _universe(self) -> ESet:
+        u = self._base("_")
+        if not isinstance(u, ESet):
+            raise ModelError("the encoding has no universe '_'")
+        return u
+
+    def _universe_rel(self) -> Rel:
+        """``_ * _``: every pair of compatible events."""
+        if self._univ_rel is None:
+            u = self._universe()
+            self._univ_rel = cartesian(u, u, self.enc.eg.compatible)
+        return self._univ_rel
+
+    def _ident(self) -> Rel:
+        i = self._base("id")
+        if not isinstance(i, Rel):
+            raise ModelError("the encoding has no relation 'id'")
+        return i
+
+    def _as_rel(self, v: object, pos: Pos) -> Rel:
+        """``v`` as a relation (``0`` and ``_`` taken as relations)."""
+        if isinstance(v, Rel):
+            return v
+        if v is EMPTY:
+            return Rel()
+        if v is UNIV:
+            return self._universe_rel()
+        if isinstance(v, ESet):
+            raise ModelError("a relation is expected here, found a set of events", pos)
+        raise ModelError("a relation is expected here", pos)
+
+    def _as_set(self, v: object, pos: Pos, what: str = "a set of events is expected here"
+                ) -> ESet:
+        """``v`` as a set of events (``0`` and ``_`` taken as sets)."""
+        if isinstance(v, ESet):
+            return v
+        if v is EMPTY:
+            return ESet()
+        if v is UNIV:
+            return self._universe()
+        if isinstance(v, (Rel, ClosureVal)):
+            raise ModelError(f"{what}, found a relation", pos)
+        raise ModelError(what, pos)
+
+    def _as_any(self, v: object, pos: Pos) -> Rel | ESet:
+        """``v`` as a set or relation (``0`` and ``_`` as sets: as empty as relations)."""
+        if isinstance(v, (Rel, ESet)):
+            return v
+        if v is EMPTY or v is UNIV:
+            return self._as_set(v, pos)
+        raise ModelError("a set or relation is expected here", pos)
 
     # ------------------------------------------------------------------ statements
 
@@ -196,6 +326,9 @@ class Evaluator:
     def _bind(self, bindings: tuple[Binding, ...], rec: bool, env: Env) -> Env:
         frame = Env(env)
         if rec:
+            for b in bindings:
+                if b.params is not None:
+                    raise ModelError(f"recursive function '{b.name}' is not supported", b.pos)
             simple = [self._as_closure(b) for b in bindings] if len(bindings) == 1 else [None]
             if simple[0] is not None:
                 b = bindings[0]
@@ -232,7 +365,7 @@ class Evaluator:
 
     def _check(self, st: Check, env: Env) -> None:
         name = st.name or f"{st.kind}@{st.pos.line}"
-        if st.flag or st.negated:
+        if st.flag or st.negated or self.symbolic:
             val = self.eval(st.expr, env, EXACT)
             holds = self._holds_exact(st, val)
             if st.flag:
@@ -246,22 +379,24 @@ class Evaluator:
         if st.kind == "empty":
             if isinstance(val, ClosureVal):
                 val = val.base  # r+ is empty iff r is
-            val = _coerce_any(val, st.pos)
+            val = self._as_any(val, st.pos)
             ax.rel = val
             ax.constraints = [c for t in val.m.values() if (c := neg(t)) is not True]
         elif st.kind == "irreflexive" and not isinstance(val, ClosureVal):
-            rel = _rel(val, st.pos)
+            rel = self._as_rel(val, st.pos)
             ax.rel = rel
             ax.constraints = [c for (a, b), t in rel.m.items() if a == b
                               if (c := neg(t)) is not True]
-        else:
-            base = val.base if isinstance(val, ClosureVal) else _rel(val, st.pos)
+        else:  # acyclic r, and irreflexive r+ (which is acyclic r)
+            base = val.base if isinstance(val, ClosureVal) else self._as_rel(val, st.pos)
             ax.rel = base
             ax.cyclic = True
-            ax.constraints = self._acyclic(base, name)
+            ax.constraints = self._acyclic(base)
         self.axioms.append(ax)
 
-    def _acyclic(self, r: Rel, name: str) -> list[Term]:
+    def _acyclic(self, r: Rel) -> list[Term | None]:
+        """Constraints saying ``r`` is acyclic: an integer clock per event,
+        increasing along every edge (fresh clocks for each check)."""
         if r.static:
             g = nx.DiGraph(list(r.m))
             try:
@@ -269,14 +404,15 @@ class Evaluator:
             except nx.NetworkXNoCycle:
                 return []
             return [None]  # statically cyclic: no execution passes
-        out: list[Term] = []
+        out: list[Term | None] = []
         # a static cycle through guarded edges is handled by the clocks as well
         clocks: dict[int, object] = {}
+        tag = self._next()
 
         def clk(e: int):
             c = clocks.get(e)
             if c is None:
-                c = clocks[e] = int_var(f"clk!{name}!{e}")
+                c = clocks[e] = int_var(f"clk{tag}!{e}")
             return c
 
         for (a, b), t in r.m.items():
@@ -291,10 +427,10 @@ class Evaluator:
         if isinstance(val, ClosureVal):
             val = closure_exact(val.base)
         if st.kind == "empty":
-            v = _coerce_any(val, st.pos)
+            v = self._as_any(val, st.pos)
             nonempty = disj_all(v.m.values())
         else:
-            r = _rel(val, st.pos)
+            r = self._as_rel(val, st.pos)
             if st.kind == "acyclic":
                 r = closure_exact(r)
             nonempty = disj_all(t for (a, b), t in r.m.items() if a == b)
@@ -313,7 +449,7 @@ class Evaluator:
         if isinstance(e, Empty):
             return EMPTY
         if isinstance(e, Universe):
-            return self.enc.base("_")
+            return UNIV
         if isinstance(e, App):
             return self._app(e, env, mode)
         if isinstance(e, Fun):
@@ -336,7 +472,7 @@ class Evaluator:
     def _var(self, e: Var, env: Env, mode: str) -> Value:
         v = env.lookup(e.name)
         if v is None:
-            b = self.enc.base(e.name)
+            b = self._base(e.name)
             if b is None:
                 raise _Unbound(f"unbound name '{e.name}'", e.pos)
             return b
@@ -365,32 +501,28 @@ class Evaluator:
 
     def _binary(self, e: Binary, env: Env, mode: str) -> Value:
         op = e.op
-        if op == "*":
-            a = self.eval(e.left, env, mode)
-            b = self.eval(e.right, env, mode)
-            if a is EMPTY or b is EMPTY:
-                return Rel()
-            if not isinstance(a, ESet) or not isinstance(b, ESet):
-                raise ModelError("'*' between relations: cartesian product needs two sets",
-                                 e.pos)
-            return cartesian(a, b, self.enc.eg.compatible)
         if op == "++":
             raise ModelError("unsupported cat construct '++'", e.pos)
-        a = self.eval(e.left, env, mode)
-        b = self.eval(e.right, env, _flip(mode) if op == "\\" else mode)
+        right_mode = _flip(mode) if op == "\\" else mode
+        a = self._mat(self.eval(e.left, env, mode), mode, e.pos)
+        b = self._mat(self.eval(e.right, env, right_mode), right_mode, e.pos)
+        if op == "*":
+            what = "'*' between relations: cartesian product needs two sets"
+            sa, sb = self._as_set(a, e.pos, what), self._as_set(b, e.pos, what)
+            return cartesian(sa, sb, self.enc.eg.compatible)
         if op == ";":
-            ra, rb = self._mat(a, mode, e.pos), self._mat(b, mode, e.pos)
-            if ra is EMPTY or rb is EMPTY:
-                return Rel()
-            return _rel(ra, e.pos).seq(_rel(rb, e.pos))
-        a = self._mat(a, mode, e.pos)
-        b = self._mat(b, _flip(mode) if op == "\\" else mode, e.pos)
-        if a is EMPTY:
-            if op == "|":
-                return b
-            return EMPTY
-        if b is EMPTY:
-            return a
+            return self._as_rel(a, e.pos).seq(self._as_rel(b, e.pos))
+        poly_a, poly_b = a is EMPTY or a is UNIV, b is EMPTY or b is UNIV
+        if poly_a and poly_b:  # 0 and _ combine into 0 or _, still of either type
+            full = {"|": a is UNIV or b is UNIV, "&": a is UNIV and b is UNIV,
+                    "\\": a is UNIV and b is EMPTY}[op]
+            return UNIV if full else EMPTY
+        if poly_a:  # 0 or _ takes the type of the other side
+            a = self._like(a, b, e)
+        elif poly_b:
+            b = self._like(b, a, e)
+        if not isinstance(a, (ESet, Rel)) or not isinstance(b, (ESet, Rel)):
+            raise ModelError(f"'{op}' needs two sets or two relations", e.pos)
         if type(a) is not type(b):
             raise ModelError(f"'{op}' between a set and a relation", e.pos)
         if op == "|":
@@ -399,42 +531,42 @@ class Evaluator:
             return a.inter(b)
         return a.diff(b)
 
+    def _like(self, poly: Value, other: Value, e: Binary) -> ESet | Rel:
+        """``0`` or ``_`` at the type of ``other``."""
+        if isinstance(other, Rel):
+            return self._as_rel(poly, e.pos)
+        if isinstance(other, ESet):
+            return self._as_set(poly, e.pos)
+        raise ModelError(f"'{e.op}' needs two sets or two relations", e.pos)
+
     def _unary(self, e: Unary, env: Env, mode: str) -> Value:
         op = e.op
-        if op == "~":
+        if op == "~":  # the complement is antitone: its argument is needed exactly
             v = self._mat(self.eval(e.arg, env, _flip(mode)), _flip(mode), e.pos)
-            univ = self.enc.base("_")
             if v is EMPTY:
-                return univ
+                return UNIV
+            if v is UNIV:
+                return EMPTY
             if isinstance(v, ESet):
-                return univ.diff(v)
-            return cartesian(univ, univ, self.enc.eg.compatible).diff(_rel(v, e.pos))
-        v = self.eval(e.arg, env, mode)
+                return self._universe().diff(v)
+            return self._universe_rel().diff(self._as_rel(v, e.pos))
+        v = self._mat(self.eval(e.arg, env, mode), mode, e.pos)
         if op == "[]":
-            v = self._mat(v, mode, e.pos)
-            if v is EMPTY:
-                return Rel()
-            if not isinstance(v, ESet):
-                raise ModelError("[...] needs a set of events", e.pos)
-            return v.ident()
-        v = self._mat(v, mode, e.pos)
-        if v is EMPTY:
-            return Rel() if op in ("+", "^-1") else self.enc.base("id")
-        r = _rel(v, e.pos)
+            return self._as_set(v, e.pos, "[...] needs a set of events").ident()
+        r = self._as_rel(v, e.pos)
         if op == "^-1":
             return r.inverse()
         if op == "+":
             if mode == UPPER and not r.static:
-                self._fresh += 1
-                return ClosureVal(r, f"tc{self._fresh}")
+                return ClosureVal(r, f"tc{self._next()}")
             return closure_exact(r)
-        ident = self.enc.base("id")
         if op == "?":
-            return r.union(ident)
-        # "*"
+            return r.union(self._ident())
+        if op != "*":
+            raise ModelError(f"unsupported cat operator '{op}'", e.pos)
         plus = closure_exact(r) if (mode == EXACT or r.static) else self._mat(
             ClosureVal(r, f"tc{self._next()}"), mode, e.pos)
-        return plus.union(ident)
+        return plus.union(self._ident())
 
     def _next(self) -> int:
         self._fresh += 1
@@ -473,53 +605,122 @@ class Evaluator:
     # ------------------------------------------------------------------ let rec
 
     def _solve_rec(self, g: RecGroup, mode: str, pos: Pos) -> dict[str, object]:
+        """The least solution of a ``let rec`` group.
+
+        When it is static, by iteration from the empty value (herd's way).
+        Otherwise the definition must be monotone (checked syntactically);
+        then in upper mode, fresh variables closed under it (any solution
+        contains the least fixpoint, which is one), and in exact mode
+        iteration long enough to reach the fixpoint under every assignment.
+        """
         if EXACT in g.memo:
             return g.memo[EXACT]
         if mode in g.memo:
             return g.memo[mode]
         names = [b.name for b in g.bindings]
-        outer = g.env.parent
-        cur: dict[str, object] = {n: Rel() for n in names}
-        for _ in range(64):
-            frame = Env(outer, dict(cur))
-            new = {b.name: self._mat(self.eval(b.expr, frame, mode), mode, b.pos)
-                   for b in g.bindings}
-            if all(_static_value(v) for v in new.values()):
-                if all(_keys(new[n]) == _keys(cur[n]) for n in names):
+        if not self.symbolic:
+            cur: dict[str, object] = dict.fromkeys(names, EMPTY)
+            for _ in range(_REC_LIMIT):
+                new = self._rec_step(g, cur, mode)
+                if not all(_static_value(v) for v in new.values()):
+                    break
+                if all(_same_static(new[n], cur[n]) for n in names):
                     g.memo[mode] = new
                     return new
                 cur = new
-                continue
-            break
-        else:
-            raise ModelError("recursive definition does not converge", pos)
-        if mode == EXACT:
-            raise ModelError(
-                f"recursive definition of {', '.join(names)} over rf/co is used where its "
-                "exact value is needed (under '\\', '~' or in a flag); this is not supported",
-                g.bindings[0].pos)
-        # upper mode: fresh variables closed under the definition
+            else:
+                raise ModelError("recursive definition does not converge", pos)
+        outer = g.env.parent
+        assert outer is not None
+        for b in g.bindings:
+            if not _monotone(b.expr, frozenset(names), True, frozenset(), outer):
+                raise ModelError(
+                    f"recursive definition of {b.name} over rf/co is not monotone (it uses "
+                    f"{', '.join(names)} under '~', on the right of '\\' or in a function); "
+                    "this is not supported", b.pos)
+        if mode == UPPER:
+            res = self._rec_upper(g, pos)
+            if res is not None:
+                g.memo[UPPER] = res
+                return res
+        res = self._rec_exact(g, pos)
+        g.memo[EXACT] = res
+        return res
+
+    def _rec_step(self, g: RecGroup, cur: dict[str, object], mode: str) -> dict[str, object]:
+        """The group's definitions evaluated with its names bound to ``cur``."""
+        frame = Env(g.env.parent, dict(cur))
+        return {b.name: self._mat(self.eval(b.expr, frame, mode), mode, b.pos)
+                for b in g.bindings}
+
+    def _rec_upper(self, g: RecGroup, pos: Pos) -> dict[str, object] | None:
+        """Fresh variables closed under a monotone definition (None when a value
+        is not a set or relation: the exact iteration handles those)."""
+        names = [b.name for b in g.bindings]
         vars_: dict[str, dict] = {n: {} for n in names}
-        self._fresh += 1
-        tag = self._fresh
-        for _ in range(256):
-            frame = Env(outer, {n: Rel(vars_[n]) for n in names})
-            new = {b.name: _rel(self._mat(self.eval(b.expr, frame, mode), mode, b.pos), b.pos)
-                   for b in g.bindings}
+        kind: dict[str, type | None] = dict.fromkeys(names)
+        tag = self._next()
+        for _ in range(_REC_LIMIT):
+            cur = {n: EMPTY if kind[n] is None else kind[n](vars_[n]) for n in names}
+            new = self._rec_step(g, cur, UPPER)
             grown = False
-            for n in names:
-                for p in new[n].m:
-                    if p not in vars_[n]:
-                        vars_[n][p] = bool_var(f"rec{tag}!{n}!{p[0]}!{p[1]}")
+            for n, v in new.items():
+                if v is EMPTY:
+                    continue
+                if not isinstance(v, (ESet, Rel)) or kind[n] not in (None, type(v)):
+                    return None
+                kind[n] = type(v)
+                for k in v.m:
+                    if k not in vars_[n]:
+                        key = "!".join(map(str, k)) if isinstance(k, tuple) else str(k)
+                        vars_[n][k] = bool_var(f"rec{tag}!{n}!{key}")
                         grown = True
             if not grown:
-                for n in names:
-                    for p, t in new[n].m.items():
-                        self.axioms_extra.add(implies(t, vars_[n][p]))
-                result = {n: Rel(vars_[n]) for n in names}
-                g.memo[mode] = result
-                return result
+                for n, v in new.items():
+                    if isinstance(v, (ESet, Rel)):
+                        for k, t in v.m.items():
+                            self.axioms_extra.add(implies(t, vars_[n][k]))
+                return cur
         raise ModelError("recursive definition does not converge", pos)
+
+    def _rec_exact(self, g: RecGroup, pos: Pos) -> dict[str, object]:
+        """Kleene iteration of a monotone definition, from the empty value.
+
+        Under any assignment the values grow with each step, within the
+        elements seen so far; so once the number of steps exceeds the number of
+        (name, element) pairs seen, some step changed nothing, and from that
+        step on the values are the least fixpoint. Iteration stops earlier
+        when a step provably changes nothing under any assignment (the
+        solver finds no assignment where the old and new terms differ).
+        """
+        names = [b.name for b in g.bindings]
+        cur: dict[str, object] = dict.fromkeys(names, EMPTY)
+        seen: set[tuple] = set()
+        steps = 0
+        while True:
+            new = self._rec_step(g, cur, EXACT)
+            steps += 1
+            for n, v in new.items():
+                seen.update((n, k) for k in self._elements(v, pos))
+            if steps > len(seen) or _equivalent(cur, new):
+                return new
+            cur = new
+
+    def _elements(self, v: object, pos: Pos) -> Iterable[tuple]:
+        """What may be in a value: ``("set", e)`` / ``("rel", pair)`` keys."""
+        if isinstance(v, ESet):
+            return (("set", e) for e in v.m)
+        if isinstance(v, Rel):
+            return (("rel", p) for p in v.m)
+        if v is EMPTY:
+            return ()
+        if v is UNIV:
+            return [("set", e) for e in self._universe().m] + [
+                ("rel", p) for p in self._universe_rel().m]
+        raise ModelError("a recursive definition must be a set or a relation", pos)
+
+
+_REC_LIMIT = 256
 
 
 def _flip(mode: str) -> str:
@@ -527,31 +728,73 @@ def _flip(mode: str) -> str:
 
 
 def _static_value(v: object) -> bool:
-    return isinstance(v, (ESet, Rel)) and v.static or v is EMPTY
+    return isinstance(v, (ESet, Rel)) and v.static or v is EMPTY or v is UNIV
 
 
-def _keys(v: object) -> frozenset:
-    if isinstance(v, (ESet, Rel)):
-        return frozenset(v.m)
-    return frozenset()
+def _same_static(a: object, b: object) -> bool:
+    if isinstance(a, (ESet, Rel)) and isinstance(b, (ESet, Rel)):
+        return type(a) is type(b) and a.m.keys() == b.m.keys()
+    return a is b
 
 
-def _rel(v: object, pos: Pos) -> Rel:
-    if isinstance(v, Rel):
-        return v
-    if v is EMPTY:
-        return Rel()
-    if isinstance(v, ESet):
-        raise ModelError("a relation is expected here, found a set of events", pos)
-    raise ModelError("a relation is expected here", pos)
+def _equivalent(a: dict[str, object], b: dict[str, object]) -> bool:
+    """Whether two valuations of the same names are equal under every
+    assignment (False when unsure: the caller then goes on iterating)."""
+    diffs: list[z3.BoolRef] = []
+    for n, va in a.items():
+        vb = b[n]
+        if not isinstance(va, (ESet, Rel)) or not isinstance(vb, (ESet, Rel)):
+            if va is not vb:
+                return False
+            continue
+        if type(va) is not type(vb) or va.m.keys() != vb.m.keys():
+            return False  # may-sets still changing: not worth asking the solver
+        for k, ta in va.m.items():
+            tb = vb.m[k]
+            if ta is tb or (ta is not True and tb is not True and ta.eq(tb)):
+                continue
+            diffs.append(as_bool(ta) != as_bool(tb))
+    if not diffs:
+        return True
+    s = z3.SimpleSolver(ctx=CTX)
+    s.set("timeout", 2000)
+    s.add(z3.Or(diffs))
+    return s.check() == z3.unsat
 
 
-def _coerce_any(v: object, pos: Pos) -> Rel | ESet:
-    if isinstance(v, (Rel, ESet)):
-        return v
-    if v is EMPTY:
-        return Rel()
-    raise ModelError("a set or relation is expected here", pos)
+def _monotone(e: object, names: frozenset[str], positive: bool, bound: frozenset[str],
+              env: Env) -> bool:
+    """Whether ``e`` only uses ``names`` where a bigger value of theirs can only
+    give a bigger result (conservative: not under ``~``, on the right of ``\\``
+    when positive, in ``let`` bindings, functions or their arguments).
+    ``bound`` are names bound on the way (shadowing the builtins); ``env`` the
+    environment outside the definition."""
+    if not names:
+        return True
+    if isinstance(e, Var):
+        return positive or e.name not in names
+    if isinstance(e, Binary):
+        return (_monotone(e.left, names, positive, bound, env)
+                and _monotone(e.right, names, positive != (e.op == "\\"), bound, env))
+    if isinstance(e, Unary):
+        return _monotone(e.arg, names, positive != (e.op == "~"), bound, env)
+    if isinstance(e, (Empty, Universe)):
+        return True
+    if isinstance(e, Try):
+        return (_monotone(e.expr, names, positive, bound, env)
+                and _monotone(e.fallback, names, positive, bound, env))
+    if isinstance(e, IfVariant):
+        return (_monotone(e.then, names, positive, bound, env)
+                and _monotone(e.else_, names, positive, bound, env))
+    if isinstance(e, App) and isinstance(e.func, Var) and e.func.name not in names | bound \
+            and isinstance(env.lookup(e.func.name), Builtin):  # domain, range: monotone
+        return all(_monotone(a, names, positive, bound, env) for a in e.args)
+    if isinstance(e, LetIn):
+        if any(_mentions(b.expr, n) for b in e.bindings for n in names):
+            return False
+        rebound = frozenset(b.name for b in e.bindings)
+        return _monotone(e.body, names - rebound, positive, bound | rebound, env)
+    return not any(_mentions(e, n) for n in names)
 
 
 def _as_relation_or_set(v: object) -> Rel | ESet | None:
@@ -582,16 +825,15 @@ def _mentions(e: object, name: str) -> bool:
 # --------------------------------------------------------------------------- builtins
 
 
+_BUILTIN_POS = Pos("<builtin>")
+
+
 def _domain(ev: Evaluator, r: object) -> Value:
-    if r is EMPTY:
-        return EMPTY
-    return _rel(r, Pos("<builtin>")).domain()
+    return ev._as_rel(r, _BUILTIN_POS).domain()
 
 
 def _range(ev: Evaluator, r: object) -> Value:
-    if r is EMPTY:
-        return EMPTY
-    return _rel(r, Pos("<builtin>")).range()
+    return ev._as_rel(r, _BUILTIN_POS).range()
 
 
 _BUILTINS: dict[str, Callable[..., object]] = {
