@@ -147,8 +147,7 @@ def check(test: Test | str | Path, model: str | Path = "arm",
     deadline = Deadline(timeout, f"{test.source}: {test.name} under {model_label(model)}")
     m = load_model(model)
     s = session(test)
-    ev = s.evaluator(m, stdlib(), variants, symbolic=symbolic)
-    deadline.check()
+    ev = s.evaluator(m, stdlib(), variants, symbolic=symbolic, deadline=deadline)
     return s.enumerate(ev, model_label(model), deadline)
 
 

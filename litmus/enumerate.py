@@ -175,10 +175,11 @@ class Session:
         return True if p.value else None
 
     def evaluator(self, model: Model, prelude: Model | None, variants=(),
-                  symbolic: bool = False) -> Evaluator:
+                  symbolic: bool = False, deadline: Deadline = NO_DEADLINE) -> Evaluator:
         """``model`` (after ``prelude``) evaluated over this test's encoding;
-        ``symbolic``: see :class:`~litmus.smt.cateval.Evaluator`."""
-        ev = Evaluator(self.enc, variants, symbolic=symbolic)
+        ``symbolic``: see :class:`~litmus.smt.cateval.Evaluator`; raises
+        Timeout when ``deadline`` passes."""
+        ev = Evaluator(self.enc, variants, symbolic=symbolic, deadline=deadline)
         ev.run(model, prelude)
         return ev
 

@@ -35,6 +35,7 @@ import networkx as nx
 import z3
 
 from ..errors import ModelError, Pos
+from ..limits import NO_DEADLINE, Deadline
 from ..model import (
     App,
     Binary,
@@ -215,10 +216,12 @@ class Evaluator:
     """
 
     def __init__(self, enc: Encoding, variants: Iterable[str] = (),
-                 symbolic: bool = False) -> None:
+                 symbolic: bool = False, deadline: Deadline = NO_DEADLINE) -> None:
         self.enc = enc
         self.variants = set(variants)
         self.symbolic = symbolic
+        #: checked while evaluating, so that no model runs past the time limit
+        self.deadline = deadline
         self.axioms: list[Axiom] = []
         self.flags: list[Flag] = []
         self._fresh = 0
@@ -425,14 +428,14 @@ class Evaluator:
     def _holds_exact(self, st: Check, val: object) -> Term | None:
         """The term saying when the (possibly negated) check holds, exactly."""
         if isinstance(val, ClosureVal):
-            val = closure_exact(val.base)
+            val = closure_exact(val.base, self.deadline.check)
         if st.kind == "empty":
             v = self._as_any(val, st.pos)
             nonempty = disj_all(v.m.values())
         else:
             r = self._as_rel(val, st.pos)
             if st.kind == "acyclic":
-                r = closure_exact(r)
+                r = closure_exact(r, self.deadline.check)
             nonempty = disj_all(t for (a, b), t in r.m.items() if a == b)
         holds = neg(nonempty)
         return neg(holds) if st.negated else holds
@@ -440,6 +443,12 @@ class Evaluator:
     # ------------------------------------------------------------------ expressions
 
     def eval(self, e: Expr, env: Env, mode: str) -> Value:
+        """The value of ``e`` in ``env``; raises ModelError for a bad model and
+        Timeout when the deadline passes."""
+        self.deadline.check()
+        return self._eval(e, env, mode)
+
+    def _eval(self, e: Expr, env: Env, mode: str) -> Value:
         if isinstance(e, Var):
             return self._var(e, env, mode)
         if isinstance(e, Binary):
@@ -559,12 +568,12 @@ class Evaluator:
         if op == "+":
             if mode == UPPER and not r.static:
                 return ClosureVal(r, f"tc{self._next()}")
-            return closure_exact(r)
+            return closure_exact(r, self.deadline.check)
         if op == "?":
             return r.union(self._ident())
         if op != "*":
             raise ModelError(f"unsupported cat operator '{op}'", e.pos)
-        plus = closure_exact(r) if (mode == EXACT or r.static) else self._mat(
+        plus = closure_exact(r, self.deadline.check) if (mode == EXACT or r.static) else self._mat(
             ClosureVal(r, f"tc{self._next()}"), mode, e.pos)
         return plus.union(self._ident())
 
@@ -576,7 +585,7 @@ class Evaluator:
         """Turn a pending closure into an explicit relation."""
         if isinstance(v, ClosureVal):
             if mode == EXACT:
-                return closure_exact(v.base)
+                return closure_exact(v.base, self.deadline.check)
             if v._upper is None:
                 v._upper = closure_upper(v.base, self.axioms_extra, v.name)
             return v._upper

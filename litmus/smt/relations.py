@@ -12,7 +12,7 @@ the encoding small.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from .terms import Assertions, Term, bool_var, conj, disj_all, implies, neg
 
@@ -207,13 +207,16 @@ def static_closure(pairs: Iterable[Pair]) -> set[Pair]:
     return out
 
 
-def closure_exact(r: Rel) -> Rel:
-    """``r+`` exactly: Python when static, otherwise Floyd-Warshall over terms."""
+def closure_exact(r: Rel, tick: Callable[[], None] | None = None) -> Rel:
+    """``r+`` exactly: Python when static, otherwise Floyd-Warshall over terms.
+    ``tick`` is called once per pivot (a deadline's check, say)."""
     if r.static:
         return Rel(dict.fromkeys(static_closure(r.m), True))
     m: dict[Pair, Term] = dict(r.m)
     nodes = sorted({x for p in m for x in p})
     for k in nodes:
+        if tick is not None:
+            tick()
         into = [(a, t) for (a, b), t in m.items() if b == k]
         outof = [(b, t) for (a, b), t in m.items() if a == k]
         if not into or not outof:
