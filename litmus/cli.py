@@ -334,6 +334,30 @@ def cmd_compare_herd(args: argparse.Namespace) -> int:
     return 2 if errors else (1 if differ else 0)
 
 
+# --------------------------------------------------------------------------- explain
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import explain
+
+    models = model_names(args.model)
+    status = 0
+    for f in iter_test_files(args.files):
+        try:
+            if isinstance(f, LitmusError):
+                raise f
+            test = load_input(f)
+            _warn(test)
+            for m in _models_for(test, models):
+                x = explain(test, m, args.outcome, timeout=args.timeout)
+                print(x.text())
+                print()
+        except LitmusError as exc:
+            _error(exc)
+            status = 2
+    return status
+
+
 # --------------------------------------------------------------------------- show
 
 
@@ -470,6 +494,16 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("-m", "--model", help="model to run (default: arm / tso by architecture)")
     ch.add_argument("-v", "--verbose", action="store_true", help="list agreeing tests too")
     ch.set_defaults(func=cmd_compare_herd)
+
+    exp = sub.add_parser("explain", help="why an outcome is allowed (a witness and what is "
+                         "not ordered) or forbidden (the axiom and its cycle)")
+    exp.add_argument("files", nargs="+", metavar="FILE", help=files_help)
+    exp.add_argument("-m", "--model", action="append", help=models_help)
+    exp.add_argument("--outcome", metavar="'T:R=V /\\ LOC=V'",
+                     help="the outcome to explain (default: the condition's; for ~exists "
+                          "and forall, the outcome that violates it)")
+    _timeout_option(exp)
+    exp.set_defaults(func=cmd_explain)
 
     show = sub.add_parser("show", help="print the program, its lowering and its event graph")
     show.add_argument("files", nargs="+", metavar="FILE", help=files_help)

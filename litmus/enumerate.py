@@ -93,6 +93,19 @@ class Result:
     def negative(self) -> int:
         return len(self.states) - self.positive
 
+    def explain(self, outcome=None):
+        """Why ``outcome`` (default: the condition's) is allowed or forbidden
+        under this result's model: a :class:`litmus.explain.Explanation`."""
+        from .explain import explain
+
+        return explain(self.test, self.model, outcome)
+
+    def witness(self, outcome=None):
+        """An execution this model allows with ``outcome`` (default: the
+        condition's): a :class:`litmus.explain.execution.Execution` (events,
+        values, rf, co, final state), or None when no allowed execution has it."""
+        return self.explain(outcome).witness
+
     @property
     def witnesses(self) -> tuple[int, int]:
         """herd's Positive and Negative (counted over states, not executions):
@@ -214,7 +227,7 @@ class Session:
             m = s.model()
             raw = [m.eval(t, model_completion=True).as_long() for t in terms]
             holds = z3.is_true(m.eval(cond, model_completion=True))
-            states.append(self._state(raw, holds))
+            states.append(self.state_of(raw, holds))
             if not terms:
                 break
             block = disj_all([neg(eq(t, self.enc.z3.const(v))) for t, v in zip(terms, raw)])
@@ -228,7 +241,9 @@ class Session:
         return Result(self.test, model_name, st, observation_of(st), flags,
                       time.perf_counter() - t0)
 
-    def _state(self, raw: list[int], holds: bool) -> State:
+    def state_of(self, raw: list[int], holds: bool) -> State:
+        """The state with these raw 64-bit values of the observables, printed as
+        their types read them."""
         vals: list[tuple[str, StateValue]] = []
         for o, bits in zip(self.observed, raw):
             name = self.eg.location_at(bits)
