@@ -3,6 +3,7 @@
     python bench/run.py            # everything
     python bench/run.py scaling    # W2..W5, SB6 only
     python bench/run.py catalogue  # herd's 121-test catalogue in one process
+    python bench/run.py explain    # litmus explain on each required MMIO pattern (worst)
 
 Prints a table and writes bench/results/latest.json (and a copy named after
 the date). Reads the reference tests in place from ../shared/reference.
@@ -27,7 +28,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 REFERENCE = ROOT.parent / "shared" / "reference"
-TARGETS = {"W3": 2.0, "W4": 10.0, "catalogue": 3.0, "peak_mib": 500.0}
+TARGETS = {"W3": 2.0, "W4": 10.0, "catalogue": 3.0, "explain": 1.0, "peak_mib": 500.0}
 HERD_SECONDS = {"W2": 0.29, "W3": 141.0, "W4": "> 300 (stopped)", "SB6": 0.15}
 
 
@@ -75,8 +76,29 @@ def bench_catalogue(rows: list[dict]) -> None:
                  "identical_to_herd": same, "target_s": TARGETS["catalogue"]})
 
 
+def bench_explain(rows: list[dict]) -> None:
+    """litmus explain on every required MMIO pattern (target: under 1 s each)."""
+    import litmus
+    from litmus.explain import explain
+
+    worst, worst_name, total = 0.0, "", 0.0
+    files = sorted((ROOT / "tests" / "litmus" / "mmio").glob("*.lit"))
+    for path in files:
+        test = litmus.load(path)
+        model = "device" if test.arch == "aarch64" else "tso"
+        t0 = time.perf_counter()
+        explain(test, model)
+        dt = time.perf_counter() - t0
+        total += dt
+        if dt > worst:
+            worst, worst_name = dt, path.stem
+    rows.append({"bench": "explain", "seconds": round(worst, 3), "worst": worst_name,
+                 "patterns": len(files), "total_s": round(total, 3),
+                 "target_s": TARGETS["explain"]})
+
+
 def main(argv: list[str]) -> int:
-    which = set(argv) or {"scaling", "catalogue"}
+    which = set(argv) or {"scaling", "catalogue", "explain"}
     rows: list[dict] = []
     t0 = time.perf_counter()
     import litmus  # noqa: F401  (import time is reported separately)
@@ -86,6 +108,8 @@ def main(argv: list[str]) -> int:
         bench_catalogue(rows)
     if "scaling" in which:
         bench_scaling(rows)
+    if "explain" in which:
+        bench_explain(rows)
     peak = _peak_mib()
     rows.append({"bench": "peak_memory", "mib": round(peak, 1), "target_mib": TARGETS["peak_mib"]})
     print(f"{'bench':<12} {'seconds':>8}  details")

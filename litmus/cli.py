@@ -209,6 +209,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 msg = (f"{where}: {test.name} under {exp.model}: expected {exp.word}, "
                        f"got {got}{_flags_text(r.flags)}")
                 out.print(f"[red]FAIL[/red] {escape(msg)}", markup=True)
+                out.print(f"  why: {_reason(test, exp.model, args.timeout)}", markup=False)
         for cat in extra:
             try:
                 r = check(test, cat, timeout=args.timeout)
@@ -235,6 +236,16 @@ def cmd_check(args: argparse.Namespace) -> int:
             " (no test has an expect line, or a kinds.txt entry)")))
         return 2
     return 1 if failures else 0
+
+
+def _reason(test: Test, model: str, timeout: float | None) -> str:
+    """The one-line reason of a verdict (see ``litmus explain``)."""
+    from .explain import explain
+
+    try:
+        return explain(test, model, timeout=timeout).reason()
+    except LitmusError as exc:
+        return f"(no explanation: {exc})"
 
 
 # --------------------------------------------------------------------------- compare

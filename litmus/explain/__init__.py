@@ -112,6 +112,13 @@ class Explanation:
 
         return explanation_text(self)
 
+    def reason(self) -> str:
+        """The verdict's reason in one line (what ``litmus check`` prints
+        under a failed expectation)."""
+        from .render import reason_line
+
+        return reason_line(self)
+
 
 # --------------------------------------------------------------------------- outcomes
 

@@ -93,6 +93,27 @@ def unordered_sentence(x: Explanation, u) -> str:
     return sentence + "."
 
 
+def reason_line(x: Explanation) -> str:
+    """The verdict's reason in one line: the axiom and its cycle for a
+    forbidden outcome; a witness state and the first missing order for an
+    allowed one."""
+    if x.impossible:
+        return "no candidate execution has this outcome, whatever the model"
+    if not x.allowed:
+        if not x.violations:
+            return "forbidden"
+        v = x.violations[0]
+        more = f" (with {', '.join(w.axiom for w in x.violations[1:])})" \
+            if len(x.violations) > 1 else ""
+        return f"forbidden by axiom {v.axiom}{more}: " + one_line(v.steps, v.execution, x.labels)
+    assert x.witness is not None
+    state = str(x.witness.state)
+    if not x.unordered:
+        return f"allowed, e.g. {state} (sequentially consistent)" if not x.cycle else \
+            f"allowed, e.g. {state}"
+    return f"allowed, e.g. {state}: " + unordered_sentence(x, x.unordered[0])
+
+
 def explanation_text(x: Explanation) -> str:
     t = x.test
     what = format_prop(x.outcome)
@@ -133,4 +154,5 @@ def explanation_text(x: Explanation) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["chain_lines", "edge_label", "execution_lines", "explanation_text", "one_line"]
+__all__ = ["chain_lines", "edge_label", "execution_lines", "explanation_text", "one_line",
+           "reason_line"]
