@@ -384,9 +384,11 @@ class Concrete:
                 for side in ((e.left, e.right) if e.op == "|" else (e.left,)):
                     if pair in self._members(self.eval(side, env)):
                         steps = self._why(side, env, pair, stop)
-                        if e.op == "&" and isinstance(e.right, Var):
-                            # the restriction says something too (same-endpoint, ext)
-                            steps = [Step(x.src, x.dst, x.label, x.details + (e.right.name,))
+                        if e.op == "&":
+                            # the restriction says something too: a name (same-endpoint,
+                            # ext) or the barriers it requires between the two events
+                            extra = self._restriction(e.right, env, pair)
+                            steps = [Step(x.src, x.dst, x.label, x.details + extra)
                                      for x in steps]
                         return steps
                 raise ValueError(f"{pair} not in {e}")
@@ -453,8 +455,23 @@ class Concrete:
             if name in _COMMUNICATION or not any(s.label in _COMMUNICATION for s in inner):
                 return [Step(a, b, name, self._details(inner, v.expr, v.env, pair))]
             # a definition that spans threads (through rf, co or fr) is shown as
-            # its parts, so that every edge of the explanation stays in one place
+            # its parts, so that every edge of the explanation stays in one place;
+            # each part says which definition it belongs to
+            return [Step(x.src, x.dst, x.label, (*x.details, f"part of {name}"))
+                    if x.label != "[]" else x
+                    for x in self._why(v.expr, v.env, pair, stop)]
         return self._why(v.expr, v.env, pair, stop)
+
+    def _restriction(self, e: Expr, env: Env, pair: Pair) -> tuple[str, ...]:
+        """What the right side of an intersection contributes to a pair's
+        explanation: its name, or the fences on its own path between them."""
+        if isinstance(e, Var):
+            return (e.name,)
+        try:
+            inner = [s for s in self._why(e, env, pair, stop=False) if s.label != "[]"]
+        except ValueError:
+            return ()
+        return tuple(lab for s in inner[:-1] if (lab := self.fence_label(s.dst)))
 
     def _has(self, name: str, env: Env, eid: int) -> bool:
         """Whether the set ``name`` (bound or base) holds event ``eid``."""
@@ -476,7 +493,9 @@ class Concrete:
                 out.append(lab)
         for s in inner:
             words = [_ANNOTATIONS.get(n) for n in s.details] if s.label == "[]" else \
-                [_TELLING.get(n) for n in (s.label, *s.details)]
+                [_TELLING.get(n, n if n.startswith(("DMB", "DSB", "ISB", "MFENCE", "SFENCE",
+                                                     "LFENCE")) else None)
+                 for n in (s.label, *s.details)]
             for word in words:
                 if word and word not in out:
                     out.append(word)
