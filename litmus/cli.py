@@ -280,18 +280,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
         table.add_column("model", overflow="fold")
         table.add_column("observation")
         table.add_column("states", justify="right")
-        table.add_column("states satisfying the condition", overflow="fold")
-        flags = any(r.flags for r in results)
-        if flags:
-            table.add_column("flags", overflow="fold")
+        table.add_column("states with the outcome", overflow="fold")
         for r in results:
             sat = [report.state_text(test, s) for s in r.states if s.satisfies]
-            row = [escape(r.model), report.OBS_WORD[r.observation], str(len(r.states)),
-                   escape("\n".join(sat)) if sat else "-"]
-            if flags:
-                row.append(escape("\n".join(r.flags)) or "-")
-            table.add_row(*row)
+            table.add_row(escape(r.model), report.OBS_WORD[r.observation], str(len(r.states)),
+                          escape("\n".join(sat)) if sat else "-")
         out.print(table)
+        if test.condition.quantifier != "exists":
+            for r in results:
+                out.print(f"  {r.model}: {report.holds_line(r)}", markup=False)
+        for r in results:
+            if r.flags:
+                out.print(f"  flags under {r.model}: {', '.join(r.flags)}", markup=False)
         if test.doc:
             out.print(f"  {test.doc}", markup=False)
         out.print()

@@ -214,6 +214,28 @@ def _init_reg(th: Thread, reg: Reg, addresses: Mapping[str, int]) -> Val:
     return ZERO if v is None else _init_value(v, addresses)
 
 
+def _check_sizes(b: _Builder) -> None:
+    """Refuse mixed-size writes: a 32-bit write to a location whose other
+    writes (or initial value) may set its upper 32 bits. This tool keeps one
+    value per location, so such a write would clear bits that the machine's
+    4-byte store leaves unchanged. (Loads of the low bits, and 32-bit writes
+    of locations whose values never go above 32 bits, are exact.)"""
+    upper: dict[str, int] = {}  # location -> a write that may set its upper bits
+    for e in b.events:
+        if e.kind == "W" and b.widths.get(e.eid, 64) > 32 and not (
+                isinstance(e.value, Const) and e.value.bits >> 32 == 0):
+            upper.setdefault(e.loc, e.eid)  # type: ignore[arg-type]
+    for e in b.events:
+        if e.kind == "W" and b.widths.get(e.eid, 64) <= 32 and e.loc in upper:
+            wide = b.events[upper[e.loc]]  # type: ignore[index]
+            other = "its initial value" if wide.is_init else \
+                f"the 64-bit write at line {wide.pos.line if wide.pos else '?'}"
+            raise EncodingError(
+                f"mixed-size accesses to '{e.loc}': this 32-bit write would leave the upper "
+                f"32 bits that {other} may set (mixed-size accesses are not supported; "
+                "write this location with 64-bit registers throughout)", e.pos)
+
+
 def _zext(v: Val, width: int) -> Val:
     return v if width >= 64 else app(f"zext{width}", v)
 
@@ -371,15 +393,18 @@ class PathState:
         data: Taint | None = None,
         intrinsic: Taint = NOTAINT,
         flow: Taint = NOTAINT,
+        width: int = 64,
     ) -> int:
-        """A write event of ``value`` (all 64 bits). ``data`` overrides the
-        value's own dependencies (an atomic's write does not data-depend on its
-        own read); ``intrinsic`` are pick dependencies through the instruction's
-        internal control (a CAS's comparison); ``flow`` is extra data flow into
-        the write that later loads forwarded from it inherit (an LDADD's read)."""
+        """A write event of ``value`` (all 64 bits), by an access of ``width``
+        bits. ``data`` overrides the value's own dependencies (an atomic's
+        write does not data-depend on its own read); ``intrinsic`` are pick
+        dependencies through the instruction's internal control (a CAS's
+        comparison); ``flow`` is extra data flow into the write that later loads
+        forwarded from it inherit (an LDADD's read)."""
         d = value.taint if data is None else data
         eid = self.b.event(self, "W", loc, tags, value=value.val, addr=addr, data=d,
                            intrinsic=intrinsic)
+        self.b.widths[eid] = width
         self.b.flow[eid] = addr | d | intrinsic.as_pick() | flow
         self.last_write[loc] = eid
         return eid
@@ -442,6 +467,7 @@ class _Builder:
         self.choices = 0
         self.seq: dict[str, int] = {}
         self.flow: dict[int, Taint] = {}  # write -> what flows into it (for lrs)
+        self.widths: dict[int, int] = {}  # write -> its access width in bits
         self.locations: list[str] = []
         self.addresses: dict[str, int] = {}
         self.base = ADDRESS_BASES[0]
@@ -664,8 +690,10 @@ def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
     for name in b.locations:
         loc = test.location(name)
         locations[name] = loc
-        init[name] = b.event(None, "W", name, ("IW",), value=_init_value(loc.init, b.addresses))
+        value = _init_value(loc.init, b.addresses)
+        init[name] = b.event(None, "W", name, ("IW",), value=value)
     leaves = {th.name: b.run_thread(th) for th in test.threads}
+    _check_sizes(b)
     return EventGraph(
         test=test, graph=b.graph, events=b.events, locations=locations, init=init,
         leaves=leaves, addresses=b.addresses, tag_universe=b.tag_universe,

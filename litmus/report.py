@@ -40,11 +40,20 @@ def state_text(test: Test, st: State, sep: str = "; ") -> str:
     return sep.join(f"{k}={v}" for k, v in _sort_items(test, st))
 
 
+#: What an observation says about the outcome the condition names (its
+#: proposition), whatever the quantifier.
 VERDICT = {
-    "never": "forbidden: no allowed execution satisfies the condition",
-    "sometimes": "allowed: some allowed executions satisfy the condition",
-    "always": "required: every allowed execution satisfies the condition",
+    "never": "no allowed execution has the outcome",
+    "sometimes": "some allowed executions have the outcome",
+    "always": "every allowed execution has the outcome",
 }
+
+
+def violates(result: Result, st: State) -> bool:
+    """Whether a state breaks the condition as a whole: one with the outcome
+    under ``~exists``, one without it under ``forall`` (never under ``exists``)."""
+    q = result.test.condition.quantifier
+    return (q == "~exists" and st.satisfies) or (q == "forall" and not st.satisfies)
 
 
 def _mark(quantifier: str, satisfies: bool) -> str:
@@ -85,7 +94,7 @@ def text(result: Result, show_source: bool = True) -> str:
     for st in result.states:
         lines.append(f"  {state_text(t, st)}{_mark(q, st.satisfies)}")
     lines.append(f"Condition {format_condition(t.condition)}")
-    if q != "exists" or not result.validated:
+    if q != "exists":
         lines.append(f"Result {holds_line(result)}")
     if result.flags:
         lines.append("Flags " + ", ".join(result.flags))
@@ -123,7 +132,10 @@ def as_dict(result: Result) -> dict:
         "model": result.model,
         "condition": format_condition(t.condition),
         "states": [st.as_dict() for st in result.states],
+        # the states where the condition's proposition (the outcome) holds; for
+        # ~exists and forall, "violating" lists the states that break the condition
         "satisfying": [st.as_dict() for st in result.states if st.satisfies],
+        "violating": [st.as_dict() for st in result.states if violates(result, st)],
         "observation": OBS_WORD[result.observation],
         "validated": result.validated,
         "flags": list(result.flags),

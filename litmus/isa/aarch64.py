@@ -294,7 +294,7 @@ def _store(st: Machine, ins: Instr):
     src, addr = ins.args
     assert isinstance(addr, Addr)
     loc, ataint = st.address(addr)
-    st.write(loc, operand(st, src), _STORE_TAGS[ins.op], ataint)
+    st.write(loc, operand(st, src), _STORE_TAGS[ins.op], ataint, width=_width(src))
 
 
 def _store_excl(st: Machine, ins: Instr):
@@ -312,7 +312,7 @@ def _store_excl(st: Machine, ins: Instr):
     ok, fail = st.split(st.choice())
     assert ok is not None and fail is not None
     tags = ("X", "L") if ins.op == "STLXR" else ("X",)
-    w = ok.write(loc, value, tags, ataint)
+    w = ok.write(loc, value, tags, ataint, width=_width(src))
     ok.rmw(excl[0], w, "lxsx")
     ok.set(status, SV(Const(0)))
     fail.set(status, SV(Const(1)))
@@ -341,7 +341,7 @@ def _swp(st: Machine, ins: Instr):
     loc, ataint = st.address(addr)
     new = st.operand(rs)
     r, old = st.read(loc, _read_tags(acq, rt), ataint)
-    w = st.write(loc, new, ("L",) if rel else (), ataint)
+    w = st.write(loc, new, ("L",) if rel else (), ataint, width=_width(rs))
     st.rmw(r, w, "amo")
     st.set(rt, old)
 
@@ -367,7 +367,8 @@ def _cas(st: Machine, ins: Instr):
     ok, fail = st.split(cmp("eq", zext(old.val, rs.width), expected.val))
     out: list = []
     if ok is not None:
-        w = ok.write(loc, new, ("L",) if rel else (), ataint, intrinsic=compare)
+        w = ok.write(loc, new, ("L",) if rel else (), ataint, intrinsic=compare,
+                     width=_width(rt))
         ok.rmw(r, w, "amo")
         from_mem, from_rs = ok.split(ok.choice())
         assert from_mem is not None and from_rs is not None
@@ -414,7 +415,7 @@ def _atomic_op(st: Machine, base: str, rs: Reg, rt: Reg, addr: Addr, acq: bool, 
     else:
         value = zext(app(op, zext(old.val, w_), operand_.val), w_)
     w = st.write(loc, SV(value, operand_.taint), ("L",) if rel else (), ataint,
-                 flow=old.taint)
+                 flow=old.taint, width=w_)
     st.rmw(r, w, "amo")
     st.set(rt, old)
 

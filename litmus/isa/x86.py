@@ -78,7 +78,7 @@ def _mov(st: Machine, ins: Instr):
     dst, src = ins.args
     if isinstance(dst, Addr):
         loc, ataint = st.address(dst)
-        st.write(loc, st.operand(src), (), ataint)
+        st.write(loc, st.operand(src), (), ataint, width=_width(src))
     elif isinstance(src, Addr):
         loc, ataint = st.address(src)
         st.set(dst, st.read(loc, (), ataint)[1])
@@ -90,11 +90,12 @@ def _fence(st: Machine, ins: Instr):
     st.fence((ins.op,))
 
 
-def _locked(st: Machine, addr: Addr, new_of, dst: Reg | None):
-    """A locked read-modify-write; ``new_of(old)`` gives the value written."""
+def _locked(st: Machine, addr: Addr, new_of, dst: Reg | None, width: int = 64):
+    """A locked read-modify-write of ``width`` bits; ``new_of(old)`` gives the
+    value written."""
     loc, ataint = st.address(addr)
     eid, old = st.read(loc, ("LOCK",), ataint)
-    w = st.write(loc, new_of(old), ("LOCK",), ataint, flow=old.taint)
+    w = st.write(loc, new_of(old), ("LOCK",), ataint, flow=old.taint, width=width)
     st.rmw(eid, w, "amo")
     if dst is not None:
         st.set(dst, old)
@@ -109,14 +110,14 @@ def _xchg(st: Machine, ins: Instr):
     mem, reg = ins.args
     assert isinstance(mem, Addr) and isinstance(reg, Reg)
     v = st.get(reg)
-    _locked(st, mem, lambda old: v, reg)
+    _locked(st, mem, lambda old: v, reg, reg.width)
 
 
 def _lock_add(st: Machine, ins: Instr):
     mem, src = ins.args
     v = st.operand(src)
     w = _width(src)
-    _locked(st, mem, lambda old: SV(zext(app("add", old.val, v.val), w), v.taint), None)
+    _locked(st, mem, lambda old: SV(zext(app("add", old.val, v.val), w), v.taint), None, w)
 
 
 def _lock_inc(st: Machine, ins: Instr):
@@ -128,7 +129,8 @@ def _lock_xadd(st: Machine, ins: Instr):
     mem, reg = ins.args
     assert isinstance(reg, Reg)
     v = st.get(reg)
-    _locked(st, mem, lambda old: SV(zext(app("add", old.val, v.val), reg.width), v.taint), reg)
+    _locked(st, mem, lambda old: SV(zext(app("add", old.val, v.val), reg.width), v.taint), reg,
+            reg.width)
 
 
 def _lock_cmpxchg(st: Machine, ins: Instr):
@@ -154,7 +156,7 @@ def _lock_cmpxchg(st: Machine, ins: Instr):
     eid, r = st.read(loc, ("LOCK",), ataint)
     ok = cmp("eq", zext(r.val, width), zext(expected.val, width))
     value = SV(ite(ok, n.val, r.val), n.taint)
-    w = st.write(loc, value, ("LOCK",), ataint, flow=r.taint | expected.taint)
+    w = st.write(loc, value, ("LOCK",), ataint, flow=r.taint | expected.taint, width=width)
     st.rmw(eid, w, "amo")
     if out is not None:
         st.set(out, r)
