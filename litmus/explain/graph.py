@@ -191,7 +191,7 @@ def _step_label(step: Step) -> str:
     return step.label + (f" ({', '.join(step.details)})" if step.details else "")
 
 
-def execution_dot(exe: Execution, title: str, steps: list[Step] = (),  # type: ignore[assignment]
+def execution_dot(exe: Execution, title: str, steps: Iterable[Step] = (),
                   labels: dict[str, str] | None = None,
                   unordered: Iterable[Pair] = ()) -> str:
     """An execution as DOT text, as herd7 draws one (see the module's
@@ -259,7 +259,9 @@ def execution_dot(exe: Execution, title: str, steps: list[Step] = (),  # type: i
     if inits:
         lines += ["", "  /* layout: the initial state above the threads */"]
         lines += [f"  e{i} -> {f} [style=invis];" for i in inits for f in firsts]
-    # the initial writes, and the threads, side by side in their order
+    # the initial writes, and the threads, side by side in their order (dot
+    # mostly keeps it; a cycle through three threads or more may still swap
+    # two columns, each still labelled with its thread)
     if len(inits) > 1:
         lines.append("  { rank=same; " + " -> ".join(f"e{i}" for i in inits)
                      + " [style=invis]; }")
