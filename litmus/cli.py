@@ -363,13 +363,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_graph(args: argparse.Namespace) -> int:
     from .explain import explain
-    from .explain.graph import output_format, render, require_graphviz
+    from .explain.graph import output_format, require_graphviz, write_graph
 
     models = model_names(args.model)
     if len(models) > 1:
         raise UsageError("graph draws one model at a time (give one -m)")
-    fmt = output_format(args.output) if args.output else "dot"
-    if fmt != "dot":
+    if args.output and (fmt := output_format(args.output)) != "dot":
         require_graphviz(fmt)  # before the work, not after it
     found = list(iter_test_files([args.file]))
     for f in found:
@@ -380,14 +379,10 @@ def cmd_graph(args: argparse.Namespace) -> int:
     test = load_input(found[0])
     _warn(test)
     x = explain(test, _models_for(test, models)[0], args.outcome, timeout=args.timeout)
-    data = render(x.to_dot(), fmt)
     if not args.output:
-        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.write(x.to_dot())
         return 0
-    try:
-        Path(args.output).write_bytes(data)
-    except OSError as exc:
-        raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    write_graph(x, args.output)
     verdict = ("allowed (a witness)" if x.allowed else "impossible" if x.impossible else
                f"forbidden (axiom {x.violations[0].axiom})" if x.violations else "forbidden")
     print(f"{args.output}: {test.name} under {x.model}: {verdict}")
