@@ -369,6 +369,37 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return status
 
 
+# --------------------------------------------------------------------------- graph
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from .explain import explain
+    from .explain.graph import output_format, require_graphviz, write_graph
+
+    models = model_names(args.model)
+    if len(models) > 1:
+        raise UsageError("graph draws one model at a time (give one -m)")
+    if args.output and (fmt := output_format(args.output)) != "dot":
+        require_graphviz(fmt)  # before the work, not after it
+    found = list(iter_test_files([args.file]))
+    for f in found:
+        if isinstance(f, LitmusError):
+            raise f
+    if len(found) != 1:
+        raise UsageError(f"{args.file}: graph draws one test; {len(found)} test files found")
+    test = load_input(found[0])
+    _warn(test)
+    x = explain(test, _models_for(test, models)[0], args.outcome, timeout=args.timeout)
+    if not args.output:
+        sys.stdout.write(x.to_dot())
+        return 0
+    write_graph(x, args.output)
+    verdict = ("allowed (a witness)" if x.allowed else "impossible" if x.impossible else
+               f"forbidden (axiom {x.violations[0].axiom})" if x.violations else "forbidden")
+    print(f"{args.output}: {test.name} under {x.model}: {verdict}")
+    return 0
+
+
 # --------------------------------------------------------------------------- show
 
 
@@ -515,6 +546,21 @@ def build_parser() -> argparse.ArgumentParser:
                           "and forall, the outcome that violates it)")
     _timeout_option(exp)
     exp.set_defaults(func=cmd_explain)
+
+    gr = sub.add_parser("graph", help="draw the execution that explains an outcome, as herd7 "
+                        "draws one (DOT, or SVG/PNG with Graphviz)")
+    gr.add_argument("file", metavar="FILE", help="a test file; - reads it from standard input")
+    gr.add_argument("-m", "--model", action="append",
+                    help=f"model: {', '.join(MODELS)} or a .cat file (default: arm for aarch64 "
+                         "tests, tso for x86)")
+    gr.add_argument("--outcome", metavar="'T:R=V /\\ LOC=V'",
+                    help="the outcome to draw (default: the condition's; for ~exists and "
+                         "forall, the outcome that violates it)")
+    gr.add_argument("-o", "--output", metavar="OUT.svg|OUT.png|OUT.dot",
+                    help="where to write the picture, its format by the suffix; SVG and PNG "
+                         "need Graphviz's dot (default: DOT text on standard output)")
+    _timeout_option(gr)
+    gr.set_defaults(func=cmd_graph)
 
     show = sub.add_parser("show", help="print the program, its lowering and its event graph")
     show.add_argument("files", nargs="+", metavar="FILE", help=files_help)

@@ -106,6 +106,14 @@ class Result:
         values, rf, co, final state), or None when no allowed execution has it."""
         return self.explain(outcome).witness
 
+    def to_dot(self, outcome=None) -> str:
+        """The explanation of ``outcome`` (default: the condition's) drawn as
+        herd7 draws an execution, as Graphviz DOT text: the witness with its
+        cycle for an allowed outcome, the first violated axiom's cycle for a
+        forbidden one (see :meth:`litmus.explain.Explanation.to_dot`). Raises
+        what :meth:`explain` raises."""
+        return self.explain(outcome).to_dot()
+
     @property
     def witnesses(self) -> tuple[int, int]:
         """herd's Positive and Negative (counted over states, not executions):

@@ -10,13 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from expectations import REFERENCE
 
 import litmus
 from litmus.cli import main
 from litmus.explain import explain, parse_outcome
 from litmus.explain.concrete import find_cycle
-
-from expectations import REFERENCE
 
 ROOT = Path(__file__).resolve().parent.parent
 MMIO = ROOT / "tests" / "litmus" / "mmio"

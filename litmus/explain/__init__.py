@@ -119,6 +119,13 @@ class Explanation:
 
         return reason_line(self)
 
+    def to_dot(self) -> str:
+        """The explanation drawn as herd7 draws an execution, as Graphviz DOT
+        text: see :func:`litmus.explain.graph.explanation_dot`."""
+        from .graph import explanation_dot
+
+        return explanation_dot(self)
+
 
 # --------------------------------------------------------------------------- outcomes
 
