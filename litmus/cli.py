@@ -29,9 +29,17 @@ TEST_SUFFIXES = (".lit", ".litmus")
 STDIN = "-"
 
 
+class _Console(Console):
+    """rich's console, except that a closed pipe reaches :func:`entry` (which
+    exits quietly with 0) instead of rich's own exit with status 1."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def _console(stream=None) -> Console:
-    return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True,
-                   emoji=False)
+    return _Console(file=stream or sys.stdout, highlight=False, soft_wrap=True,
+                    emoji=False)
 
 
 def _error(exc: BaseException) -> None:
@@ -86,12 +94,15 @@ def model_names(values: Sequence[str] | None) -> list[str]:
     unknown model name (with a suggestion) or a missing ``.cat`` file."""
     out: list[str] = []
     for value in values or ():
-        for name in value.split(","):
-            name = name.strip()
+        names = [n.strip() for n in value.split(",")]
+        if not any(names):
+            raise UsageError(f"-m '{value}': no model named (give a model such as arm)")
+        for name in names:
             if not name:
                 continue
             model_path(name)  # raises for an unknown model
-            out.append(name)
+            if name not in out:
+                out.append(name)
     return out
 
 
@@ -117,7 +128,7 @@ def _flags_text(flags: Sequence[str]) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     out = _console()
     models = model_names(args.model) + list(args.cat or [])
-    results = []
+    results: list = []  # results, and errors as {"file", "model", "error"} for JSON
     status = 0
     for f in iter_test_files(args.files):
         try:
@@ -125,16 +136,27 @@ def cmd_run(args: argparse.Namespace) -> int:
                 raise f
             test = load_input(f)
             _warn(test)
-            for m in _models_for(test, models):
-                results.append(r := check(test, m, timeout=args.timeout))
-                if args.format == "herd":
-                    sys.stdout.write(report.herd(r))
-                elif args.format == "text":
-                    out.print(report.text(r), markup=False)
-                    out.print()
         except LitmusError as exc:
             _error(exc)
+            results.append({"file": str(f if not isinstance(f, LitmusError) else ""),
+                            "error": str(exc)})
             status = 2
+            continue
+        for m in _models_for(test, models):
+            try:
+                r = check(test, m, timeout=args.timeout)
+            except LitmusError as exc:  # one model's error does not stop the others
+                _error(exc)
+                results.append({"file": test.source, "test": test.name, "model": m,
+                                "error": str(exc)})
+                status = 2
+                continue
+            results.append(r)
+            if args.format == "herd":
+                sys.stdout.write(report.herd(r) + "\n")
+            elif args.format == "text":
+                out.print(report.text(r), markup=False)
+                out.print()
     if args.format == "json":
         print(report.json_report(results))
     return status
@@ -268,10 +290,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
             test = load_input(f)
             _warn(test)
             models = chosen or COMPARE_DEFAULT[test.arch]
-            results = [check(test, m, timeout=args.timeout) for m in models]
         except LitmusError as exc:
             _error(exc)
             status = 2
+            continue
+        results = []
+        for m in models:
+            try:
+                results.append(check(test, m, timeout=args.timeout))
+            except LitmusError as exc:  # the other models are still compared
+                _error(exc)
+                status = 2
+        if not results:
             continue
         from .program import format_condition
 
@@ -473,14 +503,17 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _seconds(text: str) -> float:
+    """A time limit in seconds: a non-negative number; ``0`` or ``inf`` for none."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, found '{text}'") \
             from None
+    if value != value:  # NaN
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, found '{text}'")
     if value < 0:
         raise argparse.ArgumentTypeError("the time limit cannot be negative")
-    return value
+    return 0.0 if value == float("inf") else value
 
 
 def _timeout_option(p: argparse.ArgumentParser) -> None:
@@ -591,5 +624,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def entry() -> None:
+    """The ``litmus`` program: :func:`main`, then a clean exit. Ctrl-C stops the
+    run at a safe point with status 130; a reader that goes away (``| head``)
+    ends it quietly with status 0."""
+    from .limits import catch_interrupts
+
+    catch_interrupts()
+    try:
+        code = main()
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    if code in (0, 130):
+        try:
+            sys.stdout.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
+        # nothing more to print; skip the interpreter's teardown (and the z3
+        # destructors and stdout flush that could complain during it)
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

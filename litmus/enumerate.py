@@ -12,6 +12,7 @@ flags say when such executions exist.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -144,6 +145,20 @@ def observation_of(states: tuple[State, ...] | list[State]) -> Observation:
     return "sometimes"
 
 
+def _natural(text: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+def observable_order(test: Test, o: Observable) -> tuple:
+    """The order of a state's items, the same in every report: registers by
+    thread (in the test's order) and register number (``X8`` before ``X10``,
+    ``r9`` as ``X9``), then locations by name."""
+    if o.loc is not None:
+        return (1, 0, _natural(o.loc), o.key)
+    index = next((t.index for t in test.threads if t.name == o.thread), 0)
+    return (0, index, _natural(o.reg.name if o.reg else o.key), o.key)
+
+
 class Session:
     """One test's encoding, shared by every model it is checked under."""
 
@@ -151,7 +166,8 @@ class Session:
         self.eg = eg
         self.test = eg.test
         self.enc = Encoding(eg)
-        self.observed: tuple[Observable, ...] = self.test.observed
+        self.observed: tuple[Observable, ...] = tuple(
+            sorted(self.test.observed, key=lambda o: observable_order(self.test, o)))
         self.obs_terms = [self._obs_term(o) for o in self.observed]
         self.cond_term = self.prop_term(self.test.condition.prop)
         self.filter_term = None
@@ -208,6 +224,9 @@ class Session:
         """A solver holding the executions ``ev``'s model allows (all of them,
         faulting ones included) and the test's filter."""
         s = z3.SimpleSolver(ctx=CTX)
+        # Ctrl-C: Python sees it (see limits.catch_interrupts), not z3, which would
+        # swallow it into an "unknown" result
+        s.set("ctrl_c", False)
         self.enc.out.into(s)
         ev.axioms_extra.into(s)
         for ax in ev.axioms if axioms is None else axioms:
@@ -287,16 +306,17 @@ class Session:
 def _check(s: z3.Solver, deadline: Deadline) -> bool:
     """``s.check()`` within what remains of ``deadline``: True for sat, False
     for unsat; raises Timeout when the time is up."""
+    deadline.check()
     left = deadline.remaining()
     if left is not None:
-        if left <= 0:
-            raise deadline.timeout()
         s.set("timeout", max(1, int(left * 1000)))
     r = s.check()
     if r == z3.unknown:
-        if deadline.expired() or s.reason_unknown() in ("timeout", "canceled"):
+        reason = s.reason_unknown()
+        # z3 leaves Ctrl-C to Python (ctrl_c is off): "timeout"/"canceled" is ours
+        if deadline.expired() or reason in ("timeout", "canceled"):
             raise deadline.timeout()
-        raise EncodingError(f"solver gave up: {s.reason_unknown()}")
+        raise EncodingError(f"solver gave up: {reason}")
     return r == z3.sat
 
 

@@ -433,6 +433,10 @@ class PathState:
         on both paths is control-dependent on those reads. A side whose
         condition is statically false is returned as None.
         """
+        if cond in self.guard:  # already decided on this path (CSELs on one CMP)
+            cond = TRUE
+        elif bnot(cond) in self.guard:
+            cond = FALSE
         if cond == TRUE or cond == FALSE:
             s = self.clone()
             if ctrl_deps is not None:

@@ -8,6 +8,7 @@ which the command line reports with exit status 2.
 
 from __future__ import annotations
 
+import signal
 import time
 
 from .errors import Timeout
@@ -21,7 +22,8 @@ class Deadline:
     no limit."""
 
     def __init__(self, seconds: float | None = DEFAULT_TIMEOUT, what: str = "") -> None:
-        self.seconds = seconds if seconds and seconds > 0 else None
+        # 0, None, infinity (and NaN, which compares false) mean no limit
+        self.seconds = seconds if seconds and 0 < seconds < float("inf") else None
         self.what = what
         self.end = time.monotonic() + self.seconds if self.seconds else None
 
@@ -35,16 +37,37 @@ class Deadline:
         return self.end is not None and time.monotonic() >= self.end
 
     def check(self) -> None:
-        """Raise :class:`Timeout` if the deadline has passed."""
+        """Raise :class:`Timeout` if the deadline has passed, or
+        KeyboardInterrupt if the user pressed Ctrl-C (see :func:`catch_interrupts`)."""
+        if _interrupted[0]:
+            _interrupted[0] = False
+            raise KeyboardInterrupt
         if self.expired():
             raise self.timeout()
 
     def timeout(self) -> Timeout:
         """The error saying that the limit was reached."""
         what = f"{self.what}: " if self.what else ""
-        return Timeout(f"{what}timed out after {self.seconds:g} s (the time limit; "
-                       "raise it with --timeout)")
+        return Timeout(f"{what}timed out after {self.seconds:g} s (the time limit: "
+                       "--timeout on the command line, timeout= in Python)")
 
 
 #: No limit (for callers that bound time themselves).
 NO_DEADLINE = Deadline(None)
+
+
+# Ctrl-C. Raised at once, a KeyboardInterrupt can land inside a z3 object's
+# destructor, where Python drops it ("Exception ignored ..."); the command line
+# instead notes it here and Deadline.check() raises it at a safe point (z3 itself
+# cancels a running check on Ctrl-C, which the enumeration reports the same way).
+_interrupted = [False]
+
+
+def _note_interrupt(signum, frame) -> None:
+    _interrupted[0] = True
+
+
+def catch_interrupts() -> None:
+    """Make Ctrl-C stop the next time a check looks at its deadline (the
+    command line calls this; library users keep Python's default)."""
+    signal.signal(signal.SIGINT, _note_interrupt)

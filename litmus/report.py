@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 
 from .enumerate import Result, State
@@ -14,30 +13,10 @@ HERD_KIND = {"exists": "Allowed", "~exists": "Forbidden", "forall": "Required"}
 OBS_WORD = {"never": "Never", "sometimes": "Sometimes", "always": "Always"}
 
 
-def _natural(text: str) -> tuple:
-    """A sort key that orders the numbers inside a name as numbers (X8 < X10)."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
-
-
-def _sort_items(test: Test, st: State) -> list[tuple[str, object]]:
-    """Registers in thread order, then memory, as herd prints them; register
-    numbers in numeric order (``1:X8`` before ``1:X10``)."""
-    order = {th.name: i for i, th in enumerate(test.threads)}
-    thread_of = {o.key: o.thread for o in test.observed}
-
-    def key(item: tuple[str, object]):
-        k = item[0]
-        if k.startswith("["):
-            return (1, 0, _natural(k))
-        return (0, order.get(thread_of.get(k) or "", 0), _natural(k))
-
-    return sorted(st.values, key=key)
-
-
 def state_text(test: Test, st: State, sep: str = "; ") -> str:
     """A state's items in herd's order, each value as its type reads it
     (the one way values are printed: text, herd layout, JSON, API)."""
-    return sep.join(f"{k}={v}" for k, v in _sort_items(test, st))
+    return sep.join(f"{k}={v}" for k, v in st.values)
 
 
 #: What an observation says about the outcome the condition names (its
@@ -143,5 +122,6 @@ def as_dict(result: Result) -> dict:
     }
 
 
-def json_report(results: Iterable[Result]) -> str:
-    return json.dumps([as_dict(r) for r in results], indent=2)
+def json_report(results: Iterable[Result | dict]) -> str:
+    """Results (and errors, given as dicts with an ``error`` key) as a JSON list."""
+    return json.dumps([r if isinstance(r, dict) else as_dict(r) for r in results], indent=2)

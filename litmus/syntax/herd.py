@@ -262,6 +262,7 @@ class _Reader:
         self.path = path
         text = strip_bom(text).replace("\r\n", "\n").replace("\r", " ")
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._refuse_other_architectures(text)
         self.text = _blank_comments(text, self.pos)
         self.arch = "aarch64"
         self.syntax = "arm"
@@ -275,6 +276,19 @@ class _Reader:
         self.depth = 0  # how deeply the condition being read nests
 
     # -- helpers
+
+    def _refuse_other_architectures(self, text: str) -> None:
+        """A test of an architecture this tool does not read is refused by its
+        header before anything else is read: its body may be C, say, where
+        ``*x`` after ``(`` would otherwise read as an unterminated comment."""
+        m = re.match(r"\s*([A-Za-z0-9_]+)[ \t]", text)
+        if m is None:
+            return
+        word = m.group(1)
+        if word.lower() not in HERD_ARCHES and word.lower() in {
+                w.lower() for w in HERD_ARCH_WORDS}:
+            raise self.error(f"architecture {word} is not supported (supported: "
+                             f"{_SUPPORTED})", m.start(1))
 
     def pos(self, offset: int) -> Pos:
         line = bisect_right(self.line_starts, offset)
