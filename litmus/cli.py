@@ -7,6 +7,7 @@ input (the one-line ``file:line:col: message`` is printed on stderr).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -509,7 +510,7 @@ def _seconds(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, found '{text}'") \
             from None
-    if value != value:  # NaN
+    if math.isnan(value):
         raise argparse.ArgumentTypeError(f"expected a number of seconds, found '{text}'")
     if value < 0:
         raise argparse.ArgumentTypeError("the time limit cannot be negative")
