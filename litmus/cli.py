@@ -176,20 +176,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     failures = passed = errors = without = tests = 0
     flagged: dict[str, int] = {}
     kinds_by_dir: dict[Path, dict[str, str]] = {}
+    named_by_dir: dict[Path, set[str]] = {}  # the test names met, per kinds.txt directory
     for f in iter_test_files(args.paths):
+        kinds: dict[str, str] = {}
+        if isinstance(f, Path):
+            if f.parent not in kinds_by_dir:
+                kinds_by_dir[f.parent] = {}  # a bad kinds.txt is reported once
+                try:
+                    kinds_by_dir[f.parent] = read_kinds(f.parent)
+                except LitmusError as exc:
+                    _error(exc)
+                    errors += 1
+            kinds = kinds_by_dir[f.parent]
         try:
             if isinstance(f, LitmusError):
                 raise f
             test = load_input(f)
-            kinds: dict[str, str] = {}
-            if isinstance(f, Path):
-                kinds = kinds_by_dir.get(f.parent) or {}
-                if f.parent not in kinds_by_dir:
-                    kinds = kinds_by_dir[f.parent] = read_kinds(f.parent)
         except LitmusError as exc:
             _error(exc)
             errors += 1
             continue
+        if isinstance(f, Path) and kinds:
+            named_by_dir.setdefault(f.parent, set()).update({test.name, f.stem})
         tests += 1
         _warn(test)
         expects = list(test.expects)
@@ -242,6 +250,11 @@ def cmd_check(args: argparse.Namespace) -> int:
                 continue
             out.print(f"INFO {escape(test.name)} under {escape(cat)}: {r.observation} "
                       f"(no expect line names this model){escape(_flags_text(r.flags))}")
+    for d, kinds in kinds_by_dir.items():
+        for name in kinds:
+            if name not in named_by_dir.get(d, set()):
+                print(f"{d / 'kinds.txt'}: warning: names test '{name}', which no test file "
+                      "checked here holds", file=sys.stderr)
     if flagged:
         out.print("Flags raised: " + ", ".join(f"{k} ({v} result{'s' if v != 1 else ''})"
                                                 for k, v in sorted(flagged.items())),
@@ -306,7 +319,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             continue
         from .program import format_condition
 
-        table = Table(title=escape(f"{test.name}: {format_condition(test.condition)}"),
+        table = Table(title=escape(f"{test.name}: {format_condition(test.condition, test)}"),
                       title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
         table.add_column("model", overflow="fold")
         table.add_column("observation")
@@ -460,7 +473,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         p("Memory")
         for loc in eg.locations.values():
             ep = "" if loc.endpoint == "memory" else f" @{loc.endpoint}"
-            p(f"  {loc.name:<12} {loc.mtype}{ep} = {format_value(loc.init)}")
+            p(f"  {loc.name:<12} {loc.mtype}{ep} = {format_value(loc.init, test.ctype(loc=loc.name))}")
         for th in test.threads:
             kind = "device agent" if th.device else "CPU"
             p(f"Thread {th.name} ({kind})")
@@ -477,11 +490,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         if any(loc.is_device for loc in eg.locations.values()):
             p("Note  the device model does not model early write acknowledgement (E) or "
               "gathering (G): see D3 in models/device.cat")
-        p(f"Condition {format_condition(test.condition)}")
+        p(f"Condition {format_condition(test.condition, test)}")
         if lowered.filter is not None:
             from .program import format_prop
 
-            p(f"Filter {format_prop(lowered.filter)}")
+            p(f"Filter {format_prop(lowered.filter, 0, lowered)}")
         p("Events")
         for line in describe(eg).values():
             p(f"  {line}")

@@ -53,7 +53,8 @@ def condition_warnings(test: Test, eg: EventGraph) -> list[Diagnostic]:
         assert isinstance(atom, MemAtom)
         if atom.loc not in accessed:
             out.append(Diagnostic(
-                f"no thread accesses location '{atom.loc}': it keeps its initial value",
+                f"no execution of any thread accesses location '{atom.loc}': it keeps its "
+                "initial value",
                 atom.pos))
             continue
         if isinstance(atom.value, LocRef):

@@ -273,7 +273,7 @@ class Session:
         their types read them."""
         vals: list[tuple[str, StateValue]] = []
         for o, bits in zip(self.observed, raw):
-            name = self.eg.location_at(bits)
+            name = self.eg.address_name(bits)
             vals.append((o.key, name if name is not None else o.ctype.read(bits)))
         return State(tuple(vals), holds)
 

@@ -36,6 +36,7 @@ from .errors import EncodingError, Pos
 from .isa.base import NOTAINT, SV, Arch, Flags, Taint, taint_of
 from .program import (
     Addr,
+    CType,
     Imm,
     Instr,
     Label,
@@ -183,9 +184,22 @@ class EventGraph:
             return None
         return list(self.addresses)[i]
 
-    def show(self, v: Val) -> str:
-        """A value as ``litmus show`` writes it (addresses as ``&x``)."""
-        return show_val(v, lambda b: (f"&{n}" if (n := self.location_at(b)) else None))
+    def address_name(self, bits: int) -> str | None:
+        """How a value that is an address prints: ``x`` for the address of
+        location x, ``x+8`` for an address inside its slot; None otherwise."""
+        base = next(iter(self.addresses.values()), 0)
+        i, rest = divmod(bits - base, ADDRESS_STRIDE)
+        if not 0 <= i < len(self.addresses):
+            return None
+        name = list(self.addresses)[i]
+        return name if rest == 0 else f"{name}+{rest}"
+
+    def show(self, v: Val, ctype: CType | None = None) -> str:
+        """A value as ``litmus show`` writes it: as states print it (addresses
+        by name, a constant as ``ctype`` reads it), or an expression."""
+        if isinstance(v, Const) and self.address_name(v.bits) is None and ctype is not None:
+            return str(ctype.read(v.bits))
+        return show_val(v, self.address_name)
 
     def final_register(self, thread: str, reg: Reg) -> list[tuple[tuple[BoolExpr, ...], Val]]:
         """The final value of a register (all 64 bits) on each non-faulting path
@@ -366,7 +380,8 @@ class PathState:
             raise self.error(
                 f"address {near[0]}+{near[1]} is not a location of the test "
                 "(offsets into locations are not supported)")
-        raise self.error(f"address {val.bits:#x} is not a location of the test")
+        via = f" (the value of {addr.base})" if isinstance(addr.base, Reg) else ""
+        raise self.error(f"address {val.bits:#x}{via} is not a location of the test")
 
     def read(self, loc: str, tags: Iterable[str], addr: Taint = NOTAINT) -> tuple[int, SV]:
         """A read event of the location's 64-bit value; returns it and the value.
@@ -713,7 +728,7 @@ def describe(eg: EventGraph) -> Mapping[int, str]:
         who = "init" if e.thread is None else e.thread
         what = e.label()
         if e.kind == "W" and e.value is not None:
-            what += f" := {eg.show(e.value)}"
+            what += f" := {eg.show(e.value, eg.test.ctype(loc=e.loc))}"
         tags = [] if e.kind == "F" else sorted(e.tags - hidden)
         extra = f" [{', '.join(tags)}]" if tags else ""
         names = lambda b: (f"&{n}" if (n := eg.location_at(b)) else None)

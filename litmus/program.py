@@ -413,31 +413,38 @@ def prop_atoms(prop: Prop) -> list[RegAtom | MemAtom]:
     return []
 
 
-def format_value(value: Value) -> str:
-    """A condition's value as herd prints it: a location's name, or the
-    integer's 64 bits read as signed (``0xFFFFFFFFFFFFFFFF`` prints ``-1``)."""
+def format_value(value: Value, ctype: CType | None = None) -> str:
+    """A value as states print it: a location's name, or the integer as
+    ``ctype`` reads it (default: its 64 bits read as signed, so
+    ``0xFFFFFFFFFFFFFFFF`` prints ``-1``)."""
     if isinstance(value, LocRef):
         return value.name
-    bits = value & ((1 << 64) - 1)
-    return str(bits - (1 << 64) if bits >> 63 else bits)
+    return str((ctype or INT64).read(value))
 
 
-def format_prop(prop: Prop, context: int = 0) -> str:
+def format_prop(prop: Prop, context: int = 0, test: Test | None = None) -> str:
     """A proposition as herd prints it: ``0:X2=1 /\\ [y]=0``, ``not (...)``,
     parentheses only where precedence needs them (``/\\`` binds tighter than
-    ``\\/``). ``context`` is 0 at the top, 1 inside ``\\/``, 2 inside ``/\\``."""
+    ``\\/``). ``context`` is 0 at the top, 1 inside ``\\/``, 2 inside ``/\\``.
+    With ``test``, values print as the states of that test do (by the type of
+    the register or location they are compared with)."""
     if isinstance(prop, (RegAtom, MemAtom)):
-        return f"{prop.key}={format_value(prop.value)}"
+        ctype = None
+        if test is not None:
+            ctype = test.ctype(prop.thread, prop.reg) if isinstance(prop, RegAtom) else \
+                test.ctype(loc=prop.loc)
+        return f"{prop.key}={format_value(prop.value, ctype)}"
     if isinstance(prop, PConst):
         return "true" if prop.value else "false"
     if isinstance(prop, PNot):
-        return f"not ({format_prop(prop.arg)})"
+        return f"not ({format_prop(prop.arg, 0, test)})"
     if isinstance(prop, PAnd):
-        return r" /\ ".join(format_prop(a, 2) for a in prop.args)
-    body = r" \/ ".join(format_prop(a, 1) for a in prop.args)
+        return r" /\ ".join(format_prop(a, 2, test) for a in prop.args)
+    body = r" \/ ".join(format_prop(a, 1, test) for a in prop.args)
     return f"({body})" if context == 2 else body
 
 
-def format_condition(cond: Condition) -> str:
-    """The condition as herd prints it: ``exists (0:X2=1 /\\ [y]=0)``."""
-    return f"{cond.quantifier} ({format_prop(cond.prop)})"
+def format_condition(cond: Condition, test: Test | None = None) -> str:
+    """The condition as herd prints it: ``exists (0:X2=1 /\\ [y]=0)``; with
+    ``test``, its values as that test's states print them."""
+    return f"{cond.quantifier} ({format_prop(cond.prop, 0, test)})"

@@ -72,7 +72,7 @@ def text(result: Result, show_source: bool = True) -> str:
     lines.append(f"States {len(result.states)}")
     for st in result.states:
         lines.append(f"  {state_text(t, st)}{_mark(q, st.satisfies)}")
-    lines.append(f"Condition {format_condition(t.condition)}")
+    lines.append(f"Condition {format_condition(t.condition, t)}")
     if q != "exists":
         lines.append(f"Result {holds_line(result)}")
     if result.flags:
@@ -97,7 +97,7 @@ def herd(result: Result) -> str:
     lines.append(f"Positive: {pos} Negative: {neg}")
     for f in result.flags:
         lines.append(f"Flag {f}")
-    lines.append(f"Condition {format_condition(t.condition)}")
+    lines.append(f"Condition {format_condition(t.condition, t)}")
     lines.append(f"Observation {t.name} {OBS_WORD[result.observation]} {pos} {neg}")
     lines.append(f"Time {t.name} {result.seconds:.2f}")
     return "\n".join(lines) + "\n"
@@ -109,7 +109,7 @@ def as_dict(result: Result) -> dict:
         "test": t.name,
         "file": t.source,
         "model": result.model,
-        "condition": format_condition(t.condition),
+        "condition": format_condition(t.condition, t),
         "states": [st.as_dict() for st in result.states],
         # the states where the condition's proposition (the outcome) holds; for
         # ~exists and forall, "violating" lists the states that break the condition

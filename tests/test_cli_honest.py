@@ -153,7 +153,7 @@ def test_one_bad_or_missing_file_among_many(tmp_path, capsys):
 
 @pytest.mark.parametrize("condition, warning", [
     ("P1:r5 = 1", "no instruction of thread P1 writes r5"),
-    ("dorbell = 1", "no thread accesses location 'dorbell'"),
+    ("dorbell = 1", "no execution of any thread accesses location 'dorbell'"),
     ("x = 7", "no store and no initial value gives 'x' the value 7 (its possible values: 0, 1)"),
 ])
 @pytest.mark.parametrize("command", ["run", "check", "compare", "show"])

@@ -321,7 +321,7 @@ def explanation_dot(x: Explanation) -> str:
     execution of the first violated axiom with that axiom's cycle bold,
     titled with the axiom's name; for an outcome no execution has, a note.
     Returns the text of a ``digraph``; raises nothing."""
-    what = format_prop(x.outcome)
+    what = format_prop(x.outcome, 0, x.test)
     head = f"{x.test.name} under {x.model}: {what} is "
     if x.impossible:
         return _note_dot(head + "impossible",

@@ -116,7 +116,7 @@ def reason_line(x: Explanation) -> str:
 
 def explanation_text(x: Explanation) -> str:
     t = x.test
-    what = format_prop(x.outcome)
+    what = format_prop(x.outcome, 0, x.test)
     head = f"Test {t.name} under {x.model}: the outcome {what} is "
     lines: list[str] = []
     if x.impossible:

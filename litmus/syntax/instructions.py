@@ -365,8 +365,10 @@ def _reg(arch: str, raw: RawName, slot: frozenset[str]) -> Reg:
 
 def _shift(arch: str, raw: _RawShifted) -> Shift:
     reg = reg_or_error(arch, raw.reg.name, raw.reg.pos)
-    if not 0 <= raw.amount <= 63:
-        raise ParseError(f"shift amount {raw.amount} is out of range (0-63)", raw.pos)
+    top = reg.width - 1  # a W register shifts by 0-31, an X register by 0-63
+    if not 0 <= raw.amount <= top:
+        raise ParseError(f"shift amount {raw.amount} is out of range (0-{top} for "
+                         f"{raw.reg.name})", raw.pos)
     return Shift(reg, raw.op, raw.amount)
 
 
