@@ -362,7 +362,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
-    from . import fix as fixes
+    # litmus.fix is the function; these come from the module (sys.modules)
+    from .fix import choose_model, expects_forbidden, fixed_file_text, forbids, outcome_text
+    from .fix import search as find_fixes
 
     try:
         if args.file == STDIN:
@@ -381,13 +383,13 @@ def cmd_fix(args: argparse.Namespace) -> int:
                          "for mini-language .lit tests")
     _warn(test)
     limit = args.timeout or None
-    model = model_names([args.model])[0] if args.model else fixes.choose_model(test, limit)
+    model = model_names([args.model])[0] if args.model else choose_model(test, limit)
     r = check(test, model, timeout=limit)
-    what = f"{test.name} under {model}: {fixes.outcome_text(test)}"
-    if fixes.forbids(test, r):
+    what = f"{test.name} under {model}: {outcome_text(test)}"
+    if forbids(test, r):
         print(f"{what} is already forbidden ({r.observation}): nothing to fix")
         return 0
-    expected = fixes.expects_forbidden(test, model)
+    expected = expects_forbidden(test, model)
     if not expected and not args.force:
         why = "the test expects it" if expected is False else "the test does not say it " \
               "must not happen (no expect line says never for this model)"
@@ -396,7 +398,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
         return 0
     print(f"{what} is allowed ({r.observation})"
           + ("" if expected else "; searching for a fix anyway (--force)"), flush=True)
-    s = fixes.search(test, model, max_edits=args.max_edits, max_fixes=args.max,
+    s = find_fixes(test, model, max_edits=args.max_edits, max_fixes=args.max,
                      timeout=limit, text=text)
     stats = (f"{s.candidates} candidate edits, {s.checks} checks, {s.seconds:.1f} s")
     if not s.fixes:
@@ -419,7 +421,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     print()
     print(f"Searched {stats}.")
     if args.output:
-        out_text, notes = fixes.fixed_file_text(s.fixes[0], timeout=limit)
+        out_text, notes = fixed_file_text(s.fixes[0], timeout=limit)
         try:
             Path(args.output).write_text(out_text, encoding="utf-8")
         except OSError as exc:

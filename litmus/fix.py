@@ -76,7 +76,7 @@ import difflib
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 from typing import Literal
@@ -571,29 +571,37 @@ class _Candidates:
                     (Change(ln, "replace", line),), gaps)
 
     def _acquire_release(self, info: _ThreadInfo, i: int, prev: int, nxt: int) -> None:
-        name = info.thread.name
-        p, n = info.instr_at.get(prev), info.instr_at.get(nxt)
-        if self.arch == "x86":
-            if p is not None and p.op == "MOV" and isinstance(p.args[0], Addr):
-                self._xchg(info, i - 1, prev, p)
-            return
-        if p is not None:
-            plain = p.op == "LDR" and isinstance(p.args[1], Addr) and p.args[1].offset is None
-            if plain:
-                self._add(self._replace(info, prev, "LDR", "LDAPR", frozenset({(name, i)})))
-                self._add(self._replace(info, prev, "LDR", "LDAR",
-                                        frozenset({(name, i)} | self._gap_of(info, i - 1))))
-            elif p.op == "readl_relaxed":
-                e = self._replace(info, prev, "readl_relaxed", "readl", frozenset({(name, i)}))
-                self._add(replace(e, cost=COSTS["readl"]))
-        if n is not None:
-            plain = n.op == "STR" and isinstance(n.args[1], Addr) and n.args[1].offset is None
-            if plain:
-                self._add(self._replace(info, nxt, "STR", "STLR",
-                                        frozenset({(name, i)} | self._gap_of(info, i + 1))))
-            elif n.op == "writel_relaxed":
-                self._add(self._replace(info, nxt, "writel_relaxed", "writel",
-                                        frozenset({(name, i)})))
+        """Acquire and release for the accesses on either side of gap ``i``:
+        ``LDR`` -> ``LDAPR`` (orders the load before what follows), ``LDR``/
+        ``LDAPR`` -> ``LDAR`` (also after an earlier ``STLR``), ``STR`` ->
+        ``STLR`` (orders what precedes before the store, and the store
+        before a later ``LDAR``), ``readl_relaxed`` -> ``readl``,
+        ``writel_relaxed`` -> ``writel``; on x86, a store made an ``XCHG``."""
+        for j, ln in ((i - 1, prev), (i, nxt)):
+            ins = info.instr_at.get(ln)
+            if ins is None:
+                continue
+            after = frozenset(self._gap_of(info, j + 1))
+            around = frozenset(self._gap_of(info, j) | self._gap_of(info, j + 1))
+            if self.arch == "x86":
+                if j == i - 1 and ins.op == "MOV" and isinstance(ins.args[0], Addr):
+                    self._xchg(info, j, ln, ins)
+                continue
+            addr = ins.args[1] if len(ins.args) == 2 else None
+            plain = isinstance(addr, Addr) and addr.offset is None
+            if ins.op == "LDR" and plain:
+                if j == i - 1:
+                    self._add(self._replace(info, ln, "LDR", "LDAPR", after))
+                self._add(self._replace(info, ln, "LDR", "LDAR", around))
+            elif ins.op == "LDAPR":
+                self._add(self._replace(info, ln, "LDAPR", "LDAR", around))
+            elif ins.op == "STR" and plain:
+                self._add(self._replace(info, ln, "STR", "STLR", around))
+            elif ins.op == "readl_relaxed" and j == i - 1:
+                self._add(self._replace(info, ln, "readl_relaxed", "readl", after))
+            elif ins.op == "writel_relaxed" and j == i:
+                self._add(self._replace(info, ln, "writel_relaxed", "writel",
+                                        frozenset(self._gap_of(info, j))))
 
     def _xchg(self, info: _ThreadInfo, before_gap: int, ln: int, ins: Instr) -> None:
         """A store ``MOV [x], src`` made ``MOV scratch, src; XCHG [x], scratch``."""
