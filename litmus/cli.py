@@ -378,9 +378,6 @@ def cmd_fix(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"{args.file}: cannot read: {exc.strerror or exc}") from None
     test = parse(text, source)
-    if test.format == "herd":
-        raise UsageError(f"{test.source}: this test is in herd's .litmus format; fixes are "
-                         "for mini-language .lit tests")
     _warn(test)
     limit = args.timeout or None
     model = model_names([args.model])[0] if args.model else choose_model(test, limit)
@@ -589,8 +586,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.set_defaults(func=cmd_explain)
 
     fx = sub.add_parser("fix", help="the cheapest edits that make a model forbid the "
-                        "condition's outcome (a .lit test)")
-    fx.add_argument("file", metavar="FILE", help="a .lit test; - reads it from standard input")
+                        "condition's outcome")
+    fx.add_argument("file", metavar="FILE", help="a test (.lit or herd's .litmus); - reads it from standard input")
     fx.add_argument("-m", "--model", help=f"model: {', '.join(MODELS)} or a .cat file "
                     "(default: the model whose expect line says never but which allows the "
                     "outcome, else arm for aarch64 tests, tso for x86)")

@@ -1,6 +1,6 @@
 """The cheapest change to a test that forbids its outcome.
 
-:func:`fix` takes a mini-DSL test whose condition's outcome a model allows
+:func:`fix` takes a test whose condition's outcome a model allows
 and searches for the cheapest *minimal* sets of edits to its source that
 make the model forbid it. An edit is a change of one instruction: a line
 inserted (a barrier), an instruction's mnemonic replaced (``STR`` ->
@@ -50,7 +50,11 @@ Replacing an instruction costs what the new one costs. The reasoning:
   for write-combining memory).
 
 A test written with Linux accessors is fixed with accessors (``dma_wmb``,
-``writel``, ...), one written in assembly with instructions.
+``writel``, ...), one written in assembly with instructions. A herd-format
+test is edited in its column table: an inserted line is a row holding the
+instruction in its thread's column (edits of several threads before the
+same row share it), a replaced instruction one cell; in ``X86_64``'s AT&T
+syntax only fences are offered.
 
 Search
 ------
@@ -75,7 +79,7 @@ from __future__ import annotations
 import difflib
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -124,11 +128,14 @@ Gap = tuple[str, int]  # (thread, i): between the thread's accesses i-1 and i
 class Change:
     """One line of the source changed: ``insert`` puts ``text`` as a new line
     before line ``line``; ``replace`` makes line ``line`` read ``text``.
-    Lines are the original test's, 1-based."""
+    Lines are the original test's, 1-based. In a herd test, ``column`` is
+    the thread's column of the table: ``insert`` adds a row holding ``text``
+    in that column, ``replace`` changes that cell of the row."""
 
     line: int
     kind: Literal["insert", "replace"]
     text: str
+    column: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +176,7 @@ class Fix:
 
     def diff(self) -> str:
         """The fix as a unified diff of the test file."""
-        name = self.path if self.path not in ("", "<string>") else "test.lit"
+        name = self.path if self.path not in ("", "<string>") else "test"
         return "".join(difflib.unified_diff(
             _lines(self.original), _lines(self.text), fromfile=name,
             tofile=f"{name} (fixed)", n=2))
@@ -258,33 +265,70 @@ def _lines(text: str) -> list[str]:
     return out
 
 
-def _apply(lines: list[str], edits: Iterable[Edit]) -> tuple[str, list[int | None]] | None:
+def _apply(lines: list[str], edits: Iterable[Edit], labelled: Mapping[int, int] | None = None,
+           ) -> tuple[str, list[int | None]] | None:
     """The text with ``edits`` applied, and for each of its lines the
     original line it was (None for inserted ones); None when two edits
-    replace the same line."""
-    inserts: dict[int, list[str]] = {}
-    replaces: dict[int, str] = {}
+    replace the same line (or cell). ``labelled`` maps a line whose
+    instruction follows a label (``out: LDR r1, [x]``) to where the
+    instruction starts: a line inserted before it goes after the label, on
+    every path to the instruction."""
+    inserts: dict[int, list[Change]] = {}
+    replaces: dict[tuple[int, int | None], str] = {}
     for e in sorted(edits, key=lambda e: (e.line, e.cost)):
         for c in e.changes:
             if c.kind == "insert":
-                inserts.setdefault(c.line, []).append(c.text)
-            elif c.line in replaces:
+                inserts.setdefault(c.line, []).append(c)
+            elif (c.line, c.column) in replaces:
                 return None
             else:
-                replaces[c.line] = c.text
+                replaces[(c.line, c.column)] = c.text
     out: list[str] = []
     origin: list[int | None] = []
     for i, line in enumerate(lines, 1):
-        for t in inserts.get(i, ()):
-            out.append(t + "\n")
+        end = line[len(line.rstrip("\r\n")):]
+        text = line[: len(line) - len(end)]
+        if (i, None) in replaces:
+            text = replaces[(i, None)]
+        cells = {col: t for (ln, col), t in replaces.items() if ln == i and col is not None}
+        new = inserts.get(i, [])
+        at = (labelled or {}).get(i)
+        if new and at is not None:  # the label first, then the inserted lines
+            indent = text[: len(text) - len(text.lstrip())]
+            out.append(text[:at].rstrip() + end)
             origin.append(None)
-        if i in replaces:
-            end = line[len(line.rstrip("\r\n")):]
-            out.append(replaces[i] + end)
-        else:
-            out.append(line)
+            text = indent + text[at:]
+        by_column: dict[int, list[str]] = {}
+        for c in new:
+            if c.column is None:
+                out.append(c.text + "\n")
+                origin.append(None)
+            else:
+                by_column.setdefault(c.column, []).append(c.text)
+        for r in range(max((len(v) for v in by_column.values()), default=0)):
+            row = {k: v[r] for k, v in by_column.items() if r < len(v)}
+            out.append(_herd_row(text, row, blank=True) + end)
+            origin.append(None)
+        if cells:
+            text = _herd_row(text, cells)
+        out.append(text + end)
         origin.append(i)
     return "".join(out), origin
+
+
+def _labelled_lines(test: Test, lines: list[str]) -> dict[int, int]:
+    """The lines whose instruction follows a label on the same line, and
+    where the instruction starts (0-based)."""
+    out: dict[int, int] = {}
+    if test.format == "herd":
+        return out
+    for th in test.threads:
+        for ins in th.code:
+            line = lines[ins.pos.line - 1]
+            start = len(line) - len(line.lstrip())
+            if ins.pos.col - 1 > start and ":" in line[start: ins.pos.col - 1]:
+                out[ins.pos.line] = ins.pos.col - 1
+    return out
 
 
 _WORD = re.compile(r"\S+")
@@ -346,7 +390,9 @@ class _ThreadInfo:
     accesses: list[int]  # source lines of the thread's memory accesses, in order
     kinds: dict[int, set[str]]  # R/W per access line
     instr_at: dict[int, Instr]
-    text_at: dict[int, str]
+    text_at: dict[int, str]  # the line of each instruction (in herd's format: its cell)
+    col_at: dict[int, int]  # where the instruction starts in text_at (1-based)
+    column: int | None  # the thread's column of herd's table
     free: list[str]  # canonical scratch registers the thread does not use
 
     def gap_lines(self, i: int) -> tuple[int, int]:
@@ -391,14 +437,51 @@ def _threads(test: Test, lines: list[str]) -> dict[str, _ThreadInfo]:
     out = {}
     for th in test.threads:
         used = {r.name for ins in th.code for r in _regs_of(ins.args)}
-        used |= cond_regs.get(th.name, set())
+        used |= cond_regs.get(th.name, set()) | {r.name for r in th.init}
         pool = _X86_SCRATCH if test.arch == "x86" else _ARM_SCRATCH
         kinds = acc[th.name]
+        text_at, col_at = {}, {}
+        for ins in th.code:
+            line = lines[ins.pos.line - 1].rstrip("\r\n")
+            if test.format == "herd":  # the instruction's cell, without blanks
+                a, b = _cell_spans(line)[th.index]
+                cell = line[a:b]
+                lead = len(cell) - len(cell.lstrip())
+                text_at[ins.pos.line] = cell.strip()
+                col_at[ins.pos.line] = ins.pos.col - a - lead
+            else:
+                text_at[ins.pos.line] = line
+                col_at[ins.pos.line] = ins.pos.col
         out[th.name] = _ThreadInfo(
-            th, sorted(kinds), kinds, {ins.pos.line: ins for ins in th.code},
-            {ins.pos.line: lines[ins.pos.line - 1].rstrip("\r\n") for ins in th.code},
-            [r for r in pool if r not in used])
+            th, sorted(kinds), kinds, {ins.pos.line: ins for ins in th.code}, text_at, col_at,
+            th.index if test.format == "herd" else None, [r for r in pool if r not in used])
     return out
+
+
+def _cell_spans(row: str) -> list[tuple[int, int]]:
+    """Where each cell of a row of herd's thread table is: between the
+    ``|`` separators, up to the ``;`` that ends the row."""
+    end = row.find(";", row.rfind("|") + 1)
+    if end < 0:
+        end = len(row)
+    cuts = [-1] + [i for i, c in enumerate(row[:end]) if c == "|"] + [end]
+    return [(cuts[k] + 1, cuts[k + 1]) for k in range(len(cuts) - 1)]
+
+
+def _herd_row(row: str, cells: dict[int, str], blank: bool = False) -> str:
+    """A row of herd's table like ``row`` with the given cells' contents
+    (others kept, or left empty with ``blank``), each padded to its width."""
+    spans = _cell_spans(row)
+    parts = []
+    for k, (a, b) in enumerate(spans):
+        old = row[a:b]
+        if k in cells:
+            new = " " + cells[k]
+        else:
+            new = "" if blank else old.rstrip()
+        parts.append(new + " " * max(1 if k in cells else 0, (b - a) - len(new)))
+    end = spans[-1][1]
+    return "|".join(parts) + row[end:]
 
 
 # --------------------------------------------------------------------------- candidates
@@ -485,6 +568,9 @@ class _Candidates:
         self.arch = test.arch
         self.linux = any(ins.op in ACCESSORS for th in test.threads for ins in th.code)
         self.has_wc = any(loc.mtype == "wc" for loc in test.locations.values())
+        # herd's X86_64 tests are in AT&T syntax: fences read the same, XCHG is not offered
+        self.att = test.format == "herd" and test.arch == "x86" and bool(re.match(
+            r"\s*X86_64\b", next((ln for ln in lines if ln.strip()), ""), re.IGNORECASE))
         self.scratch: dict[str, list[str]] = {n: list(i.free) for n, i in infos.items()}
         self.edits: dict[Edit, None] = {}
 
@@ -495,11 +581,19 @@ class _Candidates:
         _, nxt = info.gap_lines(gap[1])
         low = _STRONGEST[self.arch]
         return Edit(f"insert {low} before line {nxt}", gap[0], nxt, COSTS[low],
-                    (Change(nxt, "insert", self._line_for(info, nxt, low)),),
+                    (self._change(info, nxt, "insert", self._line_for(info, nxt, low)),),
                     frozenset({gap}))
 
     def _line_for(self, info: _ThreadInfo, line: int, text: str) -> str:
-        return _new_line(info.text_at[line], info.instr_at[line].pos.col, text)
+        return _new_line(info.text_at[line], info.col_at[line], text)
+
+    def _change(self, info: _ThreadInfo, line: int, kind: Literal["insert", "replace"],
+                text: str) -> Change:
+        if info.column is not None:  # herd's cells write operands without blanks
+            text = re.sub(r",\s+", ",", text)
+        if self.att:  # only fences are offered in AT&T syntax: mfence, sfence
+            text = text.lower()
+        return Change(line, kind, text, info.column)
 
     def _add(self, e: Edit) -> None:
         self.edits.setdefault(e, None)
@@ -519,7 +613,7 @@ class _Candidates:
         for word, low in self._barriers():
             if _barrier_fits(low, before, after, self.has_wc):
                 self._add(Edit(f"insert {word} before line {nxt}", name, nxt, COSTS[word],
-                               (Change(nxt, "insert", self._line_for(info, nxt, word)),), here))
+                               (self._change(info, nxt, "insert", self._line_for(info, nxt, word)),), here))
         # barriers already in the gap, made stronger
         for ln in range(prev + 1, nxt):
             ins = info.instr_at.get(ln)
@@ -559,7 +653,7 @@ class _Candidates:
     def _replace(self, info: _ThreadInfo, ln: int, old: str, new: str,
                  gaps: frozenset[Gap]) -> Edit:
         text = info.text_at[ln]
-        col = info.instr_at[ln].pos.col
+        col = info.col_at[ln]
         if " " in old:  # DMB ISHST -> DMB OSHST: the whole instruction
             _, tail = _operands(text, col)
             start, _ = _mnemonic_span(text, col)
@@ -568,7 +662,7 @@ class _Candidates:
         else:
             line = _with_mnemonic(text, col, new)
         return Edit(f"line {ln}: {old} -> {new}", info.thread.name, ln, COSTS[new],
-                    (Change(ln, "replace", line),), gaps)
+                    (self._change(info, ln, "replace", line),), gaps)
 
     def _acquire_release(self, info: _ThreadInfo, i: int, prev: int, nxt: int) -> None:
         """Acquire and release for the accesses on either side of gap ``i``:
@@ -584,7 +678,8 @@ class _Candidates:
             after = frozenset(self._gap_of(info, j + 1))
             around = frozenset(self._gap_of(info, j) | self._gap_of(info, j + 1))
             if self.arch == "x86":
-                if j == i - 1 and ins.op == "MOV" and isinstance(ins.args[0], Addr):
+                if (j == i - 1 and ins.op == "MOV" and isinstance(ins.args[0], Addr)
+                        and not self.att):
                     self._xchg(info, j, ln, ins)
                 continue
             addr = ins.args[1] if len(ins.args) == 2 else None
@@ -608,7 +703,7 @@ class _Candidates:
         if not self.scratch[info.thread.name]:
             return
         text = info.text_at[ln]
-        col = ins.pos.col
+        col = info.col_at[ln]
         ops, tail = _operands(text, col)
         parts = _split_top(ops)
         if len(parts) != 2:
@@ -623,7 +718,7 @@ class _Candidates:
             " " + tail.lstrip() if tail.strip() else "")
         gaps = frozenset(self._gap_of(info, before_gap) | self._gap_of(info, before_gap + 1))
         self._add(Edit(f"line {ln}: MOV -> XCHG (via {reg})", info.thread.name, ln, COSTS["XCHG"],
-                       (Change(ln, "insert", mov), Change(ln, "replace", xchg)), gaps))
+                       (self._change(info, ln, "insert", mov), self._change(info, ln, "replace", xchg)), gaps))
 
     def _dependencies(self, info: _ThreadInfo, i: int, nxt: int) -> None:
         """A dependency from each earlier load whose register still holds its
@@ -664,11 +759,11 @@ class _Candidates:
     def _dependency(self, info: _ThreadInfo, i: int, src_line: int, src: Instr, nxt: int,
                     target: Instr, addr: Addr) -> None:
         name = info.thread.name
-        src_ops, _ = _operands(info.text_at[src_line], src.pos.col)
+        src_ops, _ = _operands(info.text_at[src_line], info.col_at[src_line])
         src_reg_text = _split_top(src_ops)[0].strip()
         style = _reg_style(src_reg_text)
         text = info.text_at[nxt]
-        col = target.pos.col
+        col = info.col_at[nxt]
         ops, tail = _operands(text, col)
         parts = _split_top(ops)
         _, end = _mnemonic_span(text, col)
@@ -684,8 +779,8 @@ class _Candidates:
             bracket = parts[1].rstrip()
             new_ops = f"{parts[0]},{bracket[:-1].rstrip()}, {off}]"
             line = text[:end] + new_ops + (" " + tail.lstrip() if tail.strip() else "")
-            changes = (Change(nxt, "insert", self._line_for(info, nxt, f"EOR {s}, {a}, {a}")),
-                       Change(nxt, "replace", line))
+            changes = (self._change(info, nxt, "insert", self._line_for(info, nxt, f"EOR {s}, {a}, {a}")),
+                       self._change(info, nxt, "replace", line))
             what = f"address dependency from line {src_line} to line {nxt}"
         else:
             if len(parts) != 2:
@@ -702,10 +797,10 @@ class _Candidates:
             lead = parts[0][: len(parts[0]) - len(parts[0].lstrip())]
             line = (text[:end] + lead + s + "," + parts[1].rstrip()
                     + (" " + tail.lstrip() if tail.strip() else ""))
-            changes = (Change(nxt, "insert", self._line_for(info, nxt, f"EOR {s}, {a}, {a}")),
-                       Change(nxt, "insert", self._line_for(info, nxt,
+            changes = (self._change(info, nxt, "insert", self._line_for(info, nxt, f"EOR {s}, {a}, {a}")),
+                       self._change(info, nxt, "insert", self._line_for(info, nxt,
                                                            f"ADD {s}, {s}, {value_text}")),
-                       Change(nxt, "replace", line))
+                       self._change(info, nxt, "replace", line))
             what = f"data dependency from line {src_line} to line {nxt}"
         self.scratch[name].pop(0)
         kind = "addr" if what.startswith("address") else "data"
@@ -724,7 +819,7 @@ class _Candidates:
         if not branches:
             return
         self._add(Edit(f"insert ISB before line {nxt}", info.thread.name, nxt, COSTS["ISB"],
-                       (Change(nxt, "insert", self._line_for(info, nxt, "ISB")),),
+                       (self._change(info, nxt, "insert", self._line_for(info, nxt, "ISB")),),
                        frozenset({(info.thread.name, i)})))
 
 
@@ -739,6 +834,7 @@ class _Engine:
         self.lines = _lines(text)
         self.model = model
         self.deadline = deadline
+        self.labelled = _labelled_lines(test, self.lines)
         self.cache: dict[frozenset[Edit], tuple[bool, str]] = {}
         self.checks = 0
 
@@ -753,7 +849,7 @@ class _Engine:
     def edited(self, edits: Iterable[Edit]) -> tuple[Test, str, list[int | None]] | None:
         from .api import parse
 
-        applied = _apply(self.lines, edits)
+        applied = _apply(self.lines, edits, self.labelled)
         if applied is None:
             return None
         text, origin = applied
@@ -820,8 +916,6 @@ def _source_text(test: Test | str | Path) -> tuple[Test, str]:
     from .syntax.source import read_source
 
     if isinstance(test, Test):
-        if test.format == "herd":
-            raise _herd_refusal(test.source)
         try:
             text = read_source(Path(test.source))
         except (OSError, ValueError):
@@ -839,16 +933,7 @@ def _source_text(test: Test | str | Path) -> tuple[Test, str]:
             raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
     else:
         text, path = test, "<string>"
-    parsed = parse(text, path)
-    if parsed.format == "herd":
-        raise _herd_refusal(path)
-    return parsed, text
-
-
-def _herd_refusal(source: str) -> UsageError:
-    return UsageError(f"{source}: this test is in herd's .litmus format; fixes are for "
-                      "mini-language .lit tests (edits to herd's column table are not "
-                      "supported)")
+    return parse(text, path), text
 
 
 def search(test: Test | str | Path, model: str | None = None, *, max_edits: int = 3,
@@ -861,13 +946,12 @@ def search(test: Test | str | Path, model: str | None = None, *, max_edits: int 
     ``model`` defaults to :func:`choose_model`'s choice. At most
     ``max_edits`` edits per fix (1 to 3); at most ``max_fixes`` fixes (0: all
     with the fewest edits); ``timeout`` bounds the whole search in seconds.
-    Raises :class:`UsageError` for a herd-format test."""
+    Raises :class:`~litmus.errors.LitmusError` subclasses as
+    :func:`litmus.check` does."""
     from .explain import explain
 
     t0 = time.monotonic()
     if text is not None and isinstance(test, Test):
-        if test.format == "herd":
-            raise _herd_refusal(test.source)
         from .api import parse
 
         test = parse(text, test.source)
@@ -932,7 +1016,8 @@ def search(test: Test | str | Path, model: str | None = None, *, max_edits: int 
     for combo, obs2 in found:
         got = eng.edited(combo)
         assert got is not None
-        out.fixes.append(Fix(tuple(sorted(combo, key=lambda e: (e.line, e.cost))),
+        order = {t.name: t.index for t in test.threads}
+        out.fixes.append(Fix(tuple(sorted(combo, key=lambda e: (order[e.thread], e.line))),
                              sum(e.cost for e in combo), got[1], text, test.source, label,
                              obs2))
     out.checks = eng.checks
@@ -988,13 +1073,13 @@ def _combo_key(combo: tuple[Edit, ...]) -> tuple:
 
 
 def _conflict(combo: tuple[Edit, ...]) -> bool:
-    seen: set[int] = set()
+    seen: set[tuple[int, int | None]] = set()
     for e in combo:
         for c in e.changes:
             if c.kind == "replace":
-                if c.line in seen:
+                if (c.line, c.column) in seen:
                     return True
-                seen.add(c.line)
+                seen.add((c.line, c.column))
     return False
 
 

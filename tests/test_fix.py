@@ -27,7 +27,7 @@ import pytest
 
 import litmus
 from litmus.cli import main
-from litmus.fix import COSTS, Fix, choose_model, fixed_file_text, search
+from litmus.fix import COSTS, Fix, _apply, choose_model, fixed_file_text, search
 
 ROOT = Path(__file__).resolve().parent.parent
 MMIO = ROOT / "tests" / "litmus" / "mmio"
@@ -272,9 +272,63 @@ def test_api_is_exported_and_fix_has_a_diff():
     assert [f.text for f in litmus.fix(test, "device", max_fixes=2)] == [f.text for f in fixes]
 
 
-def test_herd_tests_are_refused():
-    with pytest.raises(litmus.UsageError, match="fixes are for mini-language .lit tests"):
-        litmus.fix(HERD / "SB.litmus", "arm")
+def test_herd_tests_are_fixed_in_their_column_table():
+    s = search(HERD / "SB.litmus", "tso", max_fixes=0)
+    first = s.fixes[0]
+    assert [(e.what, e.thread) for e in first.edits] == [
+        ("insert MFENCE before line 6", "P0"), ("insert MFENCE before line 6", "P1")]
+    # one row holds both fences, each in its thread's column
+    assert " MOV [x],$1  | MOV [y],$1  ;\n+ MFENCE      | MFENCE      ;\n" in first.diff()
+    for fx in s.fixes:
+        assert outcome_forbidden(fx.text, fx.path, "tso"), fx.describe()
+        for e in fx.edits:  # either edit alone is not enough
+            alone = _apply(fx.original.splitlines(keepends=True), [e])
+            assert alone is not None
+            assert not outcome_forbidden(alone[0], fx.path, "tso")
+    # an AArch64 table: a release and a dependency, written as herd writes them
+    text = (HERD / "MP+dmb.sy+addr.litmus").read_text()
+    text = text.replace(" DMB SY      |", "             |").replace(
+        "LDR W3,[X4,W2,SXTW]", "LDR W3,[X4]        ")
+    s = search(text, "arm")
+    assert [e.what for e in s.fixes[0].edits] == ["line 13: STR -> STLR",
+                                                  "address dependency from line 9 to line 11"]
+    assert ("-             | LDR W3,[X4]         ;\n"
+            "+             | EOR W9,W0,W0        ;\n"
+            "+             | LDR W3,[X4,X9]      ;\n"
+            "  MOV W2,#1   |                     ;\n"
+            "- STR W2,[X3] |                     ;\n"
+            "+ STLR W2,[X3] |                     ;\n") in s.fixes[0].diff()
+    for fx in s.fixes:
+        assert outcome_forbidden(fx.text, "t.litmus", "arm")
+
+
+def test_att_syntax_gets_fences_only():
+    text = ("X86_64 SB\n{\n}\n P0            | P1            ;\n"
+            " movl $1,(x)   | movl $1,(y)   ;\n movl (y),%eax | movl (x),%eax ;\n"
+            "exists (0:rax=0 /\\ 1:rax=0)\n")
+    s = search(text, "tso", max_fixes=0)
+    assert len(s.fixes) == 1
+    assert "+ mfence        | mfence        ;" in s.fixes[0].diff()
+
+
+def test_a_line_inserted_before_a_labelled_instruction_goes_after_the_label():
+    text = """\
+thread P0
+  STR #1, [x]
+  DMB SY
+  STR #1, [y]
+thread P1
+  LDR r0, [y]
+  CBZ r0, L
+  MOV r2, #1
+  L: LDR r1, [x]   // the label's load
+exists (P1:r0 = 1 /\\ P1:r1 = 0)
+"""
+    s = search(text, "arm", max_fixes=0)
+    fx = next(f for f in s.fixes if f.edits[0].what == "insert DMB ISHLD before line 9")
+    assert "-  L: LDR r1, [x]   // the label's load\n+  L:\n+  DMB ISHLD\n" \
+           "+  LDR r1, [x]   // the label's load\n" in fx.diff()
+    assert outcome_forbidden(fx.text, "t.lit", "arm")
 
 
 def test_fixed_file_keeps_and_updates_expect_lines():
@@ -328,8 +382,9 @@ def test_cli_fix_exit_statuses(tmp_path, capsys):
                  "~exists (P1:r0 = 0)\n")
     code, out, _ = run(capsys, "fix", str(p))
     assert code == 1 and "no fix" in out
-    code, _, err = run(capsys, "fix", str(HERD / "SB.litmus"))
-    assert code == 2 and "fixes are for mini-language .lit tests" in err
-    assert len(err.strip().splitlines()) == 1
+    code, out, _ = run(capsys, "fix", str(HERD / "SB.litmus"), "--force", "--max", "1")
+    assert code == 0 and "+ MFENCE      | MFENCE      ;" in out
+    code, _, err = run(capsys, "fix", str(MMIO / "mp-no-lock.lit"), "-m", "nosuch")
+    assert code == 2 and "unknown model" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "fix", str(tmp_path / "missing.lit"))
     assert code == 2 and "no such file" in err
