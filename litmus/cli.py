@@ -378,6 +378,15 @@ def cmd_fix(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"{args.file}: cannot read: {exc.strerror or exc}") from None
     test = parse(text, source)
+    if args.file != STDIN:  # a herd kinds.txt beside the test says what it expects
+        from dataclasses import replace
+
+        from .herdcompat import kind_expectation, read_kinds
+
+        kinds = read_kinds(Path(args.file).parent)
+        if test.name in kinds:
+            test = replace(test, expects=(*test.expects,
+                                          kind_expectation(test, kinds[test.name])))
     _warn(test)
     limit = args.timeout or None
     model = model_names([args.model])[0] if args.model else choose_model(test, limit)
@@ -423,8 +432,13 @@ def cmd_fix(args: argparse.Namespace) -> int:
             Path(args.output).write_text(out_text, encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
-        print(f"Wrote fix 1 to {args.output}"
-              + (f" (expect lines updated: {'; '.join(notes)})" if notes else ""))
+        written = check(load(args.output), model, timeout=limit)
+        if not forbids(test, written):  # never expected: every fix was re-checked
+            raise UsageError(f"{args.output}: the written test gives {written.observation} "
+                             f"under {model}, not the fix's {s.fixes[0].observation}")
+        print(f"Wrote fix 1 to {args.output} (re-checked under {model}: "
+              f"{written.observation})"
+              + (f"; expect lines updated: {'; '.join(notes)}" if notes else ""))
     return 0
 
 

@@ -388,3 +388,14 @@ def test_cli_fix_exit_statuses(tmp_path, capsys):
     assert code == 2 and "unknown model" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "fix", str(tmp_path / "missing.lit"))
     assert code == 2 and "no such file" in err
+
+
+def test_cli_fix_reads_a_herd_kinds_file(tmp_path, capsys):
+    (tmp_path / "SB.litmus").write_text((HERD / "SB.litmus").read_text())
+    (tmp_path / "kinds.txt").write_text("SB Forbid\n")
+    out_file = tmp_path / "fixed.litmus"
+    code, out, err = run(capsys, "fix", str(tmp_path / "SB.litmus"), "-o", str(out_file))
+    assert code == 0, err
+    assert "use --force" not in out and "Fix 1: cost 20; re-checked under tso: never" in out
+    assert f"Wrote fix 1 to {out_file} (re-checked under tso: never)" in out
+    assert litmus.check(litmus.load(out_file), "tso").observation == "never"
