@@ -601,7 +601,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     fx = sub.add_parser("fix", help="the cheapest edits that make a model forbid the "
                         "condition's outcome")
-    fx.add_argument("file", metavar="FILE", help="a test (.lit or herd's .litmus); - reads it from standard input")
+    fx.add_argument("file", metavar="FILE",
+                    help="a test (.lit or herd's .litmus); - reads it from standard input")
     fx.add_argument("-m", "--model", help=f"model: {', '.join(MODELS)} or a .cat file "
                     "(default: the model whose expect line says never but which allows the "
                     "outcome, else arm for aarch64 tests, tso for x86)")

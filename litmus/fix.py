@@ -612,8 +612,9 @@ class _Candidates:
         # barriers inserted just before the next access
         for word, low in self._barriers():
             if _barrier_fits(low, before, after, self.has_wc):
-                self._add(Edit(f"insert {word} before line {nxt}", name, nxt, COSTS[word],
-                               (self._change(info, nxt, "insert", self._line_for(info, nxt, word)),), here))
+                change = self._change(info, nxt, "insert", self._line_for(info, nxt, word))
+                self._add(Edit(f"insert {word} before line {nxt}", name, nxt, COSTS[low],
+                               (change,), here))
         # barriers already in the gap, made stronger
         for ln in range(prev + 1, nxt):
             ins = info.instr_at.get(ln)
@@ -623,9 +624,10 @@ class _Candidates:
             if old is None:
                 continue
             linux = not old.isupper()
+            old_cost = self._x86_cost(old) if self.arch == "x86" else COSTS[old]
             for word, low in self._barriers(linux):
-                if COSTS[word] > COSTS[old] and _barrier_fits(low, before, after, self.has_wc):
-                    self._add(self._replace(info, ln, old, word, here))
+                if COSTS[low] > old_cost and _barrier_fits(low, before, after, self.has_wc):
+                    self._add(self._replace(info, ln, old, word, here, COSTS[low]))
         self._acquire_release(info, i, prev, nxt)
         self._dependencies(info, i, nxt)
         self._isb(info, i, nxt)
@@ -641,17 +643,26 @@ class _Candidates:
             return list(_LINUX_BARRIERS_ARM.items())
         return [(f"{b} {o}", f"{b} {o}") for b in ("DMB", "DSB") for o in _BARRIER_OPTS]
 
+    @staticmethod
+    def _x86_cost(word: str) -> int:
+        """What a barrier costs on x86 (an accessor: its lowering; those that
+        lower to no fence, such as ``smp_wmb``, cost nothing)."""
+        if word in ("SFENCE", "MFENCE"):
+            return COSTS[word]
+        low = _LINUX_BARRIERS_X86.get(word)
+        return COSTS[low] if low else 0
+
     def _barrier_word(self, ins: Instr) -> str | None:
         if self.arch == "x86":
-            return ins.op if ins.op in ("SFENCE", "MFENCE") else (
-                ins.op if ins.op in _LINUX_BARRIERS_X86 else None)
+            ok = ins.op in ("SFENCE", "MFENCE") or ins.op in _LINUX_BARRIERS_ARM
+            return ins.op if ok else None
         if ins.op in ("DMB", "DSB") and ins.args:
             word = f"{ins.op} {ins.args[0]}"
             return word if word in COSTS else None
         return ins.op if ins.op in _LINUX_BARRIERS_ARM else None
 
     def _replace(self, info: _ThreadInfo, ln: int, old: str, new: str,
-                 gaps: frozenset[Gap]) -> Edit:
+                 gaps: frozenset[Gap], cost: int | None = None) -> Edit:
         text = info.text_at[ln]
         col = info.col_at[ln]
         if " " in old:  # DMB ISHST -> DMB OSHST: the whole instruction
@@ -661,7 +672,8 @@ class _Candidates:
                     + (" " + tail.lstrip() if tail.strip() else ""))
         else:
             line = _with_mnemonic(text, col, new)
-        return Edit(f"line {ln}: {old} -> {new}", info.thread.name, ln, COSTS[new],
+        return Edit(f"line {ln}: {old} -> {new}", info.thread.name, ln,
+                    COSTS[new] if cost is None else cost,
                     (self._change(info, ln, "replace", line),), gaps)
 
     def _acquire_release(self, info: _ThreadInfo, i: int, prev: int, nxt: int) -> None:
@@ -718,7 +730,8 @@ class _Candidates:
             " " + tail.lstrip() if tail.strip() else "")
         gaps = frozenset(self._gap_of(info, before_gap) | self._gap_of(info, before_gap + 1))
         self._add(Edit(f"line {ln}: MOV -> XCHG (via {reg})", info.thread.name, ln, COSTS["XCHG"],
-                       (self._change(info, ln, "insert", mov), self._change(info, ln, "replace", xchg)), gaps))
+                       (self._change(info, ln, "insert", mov),
+                        self._change(info, ln, "replace", xchg)), gaps))
 
     def _dependencies(self, info: _ThreadInfo, i: int, nxt: int) -> None:
         """A dependency from each earlier load whose register still holds its
@@ -779,7 +792,8 @@ class _Candidates:
             bracket = parts[1].rstrip()
             new_ops = f"{parts[0]},{bracket[:-1].rstrip()}, {off}]"
             line = text[:end] + new_ops + (" " + tail.lstrip() if tail.strip() else "")
-            changes = (self._change(info, nxt, "insert", self._line_for(info, nxt, f"EOR {s}, {a}, {a}")),
+            eor = self._change(info, nxt, "insert", self._line_for(info, nxt, f"EOR {s}, {a}, {a}"))
+            changes = (eor,
                        self._change(info, nxt, "replace", line))
             what = f"address dependency from line {src_line} to line {nxt}"
         else:
@@ -797,7 +811,8 @@ class _Candidates:
             lead = parts[0][: len(parts[0]) - len(parts[0].lstrip())]
             line = (text[:end] + lead + s + "," + parts[1].rstrip()
                     + (" " + tail.lstrip() if tail.strip() else ""))
-            changes = (self._change(info, nxt, "insert", self._line_for(info, nxt, f"EOR {s}, {a}, {a}")),
+            eor = self._change(info, nxt, "insert", self._line_for(info, nxt, f"EOR {s}, {a}, {a}"))
+            changes = (eor,
                        self._change(info, nxt, "insert", self._line_for(info, nxt,
                                                            f"ADD {s}, {s}, {value_text}")),
                        self._change(info, nxt, "replace", line))
