@@ -4,18 +4,21 @@ The public API is small:
 
 * :func:`load` reads a test (mini-DSL ``.lit`` or herd ``.litmus``),
 * :func:`check` gives every final state a model allows and the observation,
+* :func:`fix` gives the cheapest edits that make a model forbid an outcome,
 * :class:`Result`, :class:`State`, :class:`Test` are what they return.
 """
 
 from .api import check, check_models, detect_format, diagnose, events, load, parse
 from .enumerate import Result, State
 from .errors import EncodingError, LitmusError, ModelError, ParseError, Timeout, UsageError
+from .explain.fix import Fix, fix
 from .program import Test
 
 __version__ = "0.1.0"
 
 __all__ = [
     "EncodingError",
+    "Fix",
     "LitmusError",
     "ModelError",
     "ParseError",
@@ -29,6 +32,7 @@ __all__ = [
     "detect_format",
     "diagnose",
     "events",
+    "fix",
     "load",
     "parse",
 ]

@@ -444,6 +444,95 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- fix
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    from .explain.fix import (
+        choose_model,
+        expects_forbidden,
+        fixed_file_text,
+        forbids,
+        outcome_text,
+    )
+    from .explain.fix import search as find_fixes
+
+    try:
+        if args.file == STDIN:
+            text, source = sys.stdin.read(), "<stdin>"
+        else:
+            text, source = read_source(Path(args.file)), args.file
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"<stdin>: not UTF-8 text ({exc.reason})") from None
+    except FileNotFoundError:
+        raise UsageError(f"{args.file}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"{args.file}: cannot read: {exc.strerror or exc}") from None
+    test = parse(text, source)
+    if args.file != STDIN:  # a herd kinds.txt beside the test says what it expects
+        from dataclasses import replace
+
+        from .herdcompat import kind_expectation, read_kinds
+
+        kinds = read_kinds(Path(args.file).parent)
+        if test.name in kinds:
+            test = replace(test, expects=(*test.expects,
+                                          kind_expectation(test, kinds[test.name])))
+    _warn(test)
+    limit = args.timeout or None
+    model = model_names([args.model])[0] if args.model else choose_model(test, limit)
+    r = check(test, model, timeout=limit)
+    what = f"{test.name} under {model}: {outcome_text(test)}"
+    if forbids(test, r):
+        print(f"{what} is already forbidden ({r.observation}): nothing to fix")
+        return 0
+    expected = expects_forbidden(test, model)
+    if not expected and not args.force:
+        why = "the test expects it" if expected is False else "the test does not say it " \
+              "must not happen (no expect line says never for this model)"
+        print(f"{what} is allowed ({r.observation}), and {why}; use --force to search for "
+              "a fix anyway")
+        return 0
+    print(f"{what} is allowed ({r.observation})"
+          + ("" if expected else "; searching for a fix anyway (--force)"), flush=True)
+    s = find_fixes(test, model, max_edits=args.max_edits, max_fixes=args.max,
+                     timeout=limit, text=text)
+    stats = (f"{s.candidates} candidate edits, {s.checks} checks, {s.seconds:.1f} s")
+    if not s.fixes:
+        if not s.complete:
+            print(f"no fix found: the search timed out after {args.timeout:g} s ({stats})")
+            return 2
+        print(f"{s.note} ({stats})")
+        return 1
+    n = len(s.fixes[0].edits)
+    print(f"{len(s.fixes)} minimal fix{'es' if len(s.fixes) != 1 else ''} with {n} "
+          f"edit{'s' if n != 1 else ''}, cheapest first"
+          + ("" if s.complete else " (the time limit stopped the search: there may be more)")
+          + ":")
+    for i, fx in enumerate(s.fixes, 1):
+        print()
+        print(f"Fix {i}: cost {fx.cost}; re-checked under {fx.model}: {fx.observation}")
+        for e in fx.edits:
+            print(f"  {e}")
+        sys.stdout.write(fx.diff())
+    print()
+    print(f"Searched {stats}.")
+    if args.output:
+        out_text, notes = fixed_file_text(s.fixes[0], timeout=limit)
+        try:
+            Path(args.output).write_text(out_text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+        written = check(load(args.output), model, timeout=limit)
+        if not forbids(test, written):  # never expected: every fix was re-checked
+            raise UsageError(f"{args.output}: the written test gives {written.observation} "
+                             f"under {model}, not the fix's {s.fixes[0].observation}")
+        print(f"Wrote fix 1 to {args.output} (re-checked under {model}: "
+              f"{written.observation})"
+              + (f"; expect lines updated: {'; '.join(notes)}" if notes else ""))
+    return 0
+
+
 # --------------------------------------------------------------------------- show
 
 
@@ -530,6 +619,16 @@ def _seconds(text: str) -> float:
     return 0.0 if value == float("inf") else value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the number cannot be negative")
+    return value
+
+
 def _timeout_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
                    help=f"time limit per test and model in seconds (default {DEFAULT_TIMEOUT:g};"
@@ -608,6 +707,27 @@ def build_parser() -> argparse.ArgumentParser:
                          "need Graphviz's dot (default: DOT text on standard output)")
     _timeout_option(gr)
     gr.set_defaults(func=cmd_graph)
+
+    fx = sub.add_parser("fix", help="the cheapest edits that make a model forbid the "
+                        "condition's outcome")
+    fx.add_argument("file", metavar="FILE",
+                    help="a test (.lit or herd's .litmus); - reads it from standard input")
+    fx.add_argument("-m", "--model", help=f"model: {', '.join(MODELS)} or a .cat file "
+                    "(default: the model whose expect line says never but which allows the "
+                    "outcome, else arm for aarch64 tests, tso for x86)")
+    fx.add_argument("-o", "--output", metavar="FIXED.lit",
+                    help="write the cheapest fixed test there (expect lines kept, updated "
+                         "where the fix changes a model's verdict)")
+    fx.add_argument("--force", action="store_true",
+                    help="search even when the test does not expect the outcome forbidden")
+    fx.add_argument("--max", type=_count, default=10, metavar="N",
+                    help="show at most N fixes (default 10; 0: all with the fewest edits)")
+    fx.add_argument("--max-edits", type=int, choices=(1, 2, 3), default=3,
+                    help="at most this many edits per fix (default 3)")
+    fx.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
+                    help=f"time limit of the whole search in seconds (default "
+                         f"{DEFAULT_TIMEOUT:g}; 0: none)")
+    fx.set_defaults(func=cmd_fix)
 
     show = sub.add_parser("show", help="print the program, its lowering and its event graph")
     show.add_argument("files", nargs="+", metavar="FILE", help=files_help)
