@@ -126,38 +126,76 @@ def _flags_text(flags: Sequence[str]) -> str:
 # --------------------------------------------------------------------------- run
 
 
+def _batch_inputs(paths: Sequence[str]) -> list:
+    """What :func:`litmus.batch.check_many` takes for the paths of a command
+    line: the files found, standard input's test parsed, and errors for what
+    cannot be read (reported in their place)."""
+    items: list = []
+    for f in iter_test_files(paths):
+        if f == STDIN:
+            try:
+                items.append(load_input(f))
+            except LitmusError as exc:
+                items.append(exc)
+        else:
+            items.append(f)
+    return items
+
+
+def _cache_of(args: argparse.Namespace):
+    """The result cache the options ask for (None with --no-cache)."""
+    from .cache import ResultCache, default_dir
+
+    if args.no_cache:
+        return None
+    return ResultCache(args.cache or default_dir())
+
+
+def _write_report(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _print_warnings(rep) -> None:
+    for w in rep.warnings:
+        print(w, file=sys.stderr)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from .batch import check_many
+
     out = _console()
     models = model_names(args.model) + list(args.cat or [])
     results: list = []  # results, and errors as {"file", "model", "error"} for JSON
     status = 0
-    for f in iter_test_files(args.files):
-        try:
-            if isinstance(f, LitmusError):
-                raise f
-            test = load_input(f)
-            _warn(test)
-        except LitmusError as exc:
+
+    def show(rep) -> None:
+        nonlocal status
+        for exc in rep.errors:
             _error(exc)
-            results.append({"file": str(f if not isinstance(f, LitmusError) else ""),
-                            "error": str(exc)})
+            results.append({"file": rep.source, "error": str(exc)})
             status = 2
-            continue
-        for m in _models_for(test, models):
-            try:
-                r = check(test, m, timeout=args.timeout)
-            except LitmusError as exc:  # one model's error does not stop the others
-                _error(exc)
-                results.append({"file": test.source, "test": test.name, "model": m,
-                                "error": str(exc)})
+        _print_warnings(rep)
+        for c in rep.checks:
+            if c.result is None:  # one model's error does not stop the others
+                _error(c.error)
+                results.append({"file": rep.test.source, "test": rep.test.name,
+                                "model": c.model, "error": str(c.error)})
                 status = 2
                 continue
+            r = c.result
             results.append(r)
             if args.format == "herd":
                 sys.stdout.write(report.herd(r) + "\n")
             elif args.format == "text":
                 out.print(report.text(r), markup=False)
                 out.print()
+
+    check_many(_batch_inputs(args.files), lambda t: _models_for(t, models), jobs=args.jobs,
+               cache=_cache_of(args), timeout=args.timeout, explain=False, kinds=False,
+               on_report=show)
     if args.format == "json":
         print(report.json_report(results))
     return status
@@ -167,100 +205,112 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .herdcompat import kind_expectation, read_kinds
-    from .library import canonical_name
+    import time
+    from contextlib import nullcontext
+
+    from .batch import check_many, dask_client
+    from .herdcompat import read_kinds
+    from .progress import Progress
 
     out = _console()
-    only = {canonical_name(m) for m in model_names(args.model)}
+    only = model_names(args.model)
     extra = list(args.cat or [])
+    cache = _cache_of(args)
+    items = _batch_inputs(args.paths)
     failures = passed = errors = without = tests = 0
     flagged: dict[str, int] = {}
-    kinds_by_dir: dict[Path, dict[str, str]] = {}
-    named_by_dir: dict[Path, set[str]] = {}  # the test names met, per kinds.txt directory
-    for f in iter_test_files(args.paths):
-        kinds: dict[str, str] = {}
-        if isinstance(f, Path):
-            if f.parent not in kinds_by_dir:
-                kinds_by_dir[f.parent] = {}  # a bad kinds.txt is reported once
-                try:
-                    kinds_by_dir[f.parent] = read_kinds(f.parent)
-                except LitmusError as exc:
-                    _error(exc)
-                    errors += 1
-            kinds = kinds_by_dir[f.parent]
-        try:
-            if isinstance(f, LitmusError):
-                raise f
-            test = load_input(f)
-        except LitmusError as exc:
+
+    def show(rep) -> None:
+        nonlocal failures, passed, errors, without, tests
+        for exc in rep.errors:
             _error(exc)
             errors += 1
-            continue
-        if isinstance(f, Path) and kinds:
-            named_by_dir.setdefault(f.parent, set()).update({test.name, f.stem})
+        if rep.test is None:
+            return
+        test = rep.test
         tests += 1
-        _warn(test)
-        expects = list(test.expects)
-        if test.name in kinds:
-            expects.append(kind_expectation(test, kinds[test.name]))
-        if not expects:
+        _print_warnings(rep)
+        if not rep.expectations:
             without += 1
             if args.verbose:
                 out.print(f"[dim]NONE[/dim] {escape(test.name)} ({escape(test.source)}): "
                           "no expect line")
-            continue
-        for exp in expects:
-            try:
-                model_path(exp.model)  # an unknown model in an expect line
-            except UsageError as exc:
-                _error(UsageError(exc.message, exp.pos))
+        for c in rep.checks:
+            if c.result is None:
+                _error(c.error)
                 errors += 1
                 continue
-            if only and canonical_name(exp.model) not in only:
-                continue
-            try:
-                r = check(test, exp.model, timeout=args.timeout)
-            except LitmusError as exc:
-                _error(exc)
-                errors += 1
+            r = c.result
+            if c.expect is None:
+                out.print(f"INFO {escape(test.name)} under {escape(c.model)}: {r.observation} "
+                          f"(no expect line names this model){escape(_flags_text(r.flags))}")
                 continue
             for fl in r.flags:
                 flagged[fl] = flagged.get(fl, 0) + 1
-            got = r.observation
-            where = f"{exp.pos}" if exp.pos else (
-                f"{Path(test.source).parent / 'kinds.txt'}" if test.name in kinds
-                else test.source)
-            if exp.holds(got):
+            if c.status == "pass":
                 passed += 1
                 if args.verbose:
-                    out.print(f"[green]PASS[/green] {escape(test.name)} {exp.model}: {got}"
-                              f"{escape(_flags_text(r.flags))}")
+                    out.print(f"[green]PASS[/green] {escape(test.name)} {c.model}: "
+                              f"{r.observation}{escape(_flags_text(r.flags))}")
             else:
                 failures += 1
-                msg = (f"{where}: {test.name} under {exp.model}: expected {exp.word}, "
-                       f"got {got}{_flags_text(r.flags)}")
+                msg = (f"{c.where}: {test.name} under {c.model}: expected {c.expect.word}, "
+                       f"got {r.observation}{_flags_text(r.flags)}")
                 out.print(f"[red]FAIL[/red] {escape(msg)}", markup=True)
-                out.print(f"  why: {_reason(test, exp.model, args.timeout)}", markup=False)
-        for cat in extra:
-            try:
-                r = check(test, cat, timeout=args.timeout)
-            except LitmusError as exc:
-                _error(exc)
-                errors += 1
+                out.print(f"  why: {c.reason}", markup=False)
+
+    t0 = time.monotonic()
+    with (dask_client(args.dask, args.jobs) if args.dask else nullcontext()) as client, \
+            Progress(out, len(items)) as progress:
+        reports = check_many(items, only or None, expected_only=bool(only), extra_models=extra,
+                             jobs=args.jobs, cache=cache, timeout=args.timeout, client=client,
+                             fail_fast=args.fail_fast, on_report=show, progress=progress.update)
+    seconds = time.monotonic() - t0
+    stopped = len(items) - len(reports)
+    if not stopped:
+        # the names a kinds.txt gives that no test file beside it holds
+        named: dict[Path, set[str]] = {}
+        for rep in reports:
+            if rep.path is not None and rep.test is not None:
+                named.setdefault(rep.path.parent, set()).update({rep.test.name, rep.path.stem})
+        seen: set[Path] = set()
+        for rep in reports:
+            d = rep.path.parent if rep.path is not None else None
+            if d is None or d in seen:
                 continue
-            out.print(f"INFO {escape(test.name)} under {escape(cat)}: {r.observation} "
-                      f"(no expect line names this model){escape(_flags_text(r.flags))}")
-    for d, kinds in kinds_by_dir.items():
-        for name in kinds:
-            if name not in named_by_dir.get(d, set()):
-                print(f"{d / 'kinds.txt'}: warning: names test '{name}', which no test file "
-                      "checked here holds", file=sys.stderr)
+            seen.add(d)
+            try:
+                kinds = read_kinds(d)
+            except LitmusError:
+                continue  # reported with the first test of the directory
+            for name in kinds:
+                if name not in named.get(d, set()):
+                    print(f"{d / 'kinds.txt'}: warning: names test '{name}', which no test "
+                          "file checked here holds", file=sys.stderr)
     if flagged:
         out.print("Flags raised: " + ", ".join(f"{k} ({v} result{'s' if v != 1 else ''})"
                                                 for k, v in sorted(flagged.items())),
                   markup=False)
+    if stopped:
+        out.print(f"Stopped at the first failure (--fail-fast): {stopped} of {len(items)} "
+                  f"test{'s' if len(items) != 1 else ''} not checked", markup=False)
     out.print(f"{passed} passed, {failures} failed, {errors} errors, "
               f"{without} without expectations", markup=False)
+    if args.verbose and cache is not None:
+        out.print(f"Cache {cache.directory}: {cache.hits} hits, {cache.misses} misses",
+                  markup=False)
+    summary = {"passed": passed, "failed": failures, "errors": errors,
+               "without_expectations": without, "tests": tests, "not_checked": stopped,
+               "seconds": round(seconds, 3)}
+    if args.json:
+        import json
+
+        extra_info = {"cache": {"directory": str(cache.directory), "hits": cache.hits,
+                                "misses": cache.misses} if cache is not None else None}
+        _write_report(args.json, json.dumps(report.batch_dict(reports, "check", summary,
+                                                              extra_info), indent=2) + "\n")
+    if args.junit:
+        _write_report(args.junit, report.junit_xml(reports, seconds=seconds))
     if tests == 0 and errors == 0:
         _error(UsageError("no test found"))
         return 2
@@ -294,31 +344,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from rich import box
     from rich.table import Table
 
+    from .batch import check_many
+    from .program import format_condition
+
     out = _console()
     chosen = model_names((args.model or []) + ([args.models] if args.models else []))
     status = 0
-    for f in iter_test_files(args.files):
-        try:
-            if isinstance(f, LitmusError):
-                raise f
-            test = load_input(f)
-            _warn(test)
-            models = chosen or COMPARE_DEFAULT[test.arch]
-        except LitmusError as exc:
+
+    def show(rep) -> None:
+        nonlocal status
+        for exc in rep.errors:
             _error(exc)
             status = 2
-            continue
+        if rep.test is None:
+            return
+        test = rep.test
+        _print_warnings(rep)
         results = []
-        for m in models:
-            try:
-                results.append(check(test, m, timeout=args.timeout))
-            except LitmusError as exc:  # the other models are still compared
-                _error(exc)
+        for c in rep.checks:
+            if c.result is None:  # the other models are still compared
+                _error(c.error)
                 status = 2
+            else:
+                results.append(c.result)
         if not results:
-            continue
-        from .program import format_condition
-
+            return
         table = Table(title=escape(f"{test.name}: {format_condition(test.condition, test)}"),
                       title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
         table.add_column("model", overflow="fold")
@@ -339,6 +389,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if test.doc:
             out.print(f"  {test.doc}", markup=False)
         out.print()
+
+    reports = check_many(_batch_inputs(args.files),
+                         lambda t: chosen or COMPARE_DEFAULT[t.arch], jobs=args.jobs,
+                         cache=_cache_of(args), timeout=args.timeout, explain=False,
+                         kinds=False, on_report=show)
+    if args.json:
+        import json
+
+        _write_report(args.json, json.dumps(report.batch_dict(reports, "compare"), indent=2)
+                      + "\n")
     return status
 
 
@@ -635,6 +695,19 @@ def _timeout_option(p: argparse.ArgumentParser) -> None:
                         " 0: none); a test over it is an error (exit 2)")
 
 
+def _batch_options(p: argparse.ArgumentParser, jobs_default: str) -> None:
+    p.add_argument("-j", "--jobs", type=_count, default=None if jobs_default == "cores" else 1,
+                   metavar="N", help="check tests in N processes (default: "
+                   + ("the number of cores" if jobs_default == "cores" else "1") + "; the "
+                   "report is the same, in the same order)")
+    p.add_argument("--cache", metavar="DIR",
+                   help="keep results in DIR and reuse them (default: $LITMUS_CACHE_DIR, else "
+                        "litmus in the user cache directory, ~/.cache/litmus); a result is "
+                        "reused only for the same test text, model text and litmus version")
+    p.add_argument("--no-cache", action="store_true", help="compute every result afresh and "
+                   "store none")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="litmus",
@@ -652,6 +725,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cat", action="append", metavar="FILE", help="a model in a .cat file")
     run.add_argument("--format", choices=("text", "herd", "json"), default="text")
     _timeout_option(run)
+    _batch_options(run, "1")
     run.set_defaults(func=cmd_run)
 
     chk = sub.add_parser("check", help="compare each test's expect lines with the models")
@@ -661,8 +735,21 @@ def build_parser() -> argparse.ArgumentParser:
                           "comma-separated list)")
     chk.add_argument("--cat", action="append", metavar="FILE",
                      help="also run this .cat model on every test and print its observation")
-    chk.add_argument("-v", "--verbose", action="store_true", help="list passing checks too")
+    chk.add_argument("-v", "--verbose", action="store_true",
+                     help="list passing checks too (and the cache's hits and misses)")
     _timeout_option(chk)
+    _batch_options(chk, "cores")
+    chk.add_argument("--junit", metavar="FILE",
+                     help="write a JUnit XML report (a testcase per test and model) to FILE")
+    chk.add_argument("--json", metavar="FILE",
+                     help="write every result (states, flags), error and the summary to FILE "
+                          "as JSON")
+    chk.add_argument("--fail-fast", action="store_true",
+                     help="stop at the first test that fails or has an error")
+    chk.add_argument("--dask", metavar="SCHEDULER",
+                     help="run the tests on a Dask cluster: 'local' starts one on this "
+                          "machine (-j workers), else the scheduler's address "
+                          "(tcp://host:8786); needs pip install 'litmus[dask]'")
     chk.set_defaults(func=cmd_check)
 
     cmp = sub.add_parser("compare", help="one table per test: the observation under each model")
@@ -672,6 +759,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "sc,tso,arm,device; sc,tso for x86)")
     cmp.add_argument("--models", metavar="M1,M2,...", help="the same as -m M1,M2,...")
     _timeout_option(cmp)
+    _batch_options(cmp, "1")
+    cmp.add_argument("--json", metavar="FILE",
+                     help="write every result (states, flags) and error to FILE as JSON")
     cmp.set_defaults(func=cmd_compare)
 
     ch = sub.add_parser("compare-herd",

@@ -1,4 +1,5 @@
-"""Reporting: results as text (herd's words), herd7's exact layout, and JSON."""
+"""Reporting: results as text (herd's words), herd7's exact layout, and JSON; batch
+runs (:func:`litmus.check_many`) as one JSON object and as JUnit XML."""
 
 from __future__ import annotations
 
@@ -125,3 +126,182 @@ def as_dict(result: Result) -> dict:
 def json_report(results: Iterable[Result | dict]) -> str:
     """Results (and errors, given as dicts with an ``error`` key) as a JSON list."""
     return json.dumps([r if isinstance(r, dict) else as_dict(r) for r in results], indent=2)
+
+
+# --------------------------------------------------------------------------- batch reports
+
+
+def _check_dict(check) -> dict:
+    """A check of a batch run as JSON: :func:`as_dict` of its result, and the
+    expectation, its verdict (``pass``, ``fail``, ``run``: no expectation),
+    where it is written and the reason of a failure."""
+    d = as_dict(check.result)
+    d.update({
+        "expected": check.expect.word if check.expect is not None else None,
+        "status": check.status,
+        "where": check.where or None,
+        "reason": check.reason,
+    })
+    return d
+
+
+def _error_dict(report, exc, model: str | None = None) -> dict:
+    d = {"file": report.source, "test": report.test.name if report.test else None,
+         "model": model, "type": type(exc).__name__, "error": str(exc)}
+    return d
+
+
+def batch_dict(reports, command: str, summary: dict | None = None,
+               extra: dict | None = None) -> dict:
+    """A batch run (:func:`litmus.check_many`'s reports) as one JSON object:
+    ``results`` (every check with a result, as :func:`as_dict` gives it plus
+    ``expected``, ``status``, ``where`` and ``reason``), ``errors`` (``file``,
+    ``test``, ``model``, ``type``, ``error``), ``warnings``, the tests
+    ``without_expectations``, and ``summary`` (with ``extra``'s items), all in
+    input order."""
+    from . import __version__
+
+    results: list[dict] = []
+    errors: list[dict] = []
+    warnings: list[str] = []
+    without: list[dict] = []
+    for rep in reports:
+        errors.extend(_error_dict(rep, e) for e in rep.errors)
+        warnings.extend(rep.warnings)
+        if rep.test is not None and not rep.expectations and not rep.errors \
+                and command == "check":
+            without.append({"file": rep.source, "test": rep.test.name})
+        for c in rep.checks:
+            if c.result is None:
+                errors.append(_error_dict(rep, c.error, c.model))
+            else:
+                results.append(_check_dict(c))
+    out: dict = {"litmus": __version__, "command": command}
+    if summary is not None:
+        out["summary"] = summary
+    out.update({"results": results, "errors": errors, "warnings": warnings})
+    if command == "check":
+        out["without_expectations"] = without
+    out.update(extra or {})
+    return out
+
+
+_XML_BAD = None
+
+
+def _xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (shown as ``\\xNN``)."""
+    global _XML_BAD
+    if _XML_BAD is None:
+        import re
+
+        _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+    return _XML_BAD.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def junit_classname(source: str) -> str:
+    """The JUnit ``classname`` of a test file: its path without the suffix, a dot
+    between directories (``tests/litmus/mmio/doorbell.lit`` ->
+    ``tests.litmus.mmio.doorbell``), dots inside a name made ``_`` so that
+    Jenkins does not split there (``MP+dmb.sy`` -> ``MP+dmb_sy``)."""
+    from pathlib import PurePath
+
+    if not source or source.startswith("<"):
+        return source.strip("<>") or "litmus"
+    p = PurePath(source)
+    if p.suffix in (".lit", ".litmus"):
+        p = p.with_suffix("")
+    parts = [q.replace(".", "_") for q in p.parts if q not in ("/", "\\", "..", ".")
+             and not q.endswith(":\\")]
+    return ".".join(parts) or "litmus"
+
+
+def junit_xml(reports, suite: str = "litmus check", seconds: float | None = None) -> str:
+    """A batch run as JUnit XML, as GitHub, GitLab and Jenkins read it: one
+    ``<testcase>`` per test and model (``classname`` from the file path, see
+    :func:`junit_classname`; ``name`` ``TEST under MODEL``; ``file`` and
+    ``line`` of the expectation), a ``<failure>`` with the expected and computed
+    observation, the states and the verdict's reason; an ``<error>`` for an
+    input error or a check that timed out or could not run; ``<skipped>`` for a
+    test without expectations and a model only run (no expectation names it),
+    with the observation in its message. Warnings go to ``<system-err>``. The
+    ``<testsuite>`` counts ``tests``, ``failures``, ``errors`` and
+    ``skipped``."""
+    import platform
+    import xml.etree.ElementTree as ET
+    from datetime import UTC, datetime
+
+    from . import __version__
+
+    cases: list[ET.Element] = []
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    total = 0.0
+
+    def case(rep, name: str, line: int | None = None, t: float = 0.0) -> ET.Element:
+        nonlocal total
+        attrs = {"classname": _xml_text(junit_classname(rep.source)), "name": _xml_text(name),
+                 "time": f"{t:.3f}"}
+        if rep.source and not rep.source.startswith("<"):
+            attrs["file"] = _xml_text(rep.source)
+        if line:
+            attrs["line"] = str(line)
+        el = ET.Element("testcase", attrs)
+        if rep.warnings:
+            ET.SubElement(el, "system-err").text = _xml_text("\n".join(rep.warnings))
+        cases.append(el)
+        counts["tests"] += 1
+        total += t
+        return el
+
+    def error(el: ET.Element, exc) -> None:
+        counts["errors"] += 1
+        ET.SubElement(el, "error", {"type": type(exc).__name__,
+                                    "message": _xml_text(str(exc))}).text = _xml_text(str(exc))
+
+    for rep in reports:
+        t = rep.test
+        for exc in rep.errors:
+            name = t.name if t is not None else (rep.source.rsplit("/", 1)[-1] or "input")
+            error(case(rep, name, exc.pos.line if exc.pos else None), exc)
+        if t is not None and not rep.expectations and not rep.errors:
+            el = case(rep, t.name)
+            counts["skipped"] += 1
+            ET.SubElement(el, "skipped", {"message": "no expectation (no expect line, no "
+                                                     "kinds.txt entry): nothing to check"})
+        for c in rep.checks:
+            line = c.expect.pos.line if c.expect is not None and c.expect.pos else None
+            r = c.result
+            el = case(rep, f"{t.name} under {c.model}", line, r.seconds if r else 0.0)
+            if r is None:
+                error(el, c.error)
+            elif c.expect is None:
+                counts["skipped"] += 1
+                ET.SubElement(el, "skipped", {"message": _xml_text(
+                    f"no expectation names {c.model}; observed {r.observation}"
+                    + (f" [flags: {', '.join(r.flags)}]" if r.flags else ""))})
+            elif c.status == "fail":
+                counts["failures"] += 1
+                msg = f"expected {c.expect.word}, got {r.observation}" + (
+                    f" [flags: {', '.join(r.flags)}]" if r.flags else "")
+                body = [f"{c.where}: {t.name} under {c.model}: {msg}",
+                        f"expected: {c.expect.word}",
+                        f"computed: {r.observation} ({VERDICT[r.observation]})"]
+                if c.reason:
+                    body.append(f"why: {c.reason}")
+                body += ["", text(r)]
+                ET.SubElement(el, "failure", {"type": "ExpectationFailed",
+                                              "message": _xml_text(msg)}).text = \
+                    _xml_text("\n".join(body))
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    seconds = total if seconds is None else seconds
+    suite_attrs = {"name": suite, **{k: str(v) for k, v in counts.items()},
+                   "time": f"{seconds:.3f}", "timestamp": now, "hostname": platform.node()}
+    root = ET.Element("testsuites", {"name": "litmus", **{k: str(v) for k, v in counts.items()},
+                                     "time": f"{seconds:.3f}"})
+    ts = ET.SubElement(root, "testsuite", suite_attrs)
+    props = ET.SubElement(ts, "properties")
+    ET.SubElement(props, "property", {"name": "litmus.version", "value": __version__})
+    ts.extend(cases)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") \
+        + "\n"

@@ -6,6 +6,9 @@
   saying why, where that material is absent -- and fails instead when the
   ``CI`` environment variable is set, so that CI never goes green having
   checked nothing.
+* Every test gets its own empty result cache (``LITMUS_CACHE_DIR``), so no
+  test reads answers another test, or an earlier run, left in the user's
+  cache directory.
 """
 
 import os
@@ -34,3 +37,8 @@ def pytest_runtest_setup(item):
             pytest.fail(f"{why}; CI is set, so a test that cannot run is a failure",
                         pytrace=False)
         pytest.skip(why)
+
+
+@pytest.fixture(autouse=True)
+def _own_result_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("LITMUS_CACHE_DIR", str(tmp_path_factory.mktemp("litmus-cache")))

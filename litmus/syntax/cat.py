@@ -4,6 +4,7 @@ Public API::
 
     parse_cat(text, path="<string>", search_path=()) -> Model
     load_cat(path, search_path=()) -> Model
+    model_files(path, search_path=()) -> tuple[str, ...]
 
 ``include "f.cat"`` is resolved here: the file is looked up in the directory of
 the including file, then in each directory of ``search_path`` in order, and its
@@ -71,7 +72,7 @@ from ..model import (
 )
 from .source import MAX_NESTING, read_source, shorten, strip_bom
 
-__all__ = ["clear_cache", "load_cat", "parse_cat"]
+__all__ = ["clear_cache", "load_cat", "model_files", "parse_cat"]
 
 _GRAMMAR = Path(__file__).with_name("cat.lark")
 
@@ -882,3 +883,17 @@ def load_cat(path: str | Path, search_path: Sequence[str | Path] = ()) -> Model:
     with _cache_lock:
         _model_cache[key] = (tuple(resolver.deps.items()), model)
     return model
+
+
+def model_files(path: str | Path, search_path: Sequence[str | Path] = ()) -> tuple[str, ...]:
+    """The absolute paths of the files the model ``path`` is read from: the file
+    itself, then every file it includes (transitively, in the order they are
+    spliced; both branches of an ``if "variant"``). What :func:`load_cat` reads,
+    so a digest of these files' text names the model exactly (the result cache
+    does so). Raises what :func:`load_cat` raises."""
+    load_cat(path, search_path)
+    display = str(path)
+    key = (os.path.abspath(display), display, tuple(os.path.abspath(d) for d in search_path))
+    with _cache_lock:
+        deps, _ = _model_cache[key]
+    return tuple(f for f, _ in deps)
