@@ -767,7 +767,7 @@ def dask_client(scheduler: str, jobs: int | None = None) -> Iterator[Any]:
     if scheduler == "local":
         cluster = distributed.LocalCluster(n_workers=jobs or default_jobs(),
                                            threads_per_worker=1, processes=True,
-                                           dashboard_address=None,
+                                           dashboard_address=":0",
                                            silence_logs=logging.ERROR)
         client = distributed.Client(cluster)
         try:

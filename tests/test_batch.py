@@ -1,0 +1,495 @@
+"""Batch use (issue 10): `litmus check` on directories, its JUnit and JSON
+reports, -j, the result cache, time limits, --fail-fast, and check_many."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import litmus
+from litmus.batch import Check, TestReport, check_many
+from litmus.cache import ResultCache, default_dir
+from litmus.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "litmus"
+
+MP = """\
+test {name}
+thread P0
+  STR #1, [x]
+  STR #1, [y]
+thread P1
+  LDR r0, [y]
+  LDR r1, [x]
+exists (P1:r0 = 1 /\\ P1:r1 = 0)
+"""
+
+
+def mp(name: str, expect: str = "") -> str:
+    return MP.format(name=name) + (f"expect {expect}\n" if expect else "")
+
+
+def huge_test() -> str:
+    """A program at the engine's size limits whose check takes far longer than a second."""
+    lines = ["test HUGE"]
+    for t in range(4):
+        lines.append(f"thread P{t}")
+        for i in range(40):
+            if (i + t) % 2:
+                lines.append(f"  STR #{i + 1}, [{'abc'[i % 3]}]")
+            else:
+                lines.append(f"  LDR r{i % 20}, [{'abc'[(i + 1) % 3]}]")
+    lines += ["exists (P0:r0 = 1 /\\ a = 1)", "expect arm: sometimes"]
+    return "\n".join(lines) + "\n"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def normalized(report: dict) -> dict:
+    """A JSON report without what may differ between identical runs: times and
+    the cache's counts."""
+    report = dict(report)
+    report.pop("cache", None)
+    report["summary"] = {k: v for k, v in report.get("summary", {}).items() if k != "seconds"}
+    report["results"] = [{k: v for k, v in r.items() if k != "seconds"}
+                         for r in report["results"]]
+    return report
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Path:
+    """Passing, failing, malformed and expectation-less tests."""
+    d = tmp_path / "mixed"
+    (d / "sub").mkdir(parents=True)
+    (d / "pass.lit").write_text(mp("PASS", "sc: never, arm: sometimes"))
+    (d / "sub" / "fail.lit").write_text(mp("FAIL", "arm: never"))
+    (d / "bad.lit").write_text("thread P0\n  STRR #1, [x]\nexists (x = 1)\nexpect sc: always\n")
+    (d / "none.lit").write_text(mp("NONE"))
+    return d
+
+
+# --------------------------------------------------------------------------- check, reports
+
+
+def test_a_mixed_directory_gives_the_summary_junit_and_json(mixed, tmp_path, capsys):
+    junit, js = tmp_path / "r.xml", tmp_path / "r.json"
+    code, out, err = run(capsys, "check", str(mixed), "--junit", str(junit), "--json", str(js),
+                         "--no-cache", "-j", "1")
+    assert code == 2  # an input error outweighs the failure
+    assert out.strip().endswith("2 passed, 1 failed, 1 errors, 1 without expectations")
+    assert f"FAIL {mixed / 'sub' / 'fail.lit'}:9:8: FAIL under arm: expected never, got " \
+           "sometimes" in out
+    assert "  why: " in out
+    assert f"{mixed / 'bad.lit'}:2:3: unknown instruction 'STRR'" in err
+
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    # 2 passing checks, 1 failing, the malformed file, the expectation-less test
+    assert len(cases) == 5
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"),
+            suite.get("skipped")) == ("5", "1", "1", "1")
+    by_name = {c.get("name"): c for c in cases}
+    assert set(by_name) == {"PASS under sc", "PASS under arm", "FAIL under arm", "bad.lit",
+                            "NONE"}
+    failure = by_name["FAIL under arm"].find("failure")
+    assert failure is not None
+    assert failure.get("message") == "expected never, got sometimes"
+    assert "expected: never" in failure.text and "computed: sometimes" in failure.text
+    assert "why: " in failure.text and "P1:r0=1; P1:r1=0" in failure.text
+    assert by_name["FAIL under arm"].get("classname").endswith("mixed.sub.fail")
+    assert by_name["FAIL under arm"].get("line") == "9"
+    error = by_name["bad.lit"].find("error")
+    assert error is not None and "unknown instruction 'STRR'" in error.get("message")
+    assert error.get("type") == "ParseError"
+    assert by_name["NONE"].find("skipped") is not None
+    assert by_name["PASS under sc"].find("failure") is None
+
+    report = json.loads(js.read_text())
+    assert report["summary"] == {"passed": 2, "failed": 1, "errors": 1,
+                                 "without_expectations": 1, "tests": 3, "not_checked": 0,
+                                 "seconds": report["summary"]["seconds"]}
+    assert [(r["test"], r["model"], r["status"]) for r in report["results"]] == [
+        ("PASS", "sc", "pass"), ("PASS", "arm", "pass"), ("FAIL", "arm", "fail")]
+    fail = report["results"][2]
+    assert fail["expected"] == "never" and fail["observation"] == "Sometimes"
+    assert fail["reason"] and fail["where"].endswith("fail.lit:9:8")
+    assert fail["satisfying"] == [{"P1:r0": 1, "P1:r1": 0}]
+    assert len(fail["states"]) == 4
+    assert [(e["file"], e["type"]) for e in report["errors"]] == [(str(mixed / "bad.lit"),
+                                                                    "ParseError")]
+    assert report["without_expectations"] == [{"file": str(mixed / "none.lit"), "test": "NONE"}]
+    assert report["cache"] is None
+
+
+def test_only_a_failure_exits_1_and_the_reports_still_say_so(mixed, tmp_path, capsys):
+    (mixed / "bad.lit").unlink()
+    junit = tmp_path / "r.xml"
+    code, out, _ = run(capsys, "check", str(mixed), "--junit", str(junit))
+    assert code == 1
+    assert "2 passed, 1 failed, 0 errors, 1 without expectations" in out
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("4", "1", "0")
+
+
+def test_compare_json(tmp_path, capsys):
+    p = tmp_path / "mp.lit"
+    p.write_text(mp("MP"))
+    out_file = tmp_path / "c.json"
+    code, out, _ = run(capsys, "compare", str(p), "-m", "sc,arm", "--json", str(out_file))
+    assert code == 0 and "Sometimes" in out
+    report = json.loads(out_file.read_text())
+    assert report["command"] == "compare"
+    assert [(r["model"], r["observation"], len(r["states"])) for r in report["results"]] == [
+        ("sc", "Never", 3), ("arm", "Sometimes", 4)]
+    assert report["errors"] == []
+
+
+def test_a_report_that_cannot_be_written_is_an_input_error(mixed, tmp_path, capsys):
+    code, _, err = run(capsys, "check", str(mixed / "pass.lit"), "--json",
+                       str(tmp_path / "no" / "such" / "dir" / "r.json"))
+    assert code == 2 and "cannot write" in err
+
+
+# --------------------------------------------------------------------------- parallel, cache
+
+
+@pytest.fixture(scope="module")
+def serial_cold(tmp_path_factory) -> tuple[dict, str, Path]:
+    """`litmus check tests/litmus`, serial and cold: its JSON report, its
+    standard output and its (now warm) cache directory."""
+    d = tmp_path_factory.mktemp("serial")
+    cache = d / "cache"
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["check", str(CORPUS), "-j", "1", "--cache", str(cache), "--json",
+                     str(d / "r.json")])
+    assert code == 0
+    report = json.loads((d / "r.json").read_text())
+    assert report["cache"]["hits"] == 0
+    return report, buf.getvalue(), cache
+
+
+def test_two_processes_give_the_serial_report(serial_cold, tmp_path, capsys):
+    reference, stdout, _ = serial_cold
+    code, out, _ = run(capsys, "check", str(CORPUS), "-j", "2", "--no-cache", "--json",
+                       str(tmp_path / "r.json"))
+    assert code == 0
+    assert out == stdout
+    assert normalized(json.loads((tmp_path / "r.json").read_text())) == normalized(reference)
+
+
+def test_a_warm_cache_gives_the_serial_report_and_computes_nothing(serial_cold, tmp_path,
+                                                                  capsys, monkeypatch):
+    reference, stdout, cache = serial_cold
+    warm = tmp_path / "cache"
+    shutil.copytree(cache, warm)
+    # nothing may be computed: a check would raise
+    import litmus.api
+
+    def no_check(*args, **kwargs):
+        raise AssertionError("a warm cache computed a check")
+
+    monkeypatch.setattr(litmus.api, "check", no_check)
+    code, out, _ = run(capsys, "check", str(CORPUS), "-j", "2", "--cache", str(warm), "--json",
+                       str(tmp_path / "r.json"))
+    assert code == 0
+    assert out == stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["cache"]["misses"] == 0 and report["cache"]["hits"] > 500
+    assert normalized(report) == normalized(reference)
+
+
+CAT = '"mine"\ninclude "mine-defs.cat"\nacyclic po | com as mine\n'
+CAT_DEFS = "let com = rf | co | fr\n"
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> tuple[Path, Path]:
+    """Three tests (sc, tso, arm expectations) and a model that includes a file."""
+    d = tmp_path / "t"
+    d.mkdir()
+    for name in ("A", "B", "C"):
+        (d / f"{name}.lit").write_text(mp(name, "sc: never, tso: never, arm: sometimes"))
+    m = tmp_path / "models"
+    m.mkdir()
+    (m / "mine.cat").write_text(CAT)
+    (m / "mine-defs.cat").write_text(CAT_DEFS)
+    return d, m / "mine.cat"
+
+
+def cache_counts(capsys, d: Path, model: Path, cache: Path, tmp_path: Path) -> tuple[int, int]:
+    js = tmp_path / "counts.json"
+    code, _, _ = run(capsys, "check", str(d), "--cat", str(model), "--cache", str(cache),
+                     "--json", str(js), "-j", "1")
+    assert code == 0
+    c = json.loads(js.read_text())["cache"]
+    return c["hits"], c["misses"]
+
+
+def test_the_cache_is_invalidated_by_exactly_what_changed(small, tmp_path, capsys,
+                                                         monkeypatch):
+    d, model = small
+    cache = tmp_path / "cache"
+    # per test: 4 results (sc, tso, arm, mine.cat) and its warnings
+    assert cache_counts(capsys, d, model, cache, tmp_path) == (0, 15)
+    assert cache_counts(capsys, d, model, cache, tmp_path) == (15, 0)
+    # one character of one test: its 5 entries
+    b = d / "B.lit"
+    b.write_text(b.read_text().replace("STR #1, [x]", "STR #1, [x] "))
+    assert cache_counts(capsys, d, model, cache, tmp_path) == (10, 5)
+    # one character of a file the model includes: one result per test
+    defs = model.parent / "mine-defs.cat"
+    defs.write_text(CAT_DEFS.replace("rf | co", "rf |  co"))
+    assert cache_counts(capsys, d, model, cache, tmp_path) == (12, 3)
+    # the tool's version: everything
+    monkeypatch.setattr(litmus, "__version__", litmus.__version__ + ".post1")
+    assert cache_counts(capsys, d, model, cache, tmp_path) == (0, 15)
+    monkeypatch.undo()
+    assert cache_counts(capsys, d, model, cache, tmp_path) == (15, 0)
+
+
+def test_a_bundled_model_and_the_prelude_are_in_the_key(tmp_path, monkeypatch):
+    """The key covers the model's own text, its includes and stdlib.cat: a copy
+    of the bundled models with one character changed misses."""
+    from litmus import cache as cache_mod
+    from litmus import library
+
+    copy = tmp_path / "models"
+    shutil.copytree(library.models_dir(), copy)
+    before = {m: cache_mod.model_fingerprint(m) for m in ("sc", "arm")}
+    monkeypatch.setattr(library, "models_dir", lambda: copy)
+    assert {m: cache_mod.model_fingerprint(m) for m in ("sc", "arm")} == before
+    (copy / "aarch64-defs.cat").write_text((copy / "aarch64-defs.cat").read_text() + " ")
+    assert cache_mod.model_fingerprint("sc") == before["sc"]
+    assert cache_mod.model_fingerprint("arm") != before["arm"]
+    (copy / "stdlib.cat").write_text((copy / "stdlib.cat").read_text() + " ")
+    assert cache_mod.model_fingerprint("sc") != before["sc"]
+
+
+def test_corrupt_cache_entries_are_recomputed(small, tmp_path, capsys):
+    d, model = small
+    cache = tmp_path / "cache"
+    cache_counts(capsys, d, model, cache, tmp_path)
+    entries = sorted(cache.rglob("*.json"))
+    assert len(entries) == 15
+    entries[0].write_text("{not json")
+    entries[1].write_bytes(b"\xff\xfe")
+    data = json.loads(entries[2].read_text())
+    if "states" in data:
+        data["states"] = [["not", "a", "state"]]
+    else:
+        data["warnings"] = [1, 2]
+    entries[2].write_text(json.dumps(data))
+    entries[3].unlink()
+    entries[4].write_text(json.dumps({"key": "another entry's key"}))
+    assert cache_counts(capsys, d, model, cache, tmp_path) == (10, 5)
+    assert cache_counts(capsys, d, model, cache, tmp_path) == (15, 0)
+
+
+def test_an_unwritable_cache_only_loses_the_entries(small, tmp_path, capsys):
+    d, model = small
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert cache_counts(capsys, d, model, blocker / "cache", tmp_path) == (0, 15)
+
+
+def test_a_cached_failure_keeps_its_reason(tmp_path, capsys):
+    p = tmp_path / "f.lit"
+    p.write_text(mp("F", "arm: never"))
+    cache = tmp_path / "cache"
+    _, cold, _ = run(capsys, "check", str(p), "--cache", str(cache))
+    _, warm, _ = run(capsys, "check", str(p), "--cache", str(cache), "-v")
+    assert "why: " in cold
+    assert warm.startswith(cold.rstrip("\n"))
+    assert "2 hits, 0 misses" in warm
+
+
+def test_the_default_cache_directory(monkeypatch, tmp_path):
+    monkeypatch.setenv("LITMUS_CACHE_DIR", str(tmp_path / "x"))
+    assert default_dir() == tmp_path / "x"
+    monkeypatch.delenv("LITMUS_CACHE_DIR")
+    if os.name == "posix" and os.uname().sysname == "Linux":
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+        assert default_dir() == tmp_path / "xdg" / "litmus"
+        monkeypatch.delenv("XDG_CACHE_HOME")
+        assert default_dir() == Path.home() / ".cache" / "litmus"
+
+
+# --------------------------------------------------------------------------- time limits
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_huge_test_is_stopped_by_the_timeout_and_the_run_goes_on(tmp_path, capsys, jobs):
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "a.lit").write_text(mp("A", "arm: sometimes"))
+    (d / "huge.lit").write_text(huge_test())
+    (d / "z.lit").write_text(mp("Z", "sc: never"))
+    t0 = time.monotonic()
+    code, out, err = run(capsys, "check", str(d), "--timeout", "1", "-j", jobs, "--no-cache",
+                         "--junit", str(tmp_path / "r.xml"))
+    assert time.monotonic() - t0 < 30
+    assert code == 2
+    assert "HUGE under arm: timed out after 1 s" in err
+    assert "2 passed, 0 failed, 1 errors, 0 without expectations" in out
+    suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
+    errors = [c for c in suite.findall("testcase") if c.find("error") is not None]
+    assert [c.get("name") for c in errors] == ["HUGE under arm"]
+    assert errors[0].find("error").get("type") == "Timeout"
+
+
+def test_a_worker_over_its_hard_limit_is_killed_and_replaced():
+    from litmus.pool import Lost, ProcessPool
+
+    with ProcessPool(1, time.sleep) as pool:
+        t0 = time.monotonic()
+        pool.submit(0, 60, limit=0.5)
+        pool.submit(1, 0)
+        got: dict = {}
+        while len(got) < 2 and time.monotonic() - t0 < 30:
+            got.update(pool.wait(0.2))
+    assert got[0] == Lost("killed at the time limit", timed_out=True)
+    assert got[1] is None  # time.sleep's answer, from a new worker
+    assert time.monotonic() - t0 < 15
+
+
+def test_a_worker_that_dies_loses_only_its_task():
+    from litmus.pool import Lost, ProcessPool
+
+    with ProcessPool(2, os._exit) as pool:
+        pool.submit(0, 3)
+        got: dict = {}
+        t0 = time.monotonic()
+        while not got and time.monotonic() - t0 < 30:
+            got.update(pool.wait(0.2))
+    assert isinstance(got[0], Lost) and "died (exit status 3)" in got[0].reason
+
+
+# --------------------------------------------------------------------------- fail fast
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_fail_fast_stops_after_the_first_failure(tmp_path, capsys, jobs):
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "a.lit").write_text(mp("A", "arm: sometimes"))
+    (d / "b.lit").write_text(mp("B", "arm: never"))
+    for name in "cdef":
+        (d / f"{name}.lit").write_text(mp(name.upper(), "arm: never"))
+    code, out, _ = run(capsys, "check", str(d), "--fail-fast", "-j", jobs, "--no-cache",
+                       "--json", str(tmp_path / "r.json"))
+    assert code == 1
+    assert out.count("FAIL ") == 1 and "B under arm" in out
+    assert "Stopped at the first failure (--fail-fast): 4 of 6 tests not checked" in out
+    assert out.strip().endswith("1 passed, 1 failed, 0 errors, 0 without expectations")
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["not_checked"] == 4
+
+
+def test_without_fail_fast_every_failure_is_reported(tmp_path, capsys):
+    d = tmp_path / "t"
+    d.mkdir()
+    for name in "abc":
+        (d / f"{name}.lit").write_text(mp(name.upper(), "arm: never"))
+    code, out, _ = run(capsys, "check", str(d), "--no-cache")
+    assert code == 1 and out.count("FAIL ") == 3
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def test_ci_logs_get_plain_progress_lines(mixed, capsys, monkeypatch):
+    from litmus import progress
+
+    monkeypatch.setattr(progress, "PLAIN_EVERY", 0.0)
+    code, out, err = run(capsys, "check", str(mixed), "--no-cache", "-j", "1")
+    assert code == 2
+    assert "litmus: 1/4 tests done" in err
+    assert "tests done" not in out
+
+
+def test_a_terminal_gets_a_progress_bar():
+    import io
+
+    from rich.console import Console
+
+    from litmus.progress import Progress
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=100)
+    rep = TestReport("x.lit")
+    with Progress(console, 2) as p:
+        p.update(1, 2, rep)
+        p._bar.refresh()
+        assert "1/2" in buf.getvalue()
+
+
+# --------------------------------------------------------------------------- API
+
+
+def test_check_many_takes_paths_texts_and_tests_and_keeps_their_order(tmp_path):
+    p = tmp_path / "a.lit"
+    p.write_text(mp("A", "arm: sometimes, sc: never"))
+    inputs = [p, mp("B", "arm: never"), litmus.parse(mp("C")), "thread P0\n  FOO\n"]
+    reports = check_many(inputs, jobs=1)
+    assert [r.source for r in reports] == [str(p), "<string>", "<string>", "<string>"]
+    a, b, c, bad = reports
+    assert isinstance(a, TestReport) and all(isinstance(x, Check) for x in a.checks)
+    assert [(x.model, x.status) for x in a.checks] == [("arm", "pass"), ("sc", "pass")]
+    assert [(x.model, x.status) for x in b.checks] == [("arm", "fail")]
+    assert b.failed and b.checks[0].reason
+    assert c.checks == () and c.expectations == ()
+    assert bad.test is None and bad.error_count == 1
+    # models given: each model run, compared with the expectations naming it
+    reports = check_many(inputs[:3], models=["sc", "arm"], jobs=1)
+    assert [[(x.model, x.status) for x in r.checks] for r in reports] == [
+        [("sc", "pass"), ("arm", "pass")], [("sc", "run"), ("arm", "fail")],
+        [("sc", "run"), ("arm", "run")]]
+    assert reports[2].checks[1].result.observation == "sometimes"
+
+
+def test_check_many_in_processes_matches_in_process(tmp_path):
+    files = sorted((CORPUS / "mmio").glob("*.lit"))[:6]
+    serial = check_many(files, jobs=1)
+    parallel = check_many(files, jobs=2)
+
+    def summary(reports):
+        return [[(c.model, c.status, c.result.states if c.result else None) for c in r.checks]
+                for r in reports]
+
+    assert summary(serial) == summary(parallel)
+
+
+def test_check_many_with_a_cache_object(tmp_path):
+    cache = ResultCache(tmp_path / "c")
+    files = [CORPUS / "MP.lit", CORPUS / "SB.lit"]
+    first = check_many(files, jobs=1, cache=cache)
+    assert (cache.hits, cache.misses) == (0, 8)
+    second = check_many(files, jobs=1, cache=cache)
+    assert (cache.hits, cache.misses) == (8, 8)
+    assert all(c.cached for r in second for c in r.checks)
+    assert [c.result.states for r in first for c in r.checks] == \
+        [c.result.states for r in second for c in r.checks]
+
+
+def test_without_dask_the_option_says_how_to_install_it(mixed, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails
+    code, _, err = run(capsys, "check", str(mixed), "--dask", "local")
+    assert code == 2
+    assert "pip install 'litmus[dask]'" in err and err.count("\n") == 1
