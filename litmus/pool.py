@@ -20,7 +20,8 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_ready
 from typing import Any, Self
@@ -45,6 +46,27 @@ def _context():
         ctx.set_forkserver_preload(PRELOAD)
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+@contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """While a worker starts: keep ``spawn``/``forkserver`` from importing the
+    parent's ``__main__`` in it. Workers need only litmus, and a main script
+    re-run there would check its tests again (a script without an ``if
+    __name__ == "__main__"`` guard) or fail (a script read from standard
+    input)."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 def _worker_main(conn, work: Callable[[Any], Any]) -> None:
@@ -120,7 +142,8 @@ class ProcessPool:
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(target=_worker_main, args=(child, self.work), daemon=True,
                                  name="litmus-worker")
-        proc.start()
+        with _main_not_rerun():
+            proc.start()
         child.close()
         w = _Worker(proc, parent)
         self._workers.append(w)

@@ -493,3 +493,23 @@ def test_without_dask_the_option_says_how_to_install_it(mixed, capsys, monkeypat
     code, _, err = run(capsys, "check", str(mixed), "--dask", "local")
     assert code == 2
     assert "pip install 'litmus[dask]'" in err and err.count("\n") == 1
+
+
+def test_workers_do_not_rerun_the_main_script(tmp_path):
+    """A script without a __main__ guard, or read from standard input, runs
+    once: workers import litmus, not the script that started them."""
+    import subprocess
+    import sys
+
+    script = ("import litmus\n"
+              f"reports = litmus.check_many([{str(CORPUS / 'MP.lit')!r}, "
+              f"{str(CORPUS / 'SB.lit')!r}, {str(CORPUS / 'LB.lit')!r}], jobs=2)\n"
+              "print('checked', [c.status for r in reports for c in r.checks])\n")
+    (tmp_path / "unguarded.py").write_text(script)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for argv, stdin in (([str(tmp_path / "unguarded.py")], None), (["-"], script)):
+        r = subprocess.run([sys.executable, *argv], input=stdin, capture_output=True,
+                           text=True, cwd=tmp_path, env=env, timeout=120, check=False)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.count("checked") == 1 and "error" not in r.stdout
+        assert "Traceback" not in r.stderr
