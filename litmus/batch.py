@@ -330,7 +330,9 @@ class _Batch:
         source, path, text, test, errors = self._read(item)
         kinds: dict[str, str] = {}
         if path is not None and self.kinds:
-            kinds = self._kinds_of(path.parent, errors)
+            kinds_errors: list[LitmusError] = []  # reported before the test's own
+            kinds = self._kinds_of(path.parent, kinds_errors)
+            errors[:0] = kinds_errors
         if test is None:
             return TestReport(source, path, None, tuple(errors))
         expects = list(test.expects)

@@ -162,6 +162,23 @@ def test_a_report_that_cannot_be_written_is_an_input_error(mixed, tmp_path, caps
     assert code == 2 and "cannot write" in err
 
 
+def test_a_test_whose_events_cannot_be_built_does_not_stop_the_others(tmp_path, capsys):
+    """(Before the batch engine, this error ended the whole run, summary unprinted.)"""
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "a.lit").write_text("test EV\nthread P0\n  STR #1, [x0]\nexists (P0:r0 = 0)\n"
+                             "expect arm: never\n")
+    (d / "b.lit").write_text(mp("B", "arm: sometimes"))
+    code, out, err = run(capsys, "check", str(d), "--no-cache", "--junit",
+                         str(tmp_path / "r.xml"))
+    assert code == 2
+    assert err == f"{d / 'a.lit'}:3:3: address 0x0 (the value of X0) is not a location of " \
+                  "the test\n"
+    assert "1 passed, 0 failed, 1 errors, 0 without expectations" in out
+    suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("errors")) == ("2", "1")
+
+
 # --------------------------------------------------------------------------- parallel, cache
 
 
