@@ -19,6 +19,7 @@ start-up time is measured here, another change makes it fast).
 from __future__ import annotations
 
 import json
+import os
 import platform
 import resource
 import sys
@@ -104,7 +105,6 @@ def bench_explain(rows: list[dict]) -> None:
 def _litmus(*argv: str) -> float:
     """Seconds one ``litmus`` command takes, run as a user runs it (a new
     process, this source tree), with its exit status checked."""
-    import os
     import subprocess
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -177,6 +177,10 @@ def main(argv: list[str]) -> int:
         "python": sys.version.split()[0],
         "machine": platform.machine(),
         "import_seconds": round(import_s, 3),
+        # other work on the machine slows every figure: the 1, 5 and 15 min load
+        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg")
+        else None,
+        "cores": os.cpu_count(),
         "results": rows,
     }
     results = HERE / "results"
