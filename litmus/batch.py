@@ -607,6 +607,11 @@ class _Dask:
         self.buffer.clear()
 
 
+#: Fewer tests than this to compute are checked in this process even with
+#: ``jobs`` > 1: starting workers costs more than a few small tests take.
+POOL_MIN = 4
+
+
 def default_jobs() -> int:
     """The number of cores this process may run on (at least 1)."""
     try:
@@ -650,8 +655,8 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
     seconds (None or 0: no limit); in worker processes a test that overruns
     its limits by far is stopped by killing its process, and reported as a
     :class:`~litmus.errors.Timeout`. ``jobs`` worker processes check tests in
-    parallel (None: the number of cores; 1, or a single test to compute: in
-    this process). With a Dask ``client`` (``distributed.Client``), tests are
+    parallel (None: the number of cores; with 1, or fewer than
+    :data:`POOL_MIN` tests to compute, they are checked in this process). With a Dask ``client`` (``distributed.Client``), tests are
     sent to its cluster instead (whose workers must have litmus installed;
     time limits are then the checks' own). ``cache`` (a
     :class:`litmus.cache.ResultCache` or its directory; None: no cache)
@@ -699,7 +704,7 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
     def choose(exhausted: bool) -> Any:
         if client is not None:
             return _Dask(client)
-        if jobs <= 1 or (exhausted and len(held) <= 1):
+        if jobs <= 1 or (exhausted and len(held) < POOL_MIN):
             return _Serial()
         return _Processes(jobs)
 
@@ -709,7 +714,7 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
 
         while True:
             while next_item < min(n, state["stop"] + 1) and (
-                    executor.room() if executor is not None else len(held) < 2):
+                    executor.room() if executor is not None else len(held) < POOL_MIN):
                 i = next_item
                 next_item += 1
                 p = batch.prepare(i, items[i])
@@ -722,7 +727,7 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
                 else:
                     executor.submit(i, p.task(batch), p.limit)
             exhausted = next_item >= min(n, state["stop"] + 1)
-            if executor is None and held and (len(held) >= 2 or exhausted):
+            if executor is None and held and (len(held) >= POOL_MIN or exhausted):
                 executor = choose(exhausted)
                 for p in held:
                     if p.index in pending:

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_ready
 from typing import Any, Self
 
-#: Modules the fork server imports once, before it forks workers.
-PRELOAD = ["litmus.api", "litmus.explain", "litmus.batch"]
+#: What the fork server imports once, before it forks workers: the engine and
+#: the bundled models, parsed (see :mod:`litmus._workerinit`).
+PRELOAD = ["litmus._workerinit"]
 
 
 @dataclass(frozen=True)

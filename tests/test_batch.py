@@ -201,11 +201,12 @@ def serial_cold(tmp_path_factory) -> tuple[dict, str, Path]:
     return report, buf.getvalue(), cache
 
 
-def test_two_processes_give_the_serial_report(serial_cold, tmp_path, capsys):
+def test_two_processes_give_the_serial_report(serial_cold, tmp_path, capsys, pools):
     reference, stdout, _ = serial_cold
     code, out, _ = run(capsys, "check", str(CORPUS), "-j", "2", "--no-cache", "--json",
                        str(tmp_path / "r.json"))
     assert code == 0
+    assert pools == [2]
     assert out == stdout
     assert normalized(json.loads((tmp_path / "r.json").read_text())) == normalized(reference)
 
@@ -350,12 +351,30 @@ def test_the_default_cache_directory(monkeypatch, tmp_path):
 # --------------------------------------------------------------------------- time limits
 
 
+@pytest.fixture
+def pools(monkeypatch) -> list[int]:
+    """The number of workers of each process pool a run starts."""
+    from litmus import batch
+
+    started: list[int] = []
+    original = batch._Processes.__init__
+
+    def init(self, jobs):
+        started.append(jobs)
+        original(self, jobs)
+
+    monkeypatch.setattr(batch._Processes, "__init__", init)
+    return started
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_huge_test_is_stopped_by_the_timeout_and_the_run_goes_on(tmp_path, capsys, jobs):
+def test_a_huge_test_is_stopped_by_the_timeout_and_the_run_goes_on(tmp_path, capsys, jobs,
+                                                                  pools):
     d = tmp_path / "t"
     d.mkdir()
     (d / "a.lit").write_text(mp("A", "arm: sometimes"))
     (d / "huge.lit").write_text(huge_test())
+    (d / "y.lit").write_text(mp("Y", "tso: never"))
     (d / "z.lit").write_text(mp("Z", "sc: never"))
     t0 = time.monotonic()
     code, out, err = run(capsys, "check", str(d), "--timeout", "1", "-j", jobs, "--no-cache",
@@ -363,7 +382,8 @@ def test_a_huge_test_is_stopped_by_the_timeout_and_the_run_goes_on(tmp_path, cap
     assert time.monotonic() - t0 < 30
     assert code == 2
     assert "HUGE under arm: timed out after 1 s" in err
-    assert "2 passed, 0 failed, 1 errors, 0 without expectations" in out
+    assert "3 passed, 0 failed, 1 errors, 0 without expectations" in out
+    assert pools == ([] if jobs == "1" else [2])  # -j 2: the huge test ran in a worker
     suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
     errors = [c for c in suite.findall("testcase") if c.find("error") is not None]
     assert [c.get("name") for c in errors] == ["HUGE under arm"]
@@ -401,7 +421,7 @@ def test_a_worker_that_dies_loses_only_its_task():
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_fail_fast_stops_after_the_first_failure(tmp_path, capsys, jobs):
+def test_fail_fast_stops_after_the_first_failure(tmp_path, capsys, jobs, pools):
     d = tmp_path / "t"
     d.mkdir()
     (d / "a.lit").write_text(mp("A", "arm: sometimes"))
@@ -415,6 +435,7 @@ def test_fail_fast_stops_after_the_first_failure(tmp_path, capsys, jobs):
     assert "Stopped at the first failure (--fail-fast): 4 of 6 tests not checked" in out
     assert out.strip().endswith("1 passed, 1 failed, 0 errors, 0 without expectations")
     assert json.loads((tmp_path / "r.json").read_text())["summary"]["not_checked"] == 4
+    assert pools == ([] if jobs == "1" else [2])
 
 
 def test_without_fail_fast_every_failure_is_reported(tmp_path, capsys):
@@ -479,10 +500,11 @@ def test_check_many_takes_paths_texts_and_tests_and_keeps_their_order(tmp_path):
     assert reports[2].checks[1].result.observation == "sometimes"
 
 
-def test_check_many_in_processes_matches_in_process(tmp_path):
+def test_check_many_in_processes_matches_in_process(tmp_path, pools):
     files = sorted((CORPUS / "mmio").glob("*.lit"))[:6]
     serial = check_many(files, jobs=1)
     parallel = check_many(files, jobs=2)
+    assert pools == [2]
 
     def summary(reports):
         return [[(c.model, c.status, c.result.states if c.result else None) for c in r.checks]
@@ -518,10 +540,13 @@ def test_workers_do_not_rerun_the_main_script(tmp_path):
     import subprocess
     import sys
 
-    script = ("import litmus\n"
-              f"reports = litmus.check_many([{str(CORPUS / 'MP.lit')!r}, "
-              f"{str(CORPUS / 'SB.lit')!r}, {str(CORPUS / 'LB.lit')!r}], jobs=2)\n"
-              "print('checked', [c.status for r in reports for c in r.checks])\n")
+    files = [str(CORPUS / f"{name}.lit") for name in ("MP", "SB", "LB", "R", "S")]
+    script = ("import litmus, litmus.batch as b\n"
+              "pools = []\n"
+              "start = b._Processes.__init__\n"
+              "b._Processes.__init__ = lambda self, jobs: pools.append(jobs) or start(self, jobs)\n"
+              f"reports = litmus.check_many({files!r}, jobs=2)\n"
+              "print('checked', pools, [c.status for r in reports for c in r.checks])\n")
     (tmp_path / "unguarded.py").write_text(script)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for argv, stdin in (([str(tmp_path / "unguarded.py")], None), (["-"], script)):
@@ -529,4 +554,5 @@ def test_workers_do_not_rerun_the_main_script(tmp_path):
                            text=True, cwd=tmp_path, env=env, timeout=120, check=False)
         assert r.returncode == 0, r.stderr
         assert r.stdout.count("checked") == 1 and "error" not in r.stdout
+        assert r.stdout.startswith("checked [2] ['pass'")
         assert "Traceback" not in r.stderr
