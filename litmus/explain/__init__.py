@@ -209,29 +209,25 @@ def explain(test: Test | str | Path, model: str | Path = "arm", outcome: Prop | 
         lits.append(lit)
         for c in ax.constraints:
             solver.add(z3.Implies(lit, as_bool(c)))
-    _set_timeout(solver, deadline)
-    r = solver.check(*lits)
-    if r == z3.unknown:
-        raise deadline.timeout()
+    allowed = _sat(solver, lits, deadline)
     concrete_of = _concrete_factory(s, cat, prelude, variants)
-    if r == z3.sat:
+    if allowed:
         out.allowed = True
         out.witness = read_execution(s, solver.model())
         out.cycle, out.unordered = _unordered(out.witness, concrete_of(out.witness))
         return out
     core = _minimal_core(solver, lits, deadline)
-    if solver.check() == z3.unsat:  # no axiom assumed: the outcome never happens at all
+    if not _sat(solver, [], deadline):  # no axiom assumed: the outcome never happens at all
         out.impossible = True
         return out
     for lit in core:
-        i = lits.index(lit)
-        others = [x for x in lits if x is not lit]
-        _set_timeout(solver, deadline)
-        res = solver.check(*others)
-        if res != z3.sat:
-            res = solver.check(*[x for x in core if x is not lit])
-        if res != z3.sat:
-            solver.check()
+        i = next(k for k, x in enumerate(lits) if x.eq(lit))
+        # an execution that breaks this axiom alone, if there is one; else one that
+        # breaks it with other axioms of the core; else any execution with the outcome
+        for assumed in ([x for x in lits if not x.eq(lit)],
+                        [x for x in core if not x.eq(lit)], []):
+            if _sat(solver, assumed, deadline):
+                break
         exe = read_execution(s, solver.model())
         conc = concrete_of(exe)
         cv = next((c for c in conc.checks if c.check is axioms[i].check), None)
@@ -242,21 +238,26 @@ def explain(test: Test | str | Path, model: str | Path = "arm", outcome: Prop | 
     return out
 
 
-def _set_timeout(solver: z3.Solver, deadline: Deadline) -> None:
+def _sat(solver: z3.Solver, assumptions: list, deadline: Deadline) -> bool:
+    """Whether ``solver`` is satisfiable under ``assumptions``, within the
+    deadline (raises Timeout when it runs out)."""
+    deadline.check()
     left = deadline.remaining()
     if left is not None:
-        if left <= 0:
-            raise deadline.timeout()
         solver.set("timeout", max(1, int(left * 1000)))
+    r = solver.check(*assumptions)
+    if r == z3.unknown:
+        raise deadline.timeout()
+    return r == z3.sat
 
 
 def _minimal_core(solver: z3.Solver, lits: list, deadline: Deadline) -> list:
-    """A minimal set of axiom literals that is unsatisfiable with the rest."""
+    """A minimal set of axiom literals that is unsatisfiable with the rest
+    (after an unsat check under ``lits``)."""
     core = [x for x in lits if any(x.eq(c) for c in solver.unsat_core())]
     for lit in list(core):
-        trial = [x for x in core if x is not lit]
-        _set_timeout(solver, deadline)
-        if solver.check(*trial) == z3.unsat:
+        trial = [x for x in core if not x.eq(lit)]
+        if not _sat(solver, trial, deadline):
             core = trial
     return core
 
