@@ -240,7 +240,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                 msg = (f"{where}: {test.name} under {exp.model}: expected {exp.word}, "
                        f"got {got}{_flags_text(r.flags)}")
                 out.print(f"[red]FAIL[/red] {escape(msg)}", markup=True)
-                out.print(f"  why: {_reason(test, exp.model, args.timeout)}", markup=False)
+                out.print(f"  why: {_reason(test, exp.model, args.timeout, exp.word, got)}",
+                          markup=False)
         for cat in extra:
             try:
                 r = check(test, cat, timeout=args.timeout)
@@ -274,12 +275,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _reason(test: Test, model: str, timeout: float | None) -> str:
-    """The one-line reason of a verdict (see ``litmus explain``)."""
+def _reason(test: Test, model: str, timeout: float | None, expected: str = "never",
+            got: str = "sometimes") -> str:
+    """The one-line reason a verdict differs from the expected one (see
+    ``litmus explain``): why the outcome happens or cannot; when the question is
+    whether it *always* happens, why a state without it does or cannot."""
     from .explain import explain
+    from .program import PNot
 
+    prop = test.condition.prop
+    # the states that matter: without the outcome when "always" is at stake
+    about_absence = (expected, got) in (("always", "sometimes"), ("sometimes", "always"))
+    outcome = PNot(prop) if about_absence else prop
     try:
-        return explain(test, model, timeout=timeout).reason()
+        return explain(test, model, outcome, timeout=timeout).reason()
     except LitmusError as exc:
         return f"(no explanation: {exc})"
 

@@ -64,6 +64,7 @@ class Violation:
     pos: Pos | None
     steps: list[Step]
     execution: Execution
+    flags: list[str] = field(default_factory=list)
 
     @property
     def cyclic(self) -> bool:
@@ -104,7 +105,10 @@ class Explanation:
     cycle: list[Step] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     impossible: bool = False
+    filtered: bool = False
+    coherent: bool = False  # the execution shown keeps each location coherent
     labels: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         """The explanation as a student reads it."""
@@ -214,28 +218,95 @@ def explain(test: Test | str | Path, model: str | Path = "arm", outcome: Prop | 
     if allowed:
         out.allowed = True
         out.witness = read_execution(s, solver.model())
-        out.cycle, out.unordered = _unordered(out.witness, concrete_of(out.witness))
+        conc = concrete_of(out.witness)
+        out.cycle, out.unordered = _unordered(out.witness, conc)
+        out.flags = _raised(conc)
         return out
-    core = _minimal_core(solver, lits, deadline)
     if not _sat(solver, [], deadline):  # no axiom assumed: the outcome never happens at all
         out.impossible = True
+        out.filtered = s.filter_term is not None and _without_filter(s, ev, prop, deadline)
         return out
-    for lit in core:
-        i = next(k for k, x in enumerate(lits) if x.eq(lit))
-        # an execution that breaks this axiom alone, if there is one; else one that
-        # breaks it with other axioms of the core; else any execution with the outcome
-        for assumed in ([x for x in lits if not x.eq(lit)],
-                        [x for x in core if not x.eq(lit)], []):
-            if _sat(solver, assumed, deadline):
-                break
-        exe = read_execution(s, solver.model())
+    # Coherence-like checks (whose relations join accesses of one location) are
+    # what a student takes for granted: prefer an execution that keeps them, and
+    # name every check it breaks; only if none keeps them, show those.
+    conc0 = concrete_of(read_execution(s, solver.model()))
+    local = [lit for lit, ax in zip(lits, axioms) if _per_location(conc0, ax.check)]
+    coherent = _coherence(s, solver, deadline)
+    if _sat(solver, [*local, coherent], deadline):
+        out.coherent = True
+        executions = [read_execution(s, solver.model())]
+    elif _sat(solver, local, deadline):
+        executions = [read_execution(s, solver.model())]
+    else:
+        executions = []
+        for lit in _minimal_core(solver, local, deadline):
+            for assumed in ([x for x in local if not x.eq(lit)], []):
+                if _sat(solver, assumed, deadline):
+                    executions.append(read_execution(s, solver.model()))
+                    break
+    named: set[str] = set()
+    for exe in executions:
         conc = concrete_of(exe)
-        cv = next((c for c in conc.checks if c.check is axioms[i].check), None)
-        if cv is None or cv.holds:
-            continue
-        out.violations.append(Violation(axioms[i].name, cv.check.kind, cv.check.pos,
-                                        _reason(conc, cv), exe))
+        for cv in conc.checks:
+            if cv.check.flag or cv.holds or cv.name in named:
+                continue
+            named.add(cv.name)
+            out.violations.append(Violation(cv.name, cv.check.kind, cv.check.pos,
+                                            _reason(conc, cv), exe, _raised(conc)))
     return out
+
+
+_COHERENCE = "acyclic (po & loc) | rf | co | fr as coherence"
+
+
+def _coherence(s, solver: z3.Solver, deadline: Deadline) -> z3.BoolRef:
+    """A literal that, assumed, keeps each location sequentially consistent
+    (po-loc | rf | co | fr acyclic): every bundled model implies it, so it only
+    steers the choice of an execution to explain towards one a student would
+    draw (a lock taken in order, say), never changes a verdict."""
+    from ..smt.cateval import Evaluator
+    from ..syntax.cat import parse_cat
+
+    ev = Evaluator(s.enc, deadline=deadline)
+    ev.run(parse_cat(_COHERENCE, "<coherence>"))
+    lit = z3.Bool("explain!coherence")
+    ev.axioms_extra.into(solver)
+    for ax in ev.axioms:
+        for c in ax.constraints:
+            solver.add(z3.Implies(lit, as_bool(c)))
+    return lit
+
+
+def _raised(conc: Concrete) -> list[str]:
+    """The model's flags raised in this execution (things it does not model)."""
+    return [c.name for c in conc.checks if c.check.flag and c.holds]
+
+
+def _per_location(conc: Concrete, check) -> bool:
+    """Whether a check's relation only joins accesses of one location (as
+    coherence and atomicity do), judged on one execution."""
+    cv = next((c for c in conc.checks if c.check is check), None)
+    if cv is None:
+        return False
+    for m in conc._members(cv.value):
+        if not isinstance(m, tuple):
+            return False
+        a, b = (conc.event_loc(x) for x in m)
+        if a is None or a != b:
+            return False
+    return True
+
+
+def _without_filter(s, ev, prop, deadline: Deadline) -> bool:
+    """Whether some candidate execution has the outcome once the test's filter
+    is set aside (then the filter is what excludes it)."""
+    solver = z3.SimpleSolver()
+    s.enc.out.into(solver)
+    ev.axioms_extra.into(solver)
+    if s.fault_term is not None:
+        solver.add(as_bool(neg(s.fault_term)))
+    solver.add(as_bool(s.prop_term(prop)))
+    return _sat(solver, [], deadline)
 
 
 def _sat(solver: z3.Solver, assumptions: list, deadline: Deadline) -> bool:
@@ -279,7 +350,8 @@ def _concrete_factory(s, cat, prelude, variants):
             line = f" (line {e.instr.pos.line})" if e.instr is not None else ""
             return f"{e.label()}{line}"
 
-        conc = Concrete(exe.events, base, variants, fence_label)
+        conc = Concrete(exe.events, base, variants, fence_label,
+                        lambda eid: s.eg.events[eid].loc)
         conc.run(cat, prelude)
         return conc
 

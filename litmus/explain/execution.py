@@ -68,7 +68,11 @@ class Execution:
         else:
             what = f"{e.kind} {e.loc}"
             if value and eid in self.values:
-                what += f"={self.session.test.ctype(loc=e.loc).read(self.values[eid])}"
+                bits = self.values[eid]
+                name = self.session.eg.address_name(bits)
+                shown = name if name is not None else \
+                    self.session.test.ctype(loc=e.loc).read(bits)
+                what += f"={shown}"
         if e.thread is None:
             return f"{what} (initial)"
         line = f", line {e.instr.pos.line}" if e.instr is not None and e.instr.pos.line else ""
