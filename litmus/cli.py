@@ -288,9 +288,10 @@ def _reason(test: Test, model: str, timeout: float | None, expected: str = "neve
     about_absence = (expected, got) in (("always", "sometimes"), ("sometimes", "always"))
     outcome = PNot(prop) if about_absence else prop
     try:
-        return explain(test, model, outcome, timeout=timeout).reason()
+        reason = explain(test, model, outcome, timeout=timeout).reason()
     except LitmusError as exc:
         return f"(no explanation: {exc})"
+    return f"a state without the outcome is {reason}" if about_absence else reason
 
 
 # --------------------------------------------------------------------------- compare
@@ -341,7 +342,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         out.print(table)
         if test.condition.quantifier != "exists":
             for r in results:
-                out.print(f"  {r.model}: {report.holds_line(r)}", markup=False)
+                out.print(f"  {r.model}: {report.holds_line(r, marked=False)}", markup=False)
         for r in results:
             if r.flags:
                 out.print(f"  flags under {r.model}: {', '.join(r.flags)}", markup=False)
@@ -446,7 +447,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if not args.output:
         sys.stdout.write(x.to_dot())
         return 0
-    write_graph(x, args.output)
+    write_graph(x, args.output, args.timeout)
     verdict = ("allowed (a witness)" if x.allowed else "impossible" if x.impossible else
                f"forbidden (axiom {x.violations[0].axiom})" if x.violations else "forbidden")
     print(f"{args.output}: {test.name} under {x.model}: {verdict}")

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import z3
 
-from ..api import load, session
+from ..api import check_applies, load, session
 from ..errors import Pos, UsageError
 from ..library import load_model, model_label, stdlib
 from ..limits import DEFAULT_TIMEOUT, Deadline
@@ -195,6 +195,7 @@ def explain(test: Test | str | Path, model: str | Path = "arm", outcome: Prop | 
         outcome = parse_outcome(test, outcome)
     prop = outcome if outcome is not None else default_outcome(test)
     deadline = Deadline(timeout, f"{test.source}: explaining {test.name}")
+    check_applies(test, model)
     cat = load_model(model)
     prelude = stdlib()
     s = session(test)
