@@ -171,6 +171,13 @@ _STATE_TOKEN = re.compile(
 )
 
 
+#: herd's values that are code (``instr:"NOP"``, ``label:"P0:L0"``), out of scope.
+_CODE_VALUES = {
+    "instr": "instructions as values (instr:\"...\"; self-modifying code)",
+    "label": "code addresses as values (label:\"...\")",
+}
+
+
 def _tokens(text: str, base: int, pos: _PosOf) -> list[_Tok]:
     """The tokens of an initial state or condition (``text`` starts at ``base``)."""
     out: list[_Tok] = []
@@ -179,6 +186,10 @@ def _tokens(text: str, base: int, pos: _PosOf) -> list[_Tok]:
         m = _STATE_TOKEN.match(text, i)
         if m is None:
             char = text[i]
+            before = re.search(r"([A-Za-z]+)[ \t]*:[ \t]*\Z", text[:i])
+            if char == '"' and before is not None and before.group(1) in _CODE_VALUES:
+                raise ParseError(f"not supported: {_CODE_VALUES[before.group(1)]}",
+                                 pos(base + before.start(1)))
             shown = f"'{char}'" if char.isprintable() else f"character U+{ord(char):04X}"
             raise ParseError(f"unexpected {shown}", pos(base + i))
         kind = m.lastgroup or ""
@@ -187,6 +198,16 @@ def _tokens(text: str, base: int, pos: _PosOf) -> list[_Tok]:
         i = m.end()
     out.append(_Tok("eof", "", base + len(text)))
     return out
+
+
+def _bare_immediates(raw: RawOperand, mark: str) -> RawOperand:
+    """``raw`` with its bare integers (also inside brackets) read as immediates."""
+    if isinstance(raw, RawImm) and not raw.prefix:
+        return RawImm(raw.value, raw.pos, raw.text, mark)
+    if isinstance(raw, RawMem) and mark == "#":
+        return RawMem(tuple(_bare_immediates(i, mark) for i in raw.items), raw.pos, raw.text,
+                      raw.writeback)
+    return raw
 
 
 def _describe(tok: _Tok) -> str:
@@ -242,7 +263,7 @@ _LABEL = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*:")
 _MNEMONIC = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _INT = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z")
 _NAME_OPERAND = re.compile(r"%?[A-Za-z_][A-Za-z0-9_.]*\Z")
-_SHIFT_OPERAND = re.compile(r"([A-Za-z]+)[ \t]+#(\S+)\Z")
+_SHIFT_OPERAND = re.compile(r"([A-Za-z]+)(?:[ \t]+#|[ \t]+(?=-?[0-9]))(\S+)\Z")
 _SECTION_WORDS = ("exists", "forall", "locations", "filter")
 _PROC = re.compile(r"P([0-9]+)\Z")
 _KEYWORDS = frozenset({"exists", "forall", "final", "true", "false", "not", "locations",
@@ -565,6 +586,9 @@ class _Reader:
                 )
         if t.kind == "num":
             return parse_int(t.text, self.pos(t.offset))
+        if t.kind == "name" and p.peek().text == ":" and _PROC.match(t.text):
+            raise self.error(f"not supported: code addresses as values ({t.text}:"
+                             f"{p.peek(1).text}, the address of a label)", t.offset)
         if t.kind == "name" and t.text not in _KEYWORDS:
             self.check_location_name(t)
             self.use(t.text, t.offset)
@@ -742,12 +766,9 @@ class _Reader:
                 raise self.error(f"expected an instruction or a label, found '{text}'", offset)
             for part, off in _split_top(rest, offset + j, self.pos):
                 raws.append(self.operand(part, off))
+        # herd reads a bare integer operand as an immediate (MOV X10,1; LSL X0,X0,28)
+        raws = [_bare_immediates(r, "$" if self.arch == "x86" else "#") for r in raws]
         if self.arch == "x86":
-            # herd reads a bare integer operand of an x86 instruction as an immediate
-            raws = [
-                RawImm(r.value, r.pos, r.text, "$") if isinstance(r, RawImm) and not r.prefix else r
-                for r in raws
-            ]
             if self.syntax == "att":
                 mnemonic, raws = att_to_intel(mnemonic, raws, pos)
             elif " ".join(mnemonic.upper().split()) == "LOCK XCHG":
@@ -767,17 +788,19 @@ class _Reader:
             raise self.error("expected an operand, found nothing", off)
         if t[0] in "[(" and not inside:
             close = "]" if t[0] == "[" else ")"
-            if not t.endswith(close):
+            writeback = close == "]" and t.endswith("]!")
+            body = t[1:-2] if writeback else t[1:-1]
+            if not writeback and not t.endswith(close):
                 raise self.error(f"unsupported memory operand '{t}'", off)
             items = (
                 tuple(
                     self.operand(part, o, inside=True)
-                    for part, o in _split_top(t[1:-1], off + 1, self.pos)
+                    for part, o in _split_top(body, off + 1, self.pos)
                 )
-                if t[1:-1].strip()
+                if body.strip()
                 else ()
             )
-            return RawMem(items, pos, t)
+            return RawMem(items, pos, t, writeback)
         if t[0] in "#$":
             body = t[1:].strip()
             return RawImm(parse_int(body, self.pos(off + 1)), pos, t, t[0])
