@@ -297,7 +297,8 @@ def check(ins: Instr) -> tuple[str, int] | None:
     if op in ("TBZ", "TBNZ"):
         bit = _imm_of(args[1])
         if not 0 <= bit < w:
-            return f"bit number {bit} is out of range (0-{w - 1} for {args[0]})", 1
+            return (f"bit number {bit} is out of range (0-{w - 1} for a "
+                    f"{'W' if w == 32 else 'X'} register)"), 1
     if op in SHIFTS and isinstance(args[2], Imm) and not 0 <= args[2].value < w:
         return f"shift amount {args[2].value} is out of range (0-{w - 1})", 2
     if op in BITFIELDS or op == "BFC":
