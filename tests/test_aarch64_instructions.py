@@ -382,6 +382,38 @@ exists (P1:X4 = 0 /\\ P1:X5 = 2)
     assert [(e.kind, e.loc) for e in p1] == [("R", "x"), ("R", "y")]
 
 
+def test_pairs_as_herd_l058(adjacent):
+    """herd's L058 (STP/LDP, post- and pre-indexed, two threads) with its arrays
+    a[2] and b[2] written as adjacent locations: herd7's 36 states exactly."""
+    import json
+
+    from expectations import REFERENCE
+
+    expected = REFERENCE / "herd-instructions" / "expected.jsonl"
+    if not expected.exists():
+        pytest.skip("herd's reference answers are not available")
+    record = next(r for r in map(json.loads, expected.read_text().splitlines())
+                  if r["file"] == "AArch64/L058.litmus")
+    text = """AArch64 L058-adjacent
+{ int64_t a; int64_t a1; int64_t b; int64_t b1; 0:X0=a; 0:X1=b; 1:X1=a; 1:X0=b; }
+  P0                  |  P1                  ;
+ MOV X2,#1            | MOV X2,#3            ;
+ MOV X3,#2            | MOV X3,#4            ;
+ STP X2,X3,[X0],#16   | STP X2,X3,[X0],#16   ;
+ LDP X4,X5,[X1],#16   | LDP X4,X5,[X1],#16   ;
+ STP X4,X5,[X0,#-16]! | STP X4,X5,[X0,#-16]! ;
+exists ([a]=3 /\\ [a1]=4 /\\ [b]=1 /\\ [b1]=2 /\\ 0:X0=a /\\ 1:X0=b)
+"""
+    result = litmus.check(litmus.parse(text, path="t.litmus"), "arm")
+    states = set()
+    for state in result.states:
+        v = dict(state.values)
+        states.add(f"0:X0={v['0:X0']}; 1:X0={v['1:X0']}; a={{{v['[a]']},{v['[a1]']}}}; "
+                   f"b={{{v['[b]']},{v['[b1]']}}}")
+    assert states == set(record["states"])
+    assert result.observation.capitalize() == record["observation"]
+
+
 def test_pair_beyond_a_location_is_refused():
     text = "thread P0\n  MOV X1, &x\n  LDP X2, X3, [X1]\nexists (P0:X2 = 0)\n"
     with pytest.raises(EncodingError, match=r"address x\+8 is not a location"):
@@ -409,6 +441,29 @@ exists (0:X0=0 \\/ 0:X2=0 \\/ 0:X3=0 \\/ 0:X4=0)
     result = litmus.check(litmus.parse(text, path="t.litmus"), "sc")
     assert dict(result.states[0].values) == {"0:X0": 255 - 4, "0:X2": 0xFF0, "0:X3": 1,
                                              "0:X4": 0xF}
+
+
+def test_herd_branch_targets():
+    """herd's branch targets relative to the branch (``.+8``: two instructions on,
+    herd's L046) and section-like labels (``.text``, herd's L061)."""
+    text = """AArch64 T
+{ 0:X0=1; }
+ P0 ;
+ B .+8 ;
+ ADD W0,W0,#1 ;
+ B .text ;
+ ADD W0,W0,#2 ;
+.text: ADD W0,W0,#4 ;
+exists (0:X0=0)
+"""
+    result = litmus.check(litmus.parse(text, path="t.litmus"), "sc")
+    assert [dict(s.values) for s in result.states] == [{"0:X0": 1 + 4}]  # both ADDs skipped
+    with pytest.raises(ParseError, match=r"t.litmus:6:4: backward branch to '\.-8'"):
+        litmus.parse(text.replace("B .text", "B .-8"), path="t.litmus")
+    with pytest.raises(ParseError, match=r"4:4: branch offset \.\+6 is not a multiple of 4"):
+        litmus.parse(text.replace("B .+8", "B .+6"), path="t.litmus")
+    with pytest.raises(ParseError, match=r"4:4: branch target \.\+40 is outside thread P0"):
+        litmus.parse(text.replace("B .+8", "B .+40"), path="t.litmus")
 
 
 # --------------------------------------------------------------------------- dependencies

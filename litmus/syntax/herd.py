@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import ParseError, Pos
@@ -45,6 +45,7 @@ from ..program import (
     Expect,
     InitValue,
     Instr,
+    Label,
     Location,
     LocRef,
     MemAtom,
@@ -259,10 +260,12 @@ _COND_START = re.compile(
     r"(?![A-Za-z0-9_./\-])"
 )
 _LOCK_SEMI = re.compile(r"(?i)(?<![A-Za-z0-9_.])lock[ \t]*;")
-_LABEL = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*:")
+_LABEL = re.compile(r"(\.?[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*:")
 _MNEMONIC = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _INT = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z")
-_NAME_OPERAND = re.compile(r"%?[A-Za-z_][A-Za-z0-9_.]*\Z")
+_NAME_OPERAND = re.compile(r"%?\.?[A-Za-z_][A-Za-z0-9_.]*\Z")
+#: A branch target relative to the branch (``.+8``: two instructions on).
+_PC_RELATIVE = re.compile(r"\.[ \t]*([+-])[ \t]*([0-9]+)\Z")
 _SHIFT_OPERAND = re.compile(r"([A-Za-z]+)(?:[ \t]+#|[ \t]+(?=-?[0-9]))(\S+)\Z")
 _SECTION_WORDS = ("exists", "forall", "locations", "filter")
 _PROC = re.compile(r"P([0-9]+)\Z")
@@ -731,12 +734,26 @@ class _Reader:
         for i, raw in branches.items():
             target = branch_target(self.arch, code[i])
             assert target is not None
+            m = _PC_RELATIVE.match(target.name)
+            if m is not None:  # herd: instructions are 4 bytes apart
+                delta = int(m.group(2)) * (1 if m.group(1) == "+" else -1)
+                if delta % 4:
+                    raise ParseError(f"branch offset {target.name} is not a multiple of 4 "
+                                     "(the size of an instruction)", raw.pos)
+                if not 0 <= i + delta // 4 <= len(code):
+                    raise ParseError(f"branch target {target.name} is outside thread "
+                                     f"P{index}", raw.pos)
+                name = f"{target.name}@{i}"  # one label per branch
+                labels[name] = i + delta // 4
+                code[i] = replace(code[i], args=code[i].args[:-1] + (Label(name),))
+                target = Label(name)
             if target.name not in labels:
                 hint = did_you_mean(target.name, labels)
                 raise ParseError(f"unknown label '{target.name}' in thread P{index}{hint}", raw.pos)
             if labels[target.name] <= i:
                 raise ParseError(
-                    f"backward branch to '{target.name}' (loops are not supported)", raw.pos
+                    f"backward branch to '{target.name.split('@')[0]}' (loops are not "
+                    "supported)", raw.pos
                 )
         return Thread(
             name=f"P{index}", index=index, code=tuple(code), labels=labels, init=init, pos=pos,
@@ -811,6 +828,9 @@ class _Reader:
             if not _NAME_OPERAND.match(name):
                 raise self.error(f"expected a location name after '&', found '{name}'", off + 1)
             return RawAddrOf(name, pos, t)
+        m = _PC_RELATIVE.match(t)
+        if m is not None:
+            return RawName(f".{m.group(1)}{int(m.group(2))}", pos, t)
         m = _SHIFT_OPERAND.match(t)
         if m is not None:
             return RawShift(

@@ -384,6 +384,11 @@ def _describe_sigs(arch: str, sigs: tuple[Sig, ...]) -> str:
     return ", or ".join(_describe_sig(arch, sig) for sig in sigs)
 
 
+#: Labels herd reads besides identifiers: section-like names (``.text``) and
+#: targets relative to the branch (``.+8``).
+_HERD_LABEL = re.compile(r"\.(?:[A-Za-z_][A-Za-z0-9_.\-]*|[+-][0-9]+)\Z")
+
+
 def _identifier(name: str) -> bool:
     return bool(re.match(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z", name))
 
@@ -514,7 +519,7 @@ def _convert(
         if REG in slot:
             return _reg(arch, raw, slot)
         if LABEL in slot:
-            if not _identifier(raw.name):
+            if not _identifier(raw.name) and not _HERD_LABEL.match(raw.name):
                 raise ParseError(f"expected a label, found '{raw.name}'", raw.pos)
             return Label(raw.name)
         noun, names = isa.get(arch).symbols[symbols]
