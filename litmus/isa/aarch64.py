@@ -494,7 +494,7 @@ def _shift(st: Machine, ins: Instr):
     counts modulo the register width (Arm ARM, LSLV: ``UInt(X[m]) MOD datasize``)."""
     dst, src, amt = ins.args
     w = _width(dst)
-    x = st.get(src) if isinstance(src, Reg) else operand(st, src)
+    x = operand(st, src)
     if isinstance(amt, Imm):
         n = SV(Const(amt.value))
     else:
