@@ -515,8 +515,10 @@ def cmd_fix(args: argparse.Namespace) -> int:
         print(f"{s.note} ({stats})")
         return 1
     n = len(s.fixes[0].edits)
-    print(f"{len(s.fixes)} minimal fix{'es' if len(s.fixes) != 1 else ''} with {n} "
-          f"edit{'s' if n != 1 else ''}, cheapest first"
+    shown = f"{len(s.fixes)} minimal fix{'es' if len(s.fixes) != 1 else ''}"
+    if args.max and len(s.fixes) >= args.max:
+        shown += f" (the first {args.max}; --max 0 shows all)"
+    print(f"{shown} with {n} edit{'s' if n != 1 else ''}, cheapest first"
           + ("" if s.complete else " (the time limit stopped the search: there may be more)")
           + ":")
     for i, fx in enumerate(s.fixes, 1):

@@ -110,6 +110,16 @@ class Explanation:
     labels: dict[str, str] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        verdict = "allowed" if self.allowed else "impossible" if self.impossible else \
+            "forbidden"
+        return (f"<Explanation {self.test.name} under {self.model}: {verdict}"
+                + (f" by {', '.join(v.axiom for v in self.violations)}"
+                   if self.violations else "") + ">")
+
+    def __str__(self) -> str:
+        return self.text()
+
     def text(self) -> str:
         """The explanation as a student reads it."""
         from .render import explanation_text
