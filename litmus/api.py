@@ -129,6 +129,21 @@ def events(test: Test) -> EventGraph:
                         isa.memory_type_sets())
 
 
+#: Bundled models written for one architecture's programs only: the Arm models
+#: know AArch64's barriers, not x86's fences (tso reads an AArch64 program as
+#: x86 would run it; the reverse is not defined).
+ARCH_OF_MODEL = {"arm": "aarch64", "device": "aarch64"}
+
+
+def check_applies(test: Test, model: str | Path) -> None:
+    """Raise :class:`UsageError` when a bundled model is not defined for the
+    test's architecture (``arm`` or ``device`` on an x86 test)."""
+    arch = ARCH_OF_MODEL.get(model_label(model))
+    if arch is not None and test.arch != arch:
+        raise UsageError(f"{test.source}: model {model_label(model)} is for AArch64 tests; "
+                         f"this test is {test.arch} (use sc or tso)")
+
+
 def check(test: Test | str | Path, model: str | Path = "arm",
           variants: Iterable[str] = (), timeout: float | None = DEFAULT_TIMEOUT, *,
           symbolic: bool = False) -> Result:
@@ -145,6 +160,7 @@ def check(test: Test | str | Path, model: str | Path = "arm",
     if not isinstance(test, Test):
         test = load(test)
     deadline = Deadline(timeout, f"{test.source}: {test.name} under {model_label(model)}")
+    check_applies(test, model)
     m = load_model(model)
     s = session(test)
     ev = s.evaluator(m, stdlib(), variants, symbolic=symbolic, deadline=deadline)

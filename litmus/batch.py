@@ -24,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -166,8 +166,7 @@ def _work_unlocked(task: dict) -> dict:
             out["test_error"] = _internal(exc)
             return out
     for unit in task["units"]:
-        res: dict[str, Any] = {"data": None, "error": None, "reason": None, "reason_ok": False,
-                               "fp": None}
+        res: dict[str, Any] = {"data": None, "error": None, "reasons": {}, "fp": None}
         out["units"].append(res)
         try:
             res["fp"] = model_fingerprint(unit["model"])
@@ -176,9 +175,13 @@ def _work_unlocked(task: dict) -> dict:
                 r = check(test, unit["model"], variants, timeout)
                 res["data"] = result_data(r)
                 observation = r.observation
-            if task["explain"] and (unit["reason"] or (
-                    unit["result"] and any(not _holds(w, observation) for w in unit["expects"]))):
-                res["reason"], res["reason_ok"] = _reason(test, unit["model"], variants, timeout)
+            if task["explain"]:
+                for word in unit["expects"]:
+                    kind = reason_kind(word, observation)
+                    if not _holds(word, observation) and kind not in unit["known"] \
+                            and kind not in res["reasons"]:
+                        res["reasons"][kind] = verdict_reason(test, unit["model"], word,
+                                                              observation, timeout, variants)
         except LitmusError as exc:
             res["error"] = _error_data(exc)
         except Exception as exc:  # noqa: BLE001
@@ -191,15 +194,35 @@ def _internal(exc: BaseException) -> tuple[str, str, None]:
             None)
 
 
-def _reason(test: Test, model: str, variants, timeout: float | None) -> tuple[str, bool]:
-    """The one-line reason of a verdict (``litmus explain``'s), and whether it is
-    one (False: the explanation failed, and the text says why)."""
-    from .explain import explain
+def reason_kind(expected: str, got: str) -> str:
+    """What the reason of a failed expectation explains: ``"absence"`` (a state
+    without the outcome) when whether the outcome *always* happens is at stake
+    (expected ``always``, got ``sometimes``, or the reverse), else
+    ``"outcome"`` (the outcome itself). Raises nothing."""
+    return "absence" if (expected, got) in (("always", "sometimes"),
+                                            ("sometimes", "always")) else "outcome"
 
+
+def verdict_reason(test: Test, model: str | Path, expected: str, got: str,
+                   timeout: float | None = DEFAULT_TIMEOUT, variants: Iterable[str] = ()
+                   ) -> tuple[str, bool]:
+    """The one-line reason a verdict (``got``) differs from the ``expected``
+    one, as ``litmus check`` prints it under a failure (``litmus explain``'s
+    reason: why the outcome happens or cannot; when whether it always happens
+    is at stake, why a state without it does or cannot), and whether it is one
+    (False: the explanation failed, and the text says why). Raises nothing
+    but ``KeyboardInterrupt``."""
+    from .explain import explain
+    from .program import PNot
+
+    prop = test.condition.prop
+    about_absence = reason_kind(expected, got) == "absence"
+    outcome = PNot(prop) if about_absence else prop
     try:
-        return explain(test, model, variants=variants, timeout=timeout).reason(), True
+        reason = explain(test, model, outcome, variants=variants, timeout=timeout).reason()
     except LitmusError as exc:
         return f"(no explanation: {exc})", False
+    return (f"a state without the outcome is {reason}" if about_absence else reason), True
 
 
 # --------------------------------------------------------------------------- planning
@@ -219,7 +242,7 @@ class _Unit:
     need_result: bool = True
     need_reason: bool = False
     error: LitmusError | None = None
-    reason: str | None = None
+    reasons: dict[str, str] = field(default_factory=dict)  # by reason_kind
 
 
 @dataclass
@@ -241,8 +264,8 @@ class _Pending:
         return {
             "test": self.test, "timeout": batch.timeout, "variants": batch.variants,
             "explain": batch.explain, "warnings": self.warnings is None,
-            "units": [{"model": u.model, "result": u.need_result, "reason": u.need_reason,
-                       "expects": [e.word for e in u.expects],
+            "units": [{"model": u.model, "result": u.need_result,
+                       "expects": [e.word for e in u.expects], "known": sorted(u.reasons),
                        "observation": u.data["observation"] if u.data else None}
                       for u in self._work_units()],
         }
@@ -324,7 +347,7 @@ class _Batch:
 
     def prepare(self, index: int, item: TestInput) -> TestReport | _Pending:
         """The report, when the cache answers everything; else the work to do."""
-        from .cache import result_key, result_of, test_identity, warnings_key
+        from .cache import result_key, test_identity, warnings_key
         from .library import canonical_name, model_label
 
         source, path, text, test, errors = self._read(item)
@@ -385,10 +408,11 @@ class _Batch:
         for u in units.values():
             if u.data is not None:
                 u.cached, u.need_result = True, False
-                u.reason = u.data.get("reason")
-                obs = result_of(test, u.label, u.data).observation
-                u.need_reason = self.explain and u.reason is None and any(
-                    not e.holds(obs) for e in u.expects)
+                u.reasons = dict(u.data["reasons"])
+                obs = u.data["observation"]
+                u.need_reason = self.explain and any(
+                    not e.holds(obs) and reason_kind(e.word, obs) not in u.reasons
+                    for e in u.expects)
         warnings = None
         wkey = None
         if self.cache is not None:
@@ -454,13 +478,14 @@ class _Batch:
                 continue
             if res["data"] is not None:
                 u.data = res["data"]
-            if res["reason"] is not None:
-                u.reason = res["reason"]
+            good = {k: text for k, (text, ok) in res["reasons"].items() if ok}
+            u.reasons.update({k: text for k, (text, _) in res["reasons"].items()})
             if self.cache is not None and u.key is not None and u.data is not None and (
-                    res["data"] is not None or res["reason_ok"]):
-                # a reason is kept only when the explanation succeeded
-                self.cache.put(u.key, {**u.data,
-                                       "reason": res["reason"] if res["reason_ok"] else None})
+                    res["data"] is not None or good):
+                # only reasons whose explanation succeeded are kept
+                kept = {k: v for k, v in u.reasons.items()
+                        if k in good or k in u.data.get("reasons", {})}
+                self.cache.put(u.key, {**u.data, "reasons": kept})
         return self.report(p)
 
     def report(self, p: _Pending) -> TestReport:
@@ -476,8 +501,9 @@ class _Batch:
                 continue
             r = result_of(p.test, label, u.data)
             fails = e is not None and not e.holds(r.observation)
-            checks.append(Check(label, e, where, r, None,
-                                u.reason if fails and self.explain else None, u.cached))
+            reason = u.reasons.get(reason_kind(e.word, r.observation)) if fails and e else None
+            checks.append(Check(label, e, where, r, None, reason if self.explain else None,
+                                u.cached))
         return TestReport(p.source, p.path, p.test, tuple(p.errors), tuple(p.warnings or ()),
                           p.expectations, tuple(checks))
 
@@ -671,10 +697,13 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
     each test is done, in the order they finish.
 
     Errors about an input or a check are in its report; raises only
-    ``KeyboardInterrupt`` (the workers stopped first) and what ``client``
-    raises when its cluster goes away."""
+    :class:`~litmus.errors.UsageError` for a ``timeout`` that is not a
+    non-negative number of seconds, ``KeyboardInterrupt`` (the workers stopped
+    first) and what ``client`` raises when its cluster goes away."""
     from .cache import ResultCache
+    from .limits import Deadline
 
+    Deadline(timeout)  # raises UsageError for a limit that is not a number of seconds
     items = list(tests)
     if cache is not None and not isinstance(cache, ResultCache):
         cache = ResultCache(cache)
@@ -793,4 +822,5 @@ def dask_client(scheduler: str, jobs: int | None = None) -> Iterator[Any]:
         client.close()
 
 
-__all__ = ["Check", "TestReport", "check_many", "dask_client", "default_jobs"]
+__all__ = ["Check", "TestReport", "check_many", "dask_client", "default_jobs", "reason_kind",
+           "verdict_reason"]

@@ -17,7 +17,8 @@ The key of an entry is the SHA-256 of all of these, so a hit returns exactly
 what computing would, never a stale answer. An entry holds what the reports
 need to be reproduced: the states, the observation, the flags and notes, the
 time the check took when it was computed and, once a failed expectation
-asked for it, the one-line reason of the verdict. Errors and timeouts are
+asked for it, the one-line reason of the verdict (one per kind of question,
+see :func:`litmus.batch.reason_kind`). Errors and timeouts are
 never stored: they are recomputed on the next run.
 
 Entries are small JSON files, ``DIR/v1/ab/<key>.json``, written to a
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from .program import Test
 
 #: The layout of the entries; bumped when it changes (older entries are then ignored).
-FORMAT = 1
+FORMAT = 2
 
 
 def default_dir() -> Path:
@@ -197,8 +198,9 @@ def _valid(kind: str, d: dict) -> bool:
             return False
         if not all(isinstance(x, str) for x in (*d["flags"], *d["notes"])):
             return False
-        if not isinstance(d["seconds"], (int, float)) or not (
-                d["reason"] is None or isinstance(d["reason"], str)):
+        if not isinstance(d["seconds"], (int, float)) or not all(
+                k in ("outcome", "absence") and isinstance(v, str)
+                for k, v in d["reasons"].items()):
             return False
         for values, sat in d["states"]:
             if not isinstance(sat, bool):
@@ -207,12 +209,13 @@ def _valid(kind: str, d: dict) -> bool:
                 if not isinstance(k, str) or not isinstance(v, (int, str)) or isinstance(v, bool):
                     return False
         return True
-    except (KeyError, TypeError, ValueError):
+    except (AttributeError, KeyError, TypeError, ValueError):
         return False
 
 
-def result_data(result: Result, reason: str | None = None) -> dict:
-    """What an entry keeps of a result (and the reason line, if known)."""
+def result_data(result: Result, reasons: dict[str, str] | None = None) -> dict:
+    """What an entry keeps of a result, and the reasons of failed expectations
+    known so far (by :func:`litmus.batch.reason_kind`)."""
     return {
         "kind": "result",
         "states": [[[list(kv) for kv in s.values], s.satisfies] for s in result.states],
@@ -220,7 +223,7 @@ def result_data(result: Result, reason: str | None = None) -> dict:
         "flags": list(result.flags),
         "notes": list(result.notes),
         "seconds": result.seconds,
-        "reason": reason,
+        "reasons": dict(reasons or {}),
     }
 
 

@@ -324,14 +324,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _reason(test: Test, model: str, timeout: float | None) -> str:
-    """The one-line reason of a verdict (see ``litmus explain``)."""
-    from .explain import explain
+def _reason(test: Test, model: str, timeout: float | None, expected: str = "never",
+            got: str = "sometimes") -> str:
+    """The one-line reason a verdict differs from the expected one (see
+    :func:`litmus.batch.verdict_reason`, which ``litmus check`` uses)."""
+    from .batch import verdict_reason
 
-    try:
-        return explain(test, model, timeout=timeout).reason()
-    except LitmusError as exc:
-        return f"(no explanation: {exc})"
+    return verdict_reason(test, model, expected, got, timeout)[0]
 
 
 # --------------------------------------------------------------------------- compare
@@ -382,7 +381,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         out.print(table)
         if test.condition.quantifier != "exists":
             for r in results:
-                out.print(f"  {r.model}: {report.holds_line(r)}", markup=False)
+                out.print(f"  {r.model}: {report.holds_line(r, marked=False)}", markup=False)
         for r in results:
             if r.flags:
                 out.print(f"  flags under {r.model}: {', '.join(r.flags)}", markup=False)
@@ -497,7 +496,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if not args.output:
         sys.stdout.write(x.to_dot())
         return 0
-    write_graph(x, args.output)
+    write_graph(x, args.output, args.timeout)
     verdict = ("allowed (a witness)" if x.allowed else "impossible" if x.impossible else
                f"forbidden (axiom {x.violations[0].axiom})" if x.violations else "forbidden")
     print(f"{args.output}: {test.name} under {x.model}: {verdict}")
@@ -565,8 +564,10 @@ def cmd_fix(args: argparse.Namespace) -> int:
         print(f"{s.note} ({stats})")
         return 1
     n = len(s.fixes[0].edits)
-    print(f"{len(s.fixes)} minimal fix{'es' if len(s.fixes) != 1 else ''} with {n} "
-          f"edit{'s' if n != 1 else ''}, cheapest first"
+    shown = f"{len(s.fixes)} minimal fix{'es' if len(s.fixes) != 1 else ''}"
+    if args.max and len(s.fixes) >= args.max:
+        shown += f" (the first {args.max}; --max 0 shows all)"
+    print(f"{shown} with {n} edit{'s' if n != 1 else ''}, cheapest first"
           + ("" if s.complete else " (the time limit stopped the search: there may be more)")
           + ":")
     for i, fx in enumerate(s.fixes, 1):

@@ -44,6 +44,7 @@ from .program import (
     LocRef,
     MemAtom,
     Reg,
+    ShiftedImm,
     Test,
     Thread,
     prop_atoms,
@@ -295,9 +296,7 @@ class PathState:
         per location of the test it may designate (herd enumerates them too),
         and one faulting path where it designates none."""
         states = [self]
-        for a in instr.args:
-            if not isinstance(a, Addr):
-                continue
+        for a in self.b.arch.addresses(instr):
             out = []
             for st in states:
                 if st.fault or (st.pc, a) in st.pinned:
@@ -627,7 +626,11 @@ class _Builder:
         return paths
 
 
-def _referenced_locations(test: Test) -> list[str]:
+def _referenced_locations(test: Test, arch: Arch) -> list[str]:
+    """Every location a test names, in order: declared, then in initial values,
+    instructions (a label operand of an instruction that is not a branch, and
+    not a label of its thread, names a location: ``ADR X0, x``) and the
+    condition."""
     names: dict[str, None] = dict.fromkeys(test.locations)
 
     def visit(op: object) -> None:
@@ -643,6 +646,9 @@ def _referenced_locations(test: Test) -> list[str]:
         for ins in th.code:
             for a in ins.args:
                 visit(a)
+                if (isinstance(a, Label) and a.name not in th.labels
+                        and arch.branch_target(ins) is None):
+                    names.setdefault(a.name, None)
     for loc in list(test.locations.values()):
         visit(loc.init)
     props = [test.condition.prop] + ([test.filter] if test.filter is not None else [])
@@ -664,6 +670,8 @@ def _constants(test: Test) -> set[int]:
             for a in ins.args:
                 if isinstance(a, Imm):
                     out.add(a.value)
+                elif isinstance(a, ShiftedImm):
+                    out.add(a.value << a.amount)
                 elif isinstance(a, Addr) and isinstance(a.offset, Imm):
                     out.add(a.offset.value)
     out.update(loc.init for loc in test.locations.values() if isinstance(loc.init, int))
@@ -703,7 +711,7 @@ def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
     b = _Builder(test, arch, universe, memory_type_sets)
     locations: dict[str, Location] = {}
     init: dict[str, int] = {}
-    b.locations = _referenced_locations(test)
+    b.locations = _referenced_locations(test, arch)
     b.base = address_base(test, len(b.locations))
     b.addresses = {name: b.base + i * ADDRESS_STRIDE for i, name in enumerate(b.locations)}
     for name in b.locations:

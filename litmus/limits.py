@@ -8,10 +8,11 @@ which the command line reports with exit status 2.
 
 from __future__ import annotations
 
+import math
 import signal
 import time
 
-from .errors import Timeout
+from .errors import Timeout, UsageError
 
 #: The time limit of one test under one model, in seconds, when none is given.
 DEFAULT_TIMEOUT = 60.0
@@ -22,8 +23,13 @@ class Deadline:
     no limit."""
 
     def __init__(self, seconds: float | None = DEFAULT_TIMEOUT, what: str = "") -> None:
-        # 0, None, infinity (and NaN, which compares false) mean no limit
-        self.seconds = seconds if seconds and 0 < seconds < float("inf") else None
+        """Raises :class:`~litmus.errors.UsageError` for a limit that is not a
+        non-negative number of seconds; 0, None and infinity mean no limit."""
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(
+                seconds, (int, float)) or math.isnan(seconds) or seconds < 0):
+            raise UsageError(f"timeout must be a non-negative number of seconds, not "
+                             f"{seconds!r}")
+        self.seconds = seconds if seconds and seconds < float("inf") else None
         self.what = what
         self.end = time.monotonic() + self.seconds if self.seconds else None
 

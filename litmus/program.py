@@ -129,10 +129,11 @@ class LocRef:
 
 @dataclass(frozen=True)
 class Shift:
-    """A shifted or extended register operand (``W3, SXTW``, ``X2, LSL #3``)."""
+    """A shifted, rotated or extended register operand (``W3, SXTW``,
+    ``X2, LSL #3``, ``X2, ROR #8``, ``W2, SXTB #2``)."""
 
     reg: Reg
-    op: str  # LSL, LSR, ASR, SXTW, UXTW, SXTX, UXTX
+    op: str  # LSL, LSR, ASR, ROR, SXTB, SXTH, SXTW, SXTX, UXTB, UXTH, UXTW, UXTX
     amount: int = 0
 
     def __str__(self) -> str:
@@ -140,16 +141,35 @@ class Shift:
 
 
 @dataclass(frozen=True)
+class ShiftedImm:
+    """An immediate shifted left (``#1, LSL #12``; ``MOVK``'s ``#0xBEEF, LSL #16``)."""
+
+    value: int
+    amount: int = 0
+
+    def __str__(self) -> str:
+        return f"#{self.value}, LSL #{self.amount}"
+
+
+@dataclass(frozen=True)
 class Addr:
-    """A memory operand: a base (location or register) plus an optional offset."""
+    """A memory operand: a base (location or register) plus an optional offset.
+
+    ``index`` is ``""`` (the address is base + offset), ``"pre"`` (``[X1, #8]!``:
+    the same address, and the base register is then set to it) or ``"post"``
+    (``[X1], #8``: the address is the base, which is then increased by the
+    offset)."""
 
     base: Reg | LocRef
     offset: Reg | Imm | Shift | None = None
+    index: Literal["", "pre", "post"] = ""
 
     def __str__(self) -> str:
+        if self.index == "post":
+            return f"[{self.base}], {self.offset}"
         if self.offset is None:
             return f"[{self.base}]"
-        return f"[{self.base}, {self.offset}]"
+        return f"[{self.base}, {self.offset}]" + ("!" if self.index == "pre" else "")
 
 
 @dataclass(frozen=True)
@@ -172,7 +192,7 @@ class Label:
         return self.name
 
 
-Operand = Reg | Imm | LocRef | Shift | Addr | Sym | Label
+Operand = Reg | Imm | LocRef | Shift | ShiftedImm | Addr | Sym | Label
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def _mark(quantifier: str, satisfies: bool) -> str:
     return "   <- violates the condition" if violates else ""
 
 
-def holds_line(result: Result) -> str:
+def holds_line(result: Result, marked: bool = True) -> str:
     """Whether the condition, with its quantifier, holds (herd's Ok/No), in words."""
     q = result.test.condition.quantifier
     if result.validated:
@@ -58,7 +58,8 @@ def holds_line(result: Result) -> str:
     if q == "exists":
         return "the condition does not hold: no allowed state satisfies it"
     verb = "state violates" if bad == 1 else "states violate"
-    return f"the condition does not hold: {bad} allowed {verb} it (marked)"
+    return f"the condition does not hold: {bad} allowed {verb} it" + \
+        (" (marked)" if marked else "")
 
 
 def text(result: Result, show_source: bool = True) -> str:

@@ -115,7 +115,18 @@ def test_condition_codes_follow_conditionholds(kind, a, b, width, code):
 
 REGS = [f"X{i}" for i in range(1, 7)]
 ARITH = ["ADD", "SUB", "EOR", "AND", "ORR"]
+LOGIC = ["AND", "ORR", "EOR", "BIC", "ORN", "EON", "ANDS", "BICS"]
+FLAGGED = ["ADDS", "SUBS"]
 CONDS = ["EQ", "NE", "HS", "LO", "HI", "LS", "GE", "LT", "GT", "LE", "MI", "PL", "VS", "VC"]
+EXTENDS = ["SXTB", "SXTH", "SXTW", "UXTB", "UXTH", "UXTW"]
+UNARY = ["REV", "REV16", "RBIT", "CLZ", "CLS", "ABS"]
+MULS = ["MUL", "MNEG", "MADD", "MSUB"]
+LONG_MULS = ["SMULL", "UMULL", "SMNEGL", "UMNEGL", "SMADDL", "UMADDL", "SMSUBL", "UMSUBL"]
+CSELS = ["CSEL", "CSINC", "CSINV", "CSNEG"]
+BITFIELD_ALIASES = ["UBFX", "SBFX", "UBFIZ", "SBFIZ", "BFI", "BFXIL"]
+KINDS = ["arith", "arith", "arith_imm", "shift", "mov", "csel", "branch",
+         "logic", "flags", "flags_imm", "movw", "shift_ins", "extend", "extend_op", "mul",
+         "long_mul", "mulh", "bitfield", "bitfield_alias", "unary", "cond_alias", "neg", "tbz"]
 
 
 def reg(name: str, w: bool) -> str:
@@ -123,16 +134,17 @@ def reg(name: str, w: bool) -> str:
 
 
 @st.composite
-def programs(draw):
-    """(initial values, instructions): straight-line code with forward branches."""
+def programs(draw, kinds=KINDS):
+    """(initial values, instructions): straight-line code with forward branches,
+    over the arithmetic, flag-setting, select, bitfield and branch instructions."""
     init = {r: draw(values64) for r in REGS}
     code: list[str] = []
     labels = 0
     for _ in range(draw(st.integers(3, 10))):
-        kind = draw(st.sampled_from(["arith", "arith", "arith_imm", "shift", "mov", "csel",
-                                     "branch"]))
+        kind = draw(st.sampled_from(kinds))
         w = draw(st.booleans())
-        d, a, b = (reg(draw(st.sampled_from(REGS)), w) for _ in range(3))
+        n = 32 if w else 64
+        d, a, b, c = (reg(draw(st.sampled_from(REGS)), w) for _ in range(4))
         if kind == "arith":
             code.append(f"{draw(st.sampled_from(ARITH))} {d}, {a}, {b}")
         elif kind == "arith_imm":
@@ -140,8 +152,82 @@ def programs(draw):
             code.append(f"{draw(st.sampled_from(['ADD', 'SUB']))} {d}, {a}, #{imm}")
         elif kind == "shift":
             sh = draw(st.sampled_from(["LSL", "LSR", "ASR"]))
-            n = draw(st.integers(0, 31 if w else 63))
-            code.append(f"{draw(st.sampled_from(ARITH))} {d}, {a}, {b}, {sh} #{n}")
+            k = draw(st.integers(0, n - 1))
+            code.append(f"{draw(st.sampled_from(ARITH))} {d}, {a}, {b}, {sh} #{k}")
+        elif kind == "logic":
+            op = draw(st.sampled_from(LOGIC))
+            sh = draw(st.sampled_from(["", "LSL", "LSR", "ASR", "ROR"]))
+            k = draw(st.integers(0, n - 1))
+            code.append(f"{op} {d}, {a}, {b}" + (f", {sh} #{k}" if sh else ""))
+        elif kind in ("flags", "flags_imm"):
+            op = draw(st.sampled_from(FLAGGED + ["CMP", "CMN", "TST"]))
+            if kind == "flags_imm" and op != "TST":
+                imm = draw(st.sampled_from([0, 1, 2, 0xFFF]))
+                sh = draw(st.sampled_from(["", ", LSL #12", ", LSL #0"]))
+                src = f"#{imm}{sh}"
+            else:
+                sh = draw(st.sampled_from(["", "LSL", "LSR", "ASR"]))
+                src = b + (f", {sh} #{draw(st.integers(0, n - 1))}" if sh else "")
+            code.append(f"{op} {a}, {src}" if op in ("CMP", "CMN", "TST") else
+                        f"{op} {d}, {a}, {src}")
+            code += _use_flags(draw, d, a, b)
+        elif kind == "movw":
+            op = draw(st.sampled_from(["MOVZ", "MOVN", "MOVK"]))
+            imm = draw(st.sampled_from([0, 1, 0x8000, 0xFFFF, 0x1234]))
+            s = draw(st.sampled_from([0, 16] if w else [0, 16, 32, 48]))
+            code.append(f"{op} {d}, #{imm}" + (f", LSL #{s}" if s or draw(st.booleans()) else ""))
+        elif kind == "shift_ins":
+            op = draw(st.sampled_from(["LSL", "LSR", "ASR", "ROR"]))
+            amount = b if draw(st.booleans()) else f"#{draw(st.integers(0, n - 1))}"
+            code.append(f"{op} {d}, {a}, {amount}")
+        elif kind == "extend":
+            op = draw(st.sampled_from(EXTENDS))
+            dst = reg(d, False) if op in ("SXTW", "UXTW") else d
+            dst = reg(d, True) if op in ("UXTB", "UXTH") else dst
+            code.append(f"{op} {dst}, {reg(a, True)}")
+        elif kind == "extend_op":
+            ext = draw(st.sampled_from(EXTENDS + ["SXTX", "UXTX"]))
+            rm = reg(b, w or ext[-1] != "X")
+            amount = draw(st.integers(0, 4))
+            mod = f"{ext} #{amount}" if amount or draw(st.booleans()) else ext
+            code.append(f"{draw(st.sampled_from(['ADD', 'SUB', 'ADDS', 'SUBS']))} {d}, {a}, "
+                        f"{rm}, {mod}")
+        elif kind == "mul":
+            op = draw(st.sampled_from(MULS))
+            code.append(f"{op} {d}, {a}, {b}" + (f", {c}" if op in ("MADD", "MSUB") else ""))
+        elif kind == "long_mul":
+            op = draw(st.sampled_from(LONG_MULS))
+            acc = f", {reg(c, False)}" if op[-4:] in ("ADDL", "SUBL") else ""
+            code.append(f"{op} {reg(d, False)}, {reg(a, True)}, {reg(b, True)}{acc}")
+        elif kind == "mulh":
+            op = draw(st.sampled_from(["SMULH", "UMULH"]))
+            code.append(f"{op} {reg(d, False)}, {reg(a, False)}, {reg(b, False)}")
+        elif kind == "bitfield":
+            op = draw(st.sampled_from(["UBFM", "SBFM", "BFM"]))
+            code.append(f"{op} {d}, {a}, #{draw(st.integers(0, n - 1))}, "
+                        f"#{draw(st.integers(0, n - 1))}")
+        elif kind == "bitfield_alias":
+            op = draw(st.sampled_from(BITFIELD_ALIASES + ["BFC"]))
+            lsb = draw(st.integers(0, n - 1))
+            width = draw(st.integers(1, n - lsb))
+            src = "" if op == "BFC" else f"{a}, "
+            code.append(f"{op} {d}, {src}#{lsb}, #{width}")
+        elif kind == "unary":
+            op = draw(st.sampled_from(UNARY + ([] if w else ["REV32", "REV64"])))
+            code.append(f"{op} {d}, {a}")
+        elif kind == "neg":
+            op = draw(st.sampled_from(["NEG", "NEGS", "MVN"]))
+            shifts = ["", "LSL", "LSR", "ASR"] + (["ROR"] if op == "MVN" else [])
+            sh = draw(st.sampled_from(shifts))
+            code.append(f"{op} {d}, {b}" + (f", {sh} #{draw(st.integers(0, n - 1))}"
+                                              if sh else ""))
+            if op == "NEGS":
+                code += _use_flags(draw, d, a, b)
+        elif kind == "tbz":
+            labels += 1
+            op = draw(st.sampled_from(["TBZ", "TBNZ"]))
+            code += [f"{op} {a}, #{draw(st.integers(0, n - 1))}, L{labels}",
+                     f"MOV {d}, #{labels}", f"L{labels}:"]
         elif kind == "mov":
             code.append(f"MOV {d}, {a}")
         else:
@@ -149,11 +235,87 @@ def programs(draw):
             code.append(f"{cmp_op} {a}, {b}")
             cc = draw(st.sampled_from(CONDS))
             if kind == "csel":
-                code.append(f"CSEL {d}, {a}, {b}, {cc}")
+                code.append(f"{draw(st.sampled_from(CSELS))} {d}, {a}, {b}, {cc}")
+            elif kind == "cond_alias":
+                op = draw(st.sampled_from(["CSET", "CSETM", "CINC", "CINV", "CNEG"]))
+                code.append(f"{op} {d}, {cc}" if op.startswith("CSET") else
+                            f"{op} {d}, {a}, {cc}")
             else:
                 labels += 1
                 code += [f"B.{cc} L{labels}", f"MOV {d}, #{labels}", f"L{labels}:"]
     return init, code
+
+
+def _use_flags(draw, d: str, a: str, b: str) -> list[str]:
+    """An instruction reading the flags just set."""
+    cc = draw(st.sampled_from(CONDS))
+    return [draw(st.sampled_from([f"CSEL {d}, {a}, {b}, {cc}", f"CSET {d}, {cc}",
+                                  f"CSINC {d}, {a}, {b}, {cc}"]))]
+
+
+def ror(x: int, k: int, n: int) -> int:
+    """Arm ARM ROR(): ``x`` (n bits) rotated right by ``k``."""
+    x &= (1 << n) - 1
+    k %= n
+    return ((x >> k) | (x << (n - k))) & ((1 << n) - 1)
+
+
+def shift_reg(v: int, kind: str, amount: int, n: int) -> int:
+    """Arm ARM ShiftReg()."""
+    v &= (1 << n) - 1
+    if kind == "LSL":
+        return (v << amount) & ((1 << n) - 1)
+    if kind == "LSR":
+        return v >> amount
+    if kind == "ASR":
+        return (signed(v, n) >> amount) & ((1 << n) - 1)
+    return ror(v, amount, n)
+
+
+def extend_reg(v: int, kind: str, shift: int, n: int) -> int:
+    """Arm ARM ExtendReg(): the low 8/16/32/64 bits, extended to n bits, shifted left
+    (``len = Min(len, N - shift)``; ``Extend(val<len-1:0>:Zeros(shift), N, unsigned)``)."""
+    length = min({"B": 8, "H": 16, "W": 32, "X": 64}[kind[3]], n - shift)
+    val = ((v & ((1 << length) - 1)) << shift)
+    width = length + shift
+    if kind[0] == "S":
+        val = signed(val, width)
+    return val & ((1 << n) - 1)
+
+
+def decode_bit_masks(imms: int, immr: int, n: int) -> tuple[int, int]:
+    """Arm ARM DecodeBitMasks(N, imms, immr, FALSE, n) (bitfield moves: esize = n)."""
+    length = 6 if n == 64 else 5
+    levels = (1 << length) - 1
+    s_, r_ = imms & levels, immr & levels
+    d = (s_ - r_) & levels
+    welem = (1 << (s_ + 1)) - 1
+    telem = (1 << (d + 1)) - 1
+    return ror(welem, r_, n), telem
+
+
+def bitfield_move(kind: str, dst: int, src: int, immr: int, imms: int, n: int) -> int:
+    """Arm ARM UBFM, SBFM, BFM (Operation)."""
+    wmask, tmask = decode_bit_masks(imms, immr, n)
+    ones = (1 << n) - 1
+    if kind == "BFM":
+        bot = (dst & ~wmask & ones) | (ror(src, immr, n) & wmask)
+        return (dst & ~tmask & ones) | (bot & tmask)
+    bot = ror(src, immr, n) & wmask
+    if kind == "UBFM":
+        return bot & tmask
+    top = ones if (src >> imms) & 1 else 0
+    return (top & ~tmask & ones) | (bot & tmask)
+
+
+def reverse_bytes(x: int, container: int, n: int) -> int:
+    """Arm ARM REV/REV16/REV32: the bytes of each ``container``-bit unit reversed."""
+    out = 0
+    for c in range(n // container):
+        word = (x >> (c * container)) & ((1 << container) - 1)
+        rev = int.from_bytes(word.to_bytes(container // 8, "little"), "big")
+        out |= rev << (c * container)
+    return out
 
 
 def reference_run(init: dict[str, int], code: list[str]) -> dict[str, int]:
@@ -168,21 +330,27 @@ def reference_run(init: dict[str, int], code: list[str]) -> dict[str, int]:
     def write(r: str, v: int) -> None:
         x["X" + r[1:]] = v & (0xFFFF_FFFF if r[0] == "W" else MASK)
 
-    def operand(text: str, n: int) -> int:
-        t = text.strip()
-        if t.startswith("#"):
-            return int(t[1:], 0)
-        parts = [p.strip() for p in t.split(",")]
-        v = read(parts[0])
-        if len(parts) == 1:
+    def imm(t: str) -> int:
+        return int(t[1:], 0)
+
+    def operand(fields: list[str], n: int) -> int:
+        """A register, immediate, shifted or extended register, shifted immediate."""
+        if fields[0].startswith("#"):
+            value = imm(fields[0])
+            if len(fields) > 1:
+                value <<= int(fields[1].split("#")[1])
+            return value & ((1 << n) - 1)
+        v = read(fields[0])
+        if len(fields) == 1:
             return v
-        sh, amount = parts[1].split()
-        k = int(amount[1:])
-        if sh == "LSL":
-            return (v << k) & ((1 << n) - 1)
-        if sh == "LSR":
-            return v >> k
-        return (signed(v, n) >> k) & ((1 << n) - 1)
+        mod = fields[1].split()
+        amount = int(mod[1][1:]) if len(mod) > 1 else 0
+        if mod[0] in ("LSL", "LSR", "ASR", "ROR"):
+            return shift_reg(v, mod[0], amount, n)
+        return extend_reg(v, mod[0], amount, n)
+
+    def nbits(r: str) -> int:
+        return 32 if r[0] == "W" else 64
 
     pc = 0
     lines = code
@@ -192,26 +360,115 @@ def reference_run(init: dict[str, int], code: list[str]) -> dict[str, int]:
         if ins.endswith(":"):
             continue
         op, _, rest = ins.partition(" ")
-        args = [a.strip() for a in rest.split(",", 2)] if op not in ("B.",) else []
+        args = [a.strip() for a in rest.split(",")]
         if op.startswith("B."):
             if condition_holds(op[2:], nzcv):
                 pc = lines.index(rest.strip() + ":")
             continue
         d = args[0]
-        n = 32 if d[0] == "W" else 64
-        if op == "MOV":
-            write(d, operand(args[1], n))
+        n = nbits(d)
+        ones = (1 << n) - 1
+        if op in ("TBZ", "TBNZ"):
+            bit = (read(d) >> imm(args[1])) & 1
+            if (bit == 0) == (op == "TBZ"):
+                pc = lines.index(args[2] + ":")
+        elif op == "MOV":
+            write(d, operand(args[1:], n))
         elif op in ("CMP", "CMN", "TST"):
-            a, b = read(args[0]), operand(args[1], n)
+            a, b = read(args[0]), operand(args[1:], n)
             kind = {"CMP": "sub", "CMN": "add", "TST": "logic"}[op]
             nzcv = reference_flags(kind, a & b if kind == "logic" else a, b, n)
-        elif op == "CSEL":
-            src, other, cc = (s.strip() for s in rest.split(",")[1:])
-            write(d, read(src) if condition_holds(cc, nzcv) else read(other))
+        elif op in ("CSEL", "CSINC", "CSINV", "CSNEG", "CSET", "CSETM", "CINC", "CINV",
+                    "CNEG"):
+            if op in ("CSET", "CSETM"):
+                src = other = "WZR" if n == 32 else "XZR"
+                cc, base = args[1], "CSINC" if op == "CSET" else "CSINV"
+            elif op in ("CINC", "CINV", "CNEG"):
+                src = other = args[1]
+                cc, base = args[2], "CS" + op[1:]
+            else:
+                src, other, cc, base = args[1], args[2], args[3], op
+            val = (lambda r: 0 if r[1:] == "ZR" else read(r))
+            if base != op:  # the aliases test the inverted condition
+                cc = {"EQ": "NE", "NE": "EQ", "HS": "LO", "LO": "HS", "HI": "LS", "LS": "HI",
+                      "GE": "LT", "LT": "GE", "GT": "LE", "LE": "GT", "MI": "PL", "PL": "MI",
+                      "VS": "VC", "VC": "VS"}[cc]
+            if condition_holds(cc, nzcv):
+                write(d, val(src))
+            else:
+                o = val(other)
+                write(d, {"CSEL": o, "CSINC": o + 1, "CSINV": ~o, "CSNEG": -o}[base] & ones)
+        elif op in ("MOVZ", "MOVN", "MOVK"):
+            k = imm(args[1]) << (int(args[2].split("#")[1]) if len(args) > 2 else 0)
+            pos = (int(args[2].split("#")[1]) if len(args) > 2 else 0)
+            if op == "MOVZ":
+                write(d, k)
+            elif op == "MOVN":
+                write(d, ~k & ones)
+            else:
+                write(d, (read(d) & ~(0xFFFF << pos)) | k)
+        elif op in ("LSL", "LSR", "ASR", "ROR"):
+            a = read(args[1])
+            amount = imm(args[2]) if args[2].startswith("#") else read(args[2]) % n
+            write(d, shift_reg(a, op, amount, n))
+        elif op in ("SXTB", "SXTH", "SXTW", "UXTB", "UXTH", "UXTW"):
+            write(d, extend_reg(read(args[1]), op, 0, n))
+        elif op in ("MUL", "MNEG", "MADD", "MSUB"):
+            prod = read(args[1]) * read(args[2])
+            acc = read(args[3]) if len(args) > 3 else 0
+            write(d, {"MUL": prod, "MNEG": -prod, "MADD": acc + prod, "MSUB": acc - prod}[op])
+        elif op in LONG_MULS:
+            ext = (lambda v: signed(v, 32)) if op[0] == "S" else (lambda v: v)
+            prod = ext(read(args[1])) * ext(read(args[2]))
+            acc = read(args[3]) if len(args) > 3 else 0
+            write(d, {"MULL": prod, "NEGL": -prod, "ADDL": acc + prod, "SUBL": acc - prod}[
+                op[-4:]])
+        elif op in ("SMULH", "UMULH"):
+            a, b = read(args[1]), read(args[2])
+            if op == "SMULH":
+                a, b = signed(a, 64), signed(b, 64)
+            write(d, (a * b) >> 64)
+        elif op in ("UBFM", "SBFM", "BFM"):
+            write(d, bitfield_move(op, read(d), read(args[1]), imm(args[2]), imm(args[3]), n))
+        elif op in BITFIELD_ALIASES + ["BFC"]:
+            src = 0 if op == "BFC" else read(args[1])
+            lsb, width = imm(args[-2]), imm(args[-1])
+            if op in ("UBFX", "SBFX", "BFXIL"):  # the Arm ARM's alias conditions
+                immr, imms = lsb, lsb + width - 1
+            else:
+                immr, imms = (-lsb) % n, width - 1
+            kind = {"U": "UBFM", "S": "SBFM", "B": "BFM"}[op[0]]
+            write(d, bitfield_move(kind, read(d), src, immr, imms, n))
+        elif op in ("REV", "REV64", "REV16", "REV32"):
+            container = {"REV": n, "REV64": 64, "REV16": 16, "REV32": 32}[op]
+            write(d, reverse_bytes(read(args[1]), container, n))
+        elif op == "RBIT":
+            write(d, int(f"{read(args[1]):0{n}b}"[::-1], 2))
+        elif op == "CLZ":
+            write(d, n - read(args[1]).bit_length())
+        elif op == "CLS":  # CountLeadingSignBits: CLZ of x<n-1:1> EOR x<n-2:0>
+            v = read(args[1])
+            t = ((v >> 1) ^ v) & ((1 << (n - 1)) - 1)
+            write(d, (n - 1) - t.bit_length())
+        elif op == "ABS":
+            write(d, abs(signed(read(args[1]), n)))
+        elif op in ("NEG", "NEGS", "MVN"):
+            b = operand(args[1:], n)
+            if op == "NEGS":
+                r, nzcv = add_with_carry(0, ~b, 1, n)
+            write(d, ~b if op == "MVN" else -b)
         else:
             a = read(args[1])
-            b = operand(args[2], n)
-            r = {"ADD": a + b, "SUB": a - b, "EOR": a ^ b, "AND": a & b, "ORR": a | b}[op]
+            b = operand(args[2:], n)
+            if op in ("ADDS", "SUBS"):
+                r, nzcv = add_with_carry(a, b if op == "ADDS" else ~b, int(op == "SUBS"), n)
+                write(d, r)
+                continue
+            r = {"ADD": a + b, "SUB": a - b, "EOR": a ^ b, "AND": a & b, "ORR": a | b,
+                 "BIC": a & ~b, "ORN": a | ~b, "EON": a ^ ~b, "ANDS": a & b,
+                 "BICS": a & ~b}[op] & ones
+            if op in ("ANDS", "BICS"):
+                nzcv = (r >> (n - 1), int(r == 0), 0, 0)
             write(d, r)
     return x
 

@@ -337,6 +337,27 @@ def test_a_cached_failure_keeps_its_reason(tmp_path, capsys):
     assert "2 hits, 0 misses" in warm
 
 
+def test_reasons_are_kept_per_question(tmp_path, capsys):
+    """`always` against `sometimes` is explained by a state without the outcome,
+    `never` against `sometimes` by the outcome: both reasons come back warm."""
+    p = tmp_path / "f.lit"
+    p.write_text(mp("F", "arm: always, sc: sometimes"))
+    cache = tmp_path / "cache"
+    code, cold, _ = run(capsys, "check", str(p), "--cache", str(cache), "-j", "1")
+    assert code == 1
+    whys = [line for line in cold.splitlines() if line.startswith("  why: ")]
+    assert len(whys) == 2
+    assert whys[0].startswith("  why: a state without the outcome is ")
+    assert not whys[1].startswith("  why: a state without the outcome")
+    _, warm, _ = run(capsys, "check", str(p), "--cache", str(cache), "-v")
+    assert warm.startswith(cold.rstrip("\n")) and "3 hits, 0 misses" in warm
+
+
+def test_check_many_refuses_a_timeout_that_is_not_seconds():
+    with pytest.raises(litmus.UsageError, match="timeout must be a non-negative number"):
+        check_many([mp("A")], timeout=-1)
+
+
 def test_the_default_cache_directory(monkeypatch, tmp_path):
     monkeypatch.setenv("LITMUS_CACHE_DIR", str(tmp_path / "x"))
     assert default_dir() == tmp_path / "x"

@@ -351,3 +351,23 @@ def test_ci_script_ends_with_the_main_test_run():
              if ln.strip() and not ln.strip().startswith("#")]
     assert lines[-1] == "python -m pytest"
     assert any(ln.startswith("python -m pytest -m slow") for ln in lines[:-1])
+
+
+def test_arm_models_refuse_x86_tests(tmp_path, capsys):
+    """arm and device know AArch64's barriers, not x86's fences: an x86 test
+    under them would read MFENCE as nothing. Refused, not answered wrongly."""
+    p = write(tmp_path, "sb.lit", "arch x86\nthread P0\n  MOV [x], $1\n  MFENCE\n"
+              "  MOV EAX, [y]\nthread P1\n  MOV [y], $1\n  MFENCE\n  MOV EAX, [x]\n"
+              "exists (P0:EAX = 0 /\\ P1:EAX = 0)\n")
+    code, _, err = run(capsys, "run", str(p), "-m", "arm")
+    assert code == 2 and "model arm is for AArch64 tests; this test is x86" in err
+    code, out, _ = run(capsys, "run", str(p), "-m", "tso")
+    assert code == 0 and "Never" in out
+
+
+@pytest.mark.parametrize("timeout", [-1, float("nan"), "5", True])
+def test_api_timeouts_are_validated(timeout):
+    import litmus
+
+    with pytest.raises(litmus.UsageError, match="timeout must be a non-negative number"):
+        litmus.check(litmus.parse(MP), "sc", timeout=timeout)

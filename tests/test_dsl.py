@@ -340,7 +340,8 @@ def test_registers_aarch64() -> None:
     assert w == Reg("X7") and w.name == "X7" and w.width == 32
     assert parse_reg("aarch64", "WZR").name == "XZR" and parse_reg("aarch64", "wzr").width == 32
     assert parse_reg("aarch64", "XZR").is_zero
-    for bad in ("X31", "r99", "Q3", "W01", "EAX", "sp", "%x0"):
+    assert parse_reg("aarch64", "sp") == Reg("SP") and parse_reg("aarch64", "WSP").width == 32
+    for bad in ("X31", "r99", "Q3", "W01", "EAX", "spx", "%x0"):
         assert parse_reg("aarch64", bad) is None, bad
 
 
@@ -384,19 +385,19 @@ def test_registers_x86_help_names_every_register() -> None:
 
 def test_bad_registers() -> None:
     assert parse_err(one_thread("  LDR X31, [x]")) == (
-        "t.lit:3:7: bad register 'X31' (registers are r0-r30, X0-X30, W0-W30, XZR, WZR)"
+        "t.lit:3:7: bad register 'X31' (registers are r0-r30, X0-X30, W0-W30, XZR, WZR, SP, WSP)"
     )
     assert parse_err(one_thread("  LDR r0, [x, r99]")) == (
-        "t.lit:3:15: bad register 'r99' (registers are r0-r30, X0-X30, W0-W30, XZR, WZR)"
+        "t.lit:3:15: bad register 'r99' (registers are r0-r30, X0-X30, W0-W30, XZR, WZR, SP, WSP)"
     )
     assert parse_err(one_thread("  ADD X0, X1, Q3")) == (
-        "t.lit:3:15: bad register 'Q3' (registers are r0-r30, X0-X30, W0-W30, XZR, WZR)"
+        "t.lit:3:15: bad register 'Q3' (registers are r0-r30, X0-X30, W0-W30, XZR, WZR, SP, WSP)"
     )
     assert parse_err(one_thread("  MOV X0, cfg")) == (
         "t.lit:3:11: bad register 'cfg' (for the address of location cfg, write &cfg)"
     )
     assert parse_err(one_thread("  NOP", cond="exists (P0:X31 = 0)")) == (
-        "t.lit:4:12: bad register 'X31' (registers are r0-r30, X0-X30, W0-W30, XZR, WZR)"
+        "t.lit:4:12: bad register 'X31' (registers are r0-r30, X0-X30, W0-W30, XZR, WZR, SP, WSP)"
     )
     assert parse_err(one_thread("  MOV r0, [x]", arch="x86")) == (
         "t.lit:3:7: bad register 'r0' (registers are EAX, EBX, ECX, EDX, ESI, EDI, EBP, ESP, "
@@ -466,7 +467,7 @@ def test_aarch64_atomics_barriers_and_arithmetic() -> None:
   ADD X3, X1, #1
   SUB X3, X1, X2
   EOR X3, X1, X2, LSL #2
-  AND W3, W1, W2, SXTW
+  ADD W3, W1, W2, SXTW
   ORR X3, X1, X2
   CMP X3, #0
   CMP X3, X2
@@ -482,7 +483,7 @@ def test_aarch64_atomics_barriers_and_arithmetic() -> None:
         ("ADD", (Reg("X3"), Reg("X1"), Imm(1))),
         ("SUB", (Reg("X3"), Reg("X1"), Reg("X2"))),
         ("EOR", (Reg("X3"), Reg("X1"), Shift(Reg("X2"), "LSL", 2))),
-        ("AND", (Reg("X3"), Reg("X1"), Shift(Reg("X2"), "SXTW"))),
+        ("ADD", (Reg("X3"), Reg("X1"), Shift(Reg("X2"), "SXTW"))),
         ("ORR", (Reg("X3"), Reg("X1"), Reg("X2"))),
         ("CMP", (Reg("X3"), Imm(0))),
         ("CMP", (Reg("X3"), Reg("X2"))),

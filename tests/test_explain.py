@@ -86,14 +86,40 @@ def test_a_forbidden_catalogue_test_names_herds_axiom(file, model, axiom):
 
 
 def test_several_axioms_are_each_named():
-    """spinlock-mmio-writel: the lock's atomicity, coherence and ordering forbid
-    the outcome together; each axiom of the minimal set is named, with an
-    execution that breaks it alone."""
+    """spinlock-mmio-writel: in an execution where the lock is taken in order
+    (each location coherent), both views of ordered-before have a cycle: the
+    outcome breaks external-cpu and external-sys, and both are named."""
     x = explain(litmus.load(MMIO / "spinlock-mmio-writel.lit"), "device")
-    assert not x.allowed and len(x.violations) > 1
-    assert "No axiom forbids it alone" in x.text()
+    assert not x.allowed and x.coherent
+    assert {v.axiom for v in x.violations} == {"external-cpu", "external-sys"}
+    assert "breaks 2 axioms: external-cpu, external-sys" in x.text()
     for v in x.violations:
-        assert v.steps
+        assert v.steps and v.steps[-1].dst == v.steps[0].src
+
+
+def test_sb_with_full_barriers_under_device_names_both_views():
+    """SB+dmb.sys under device: DMB SY orders for CPUs (ob-cpu) and for every
+    observer (ob-sys, D4: SY is system scope): both axioms forbid the outcome."""
+    x = explain(litmus.load(CORPUS / "SB+dmb.sys.lit"), "device")
+    assert {v.axiom for v in x.violations} == {"external-cpu", "external-sys"}
+
+
+def test_an_outcome_the_filter_excludes_says_so():
+    """herd's filter keeps only executions with 1:X0=0, so the outcome with
+    1:X0=1 is excluded by the filter, not impossible."""
+    text = """AArch64 MPf
+{ 0:X1=x; 0:X3=y; 1:X1=y; 1:X3=x; }
+ P0          | P1          ;
+ MOV W0,#1   | LDR W0,[X1] ;
+ STR W0,[X1] | LDR W2,[X3] ;
+ MOV W2,#1   |             ;
+ STR W2,[X3] |             ;
+filter (1:X0=0)
+exists (1:X0=1 /\\ 1:X2=0)
+"""
+    x = explain(litmus.parse(text), "arm")
+    assert x.impossible and x.filtered
+    assert "excluded by the test's filter" in x.text()
 
 
 def _cases():

@@ -557,7 +557,7 @@ SHOWN = "999999999999...999999999999 (5000 characters)"
          f"t.lit:2:23: integer {SHOWN} is out of range (64 bits)"),
         (f"thread P0\n  LDR X{HUGE}, [x]\nexists x=0\n",
          ("t.lit:2:7: bad register 'X99999999999...999999999999 (5001 characters)' (registers "
-         "are r0-r30, X0-X30, W0-W30, XZR, WZR)")),
+         "are r0-r30, X0-X30, W0-W30, XZR, WZR, SP, WSP)")),
         ("thread P0\n  MOV X0, #18446744073709551616\nexists x=0\n",
          "t.lit:2:11: integer 18446744073709551616 is out of range (64 bits)"),
     ],

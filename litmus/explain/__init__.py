@@ -27,7 +27,7 @@ from pathlib import Path
 
 import z3
 
-from ..api import load, session
+from ..api import check_applies, load, session
 from ..errors import Pos, UsageError
 from ..library import load_model, model_label, stdlib
 from ..limits import DEFAULT_TIMEOUT, Deadline
@@ -64,6 +64,7 @@ class Violation:
     pos: Pos | None
     steps: list[Step]
     execution: Execution
+    flags: list[str] = field(default_factory=list)
 
     @property
     def cyclic(self) -> bool:
@@ -104,7 +105,20 @@ class Explanation:
     cycle: list[Step] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     impossible: bool = False
+    filtered: bool = False
+    coherent: bool = False  # the execution shown keeps each location coherent
     labels: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        verdict = "allowed" if self.allowed else "impossible" if self.impossible else \
+            "forbidden"
+        return (f"<Explanation {self.test.name} under {self.model}: {verdict}"
+                + (f" by {', '.join(v.axiom for v in self.violations)}"
+                   if self.violations else "") + ">")
+
+    def __str__(self) -> str:
+        return self.text()
 
     def text(self) -> str:
         """The explanation as a student reads it."""
@@ -191,6 +205,7 @@ def explain(test: Test | str | Path, model: str | Path = "arm", outcome: Prop | 
         outcome = parse_outcome(test, outcome)
     prop = outcome if outcome is not None else default_outcome(test)
     deadline = Deadline(timeout, f"{test.source}: explaining {test.name}")
+    check_applies(test, model)
     cat = load_model(model)
     prelude = stdlib()
     s = session(test)
@@ -209,54 +224,122 @@ def explain(test: Test | str | Path, model: str | Path = "arm", outcome: Prop | 
         lits.append(lit)
         for c in ax.constraints:
             solver.add(z3.Implies(lit, as_bool(c)))
-    _set_timeout(solver, deadline)
-    r = solver.check(*lits)
-    if r == z3.unknown:
-        raise deadline.timeout()
+    allowed = _sat(solver, lits, deadline)
     concrete_of = _concrete_factory(s, cat, prelude, variants)
-    if r == z3.sat:
+    if allowed:
         out.allowed = True
         out.witness = read_execution(s, solver.model())
-        out.cycle, out.unordered = _unordered(out.witness, concrete_of(out.witness))
+        conc = concrete_of(out.witness)
+        out.cycle, out.unordered = _unordered(out.witness, conc)
+        out.flags = _raised(conc)
         return out
-    core = _minimal_core(solver, lits, deadline)
-    if solver.check() == z3.unsat:  # no axiom assumed: the outcome never happens at all
+    if not _sat(solver, [], deadline):  # no axiom assumed: the outcome never happens at all
         out.impossible = True
+        out.filtered = s.filter_term is not None and _without_filter(s, ev, prop, deadline)
         return out
-    for lit in core:
-        i = lits.index(lit)
-        others = [x for x in lits if x is not lit]
-        _set_timeout(solver, deadline)
-        res = solver.check(*others)
-        if res != z3.sat:
-            res = solver.check(*[x for x in core if x is not lit])
-        if res != z3.sat:
-            solver.check()
-        exe = read_execution(s, solver.model())
+    # Coherence-like checks (whose relations join accesses of one location) are
+    # what a student takes for granted: prefer an execution that keeps them, and
+    # name every check it breaks; only if none keeps them, show those.
+    conc0 = concrete_of(read_execution(s, solver.model()))
+    local = [lit for lit, ax in zip(lits, axioms) if _per_location(conc0, ax.check)]
+    coherent = _coherence(s, solver, deadline)
+    if _sat(solver, [*local, coherent], deadline):
+        out.coherent = True
+        executions = [read_execution(s, solver.model())]
+    elif _sat(solver, local, deadline):
+        executions = [read_execution(s, solver.model())]
+    else:
+        executions = []
+        for lit in _minimal_core(solver, local, deadline):
+            for assumed in ([x for x in local if not x.eq(lit)], []):
+                if _sat(solver, assumed, deadline):
+                    executions.append(read_execution(s, solver.model()))
+                    break
+    named: set[str] = set()
+    for exe in executions:
         conc = concrete_of(exe)
-        cv = next((c for c in conc.checks if c.check is axioms[i].check), None)
-        if cv is None or cv.holds:
-            continue
-        out.violations.append(Violation(axioms[i].name, cv.check.kind, cv.check.pos,
-                                        _reason(conc, cv), exe))
+        for cv in conc.checks:
+            if cv.check.flag or cv.holds or cv.name in named:
+                continue
+            named.add(cv.name)
+            out.violations.append(Violation(cv.name, cv.check.kind, cv.check.pos,
+                                            _reason(conc, cv), exe, _raised(conc)))
     return out
 
 
-def _set_timeout(solver: z3.Solver, deadline: Deadline) -> None:
+_COHERENCE = "acyclic (po & loc) | rf | co | fr as coherence"
+
+
+def _coherence(s, solver: z3.Solver, deadline: Deadline) -> z3.BoolRef:
+    """A literal that, assumed, keeps each location sequentially consistent
+    (po-loc | rf | co | fr acyclic): every bundled model implies it, so it only
+    steers the choice of an execution to explain towards one a student would
+    draw (a lock taken in order, say), never changes a verdict."""
+    from ..smt.cateval import Evaluator
+    from ..syntax.cat import parse_cat
+
+    ev = Evaluator(s.enc, deadline=deadline)
+    ev.run(parse_cat(_COHERENCE, "<coherence>"))
+    lit = z3.Bool("explain!coherence")
+    ev.axioms_extra.into(solver)
+    for ax in ev.axioms:
+        for c in ax.constraints:
+            solver.add(z3.Implies(lit, as_bool(c)))
+    return lit
+
+
+def _raised(conc: Concrete) -> list[str]:
+    """The model's flags raised in this execution (things it does not model)."""
+    return [c.name for c in conc.checks if c.check.flag and c.holds]
+
+
+def _per_location(conc: Concrete, check) -> bool:
+    """Whether a check's relation only joins accesses of one location (as
+    coherence and atomicity do), judged on one execution."""
+    cv = next((c for c in conc.checks if c.check is check), None)
+    if cv is None:
+        return False
+    for m in conc._members(cv.value):
+        if not isinstance(m, tuple):
+            return False
+        a, b = (conc.event_loc(x) for x in m)
+        if a is None or a != b:
+            return False
+    return True
+
+
+def _without_filter(s, ev, prop, deadline: Deadline) -> bool:
+    """Whether some candidate execution has the outcome once the test's filter
+    is set aside (then the filter is what excludes it)."""
+    solver = z3.SimpleSolver()
+    s.enc.out.into(solver)
+    ev.axioms_extra.into(solver)
+    if s.fault_term is not None:
+        solver.add(as_bool(neg(s.fault_term)))
+    solver.add(as_bool(s.prop_term(prop)))
+    return _sat(solver, [], deadline)
+
+
+def _sat(solver: z3.Solver, assumptions: list, deadline: Deadline) -> bool:
+    """Whether ``solver`` is satisfiable under ``assumptions``, within the
+    deadline (raises Timeout when it runs out)."""
+    deadline.check()
     left = deadline.remaining()
     if left is not None:
-        if left <= 0:
-            raise deadline.timeout()
         solver.set("timeout", max(1, int(left * 1000)))
+    r = solver.check(*assumptions)
+    if r == z3.unknown:
+        raise deadline.timeout()
+    return r == z3.sat
 
 
 def _minimal_core(solver: z3.Solver, lits: list, deadline: Deadline) -> list:
-    """A minimal set of axiom literals that is unsatisfiable with the rest."""
+    """A minimal set of axiom literals that is unsatisfiable with the rest
+    (after an unsat check under ``lits``)."""
     core = [x for x in lits if any(x.eq(c) for c in solver.unsat_core())]
     for lit in list(core):
-        trial = [x for x in core if x is not lit]
-        _set_timeout(solver, deadline)
-        if solver.check(*trial) == z3.unsat:
+        trial = [x for x in core if not x.eq(lit)]
+        if not _sat(solver, trial, deadline):
             core = trial
     return core
 
@@ -278,7 +361,8 @@ def _concrete_factory(s, cat, prelude, variants):
             line = f" (line {e.instr.pos.line})" if e.instr is not None else ""
             return f"{e.label()}{line}"
 
-        conc = Concrete(exe.events, base, variants, fence_label)
+        conc = Concrete(exe.events, base, variants, fence_label,
+                        lambda eid: s.eg.events[eid].loc)
         conc.run(cat, prelude)
         return conc
 

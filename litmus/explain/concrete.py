@@ -162,12 +162,15 @@ class Concrete:
     def __init__(self, events: Iterable[int],
                  base: Callable[[str], tuple[str, frozenset] | None],
                  variants: Iterable[str] = (),
-                 fence_label: Callable[[int], str | None] = lambda eid: None) -> None:
+                 fence_label: Callable[[int], str | None] = lambda eid: None,
+                 event_loc: Callable[[int], str | None] = lambda eid: None) -> None:
         self.events: Set = frozenset(events)
         self._base_fn = base
         self._bases: dict[str, object] = {}
         self.variants = set(variants)
         self.fence_label = fence_label
+        #: the location an event accesses (None for a fence)
+        self.event_loc = event_loc
         self.root = Env()
         self.root.vars["domain"] = _Builtin("domain")
         self.root.vars["range"] = _Builtin("range")
@@ -380,6 +383,11 @@ class Concrete:
         if isinstance(e, Var):
             return self._why_var(e.name, env, pair, stop)
         if isinstance(e, Binary):
+            if e.op == "&" and self._is_base(e.left, env) and not isinstance(e.right, Var):
+                # r & (fr; co): the right side is the path that says why
+                left = e.left.name  # type: ignore[union-attr]
+                return [Step(x.src, x.dst, x.label, (*x.details, left)) if x.label != "[]"
+                        else x for x in self._why(e.right, env, pair, stop)]
             if e.op in ("|", "&", "\\"):
                 for side in ((e.left, e.right) if e.op == "|" else (e.left,)):
                     if pair in self._members(self.eval(side, env)):
@@ -462,6 +470,9 @@ class Concrete:
                     for x in self._why(v.expr, v.env, pair, stop)]
         return self._why(v.expr, v.env, pair, stop)
 
+    def _is_base(self, e: Expr, env: Env) -> bool:
+        return isinstance(e, Var) and env.find(e.name) is None
+
     def _restriction(self, e: Expr, env: Env, pair: Pair) -> tuple[str, ...]:
         """What the right side of an intersection contributes to a pair's
         explanation: its name, or the fences on its own path between them."""
@@ -472,6 +483,39 @@ class Concrete:
         except ValueError:
             return ()
         return tuple(lab for s in inner[:-1] if (lab := self.fence_label(s.dst)))
+
+    def base_names(self, e: object, env: Env, seen: set | None = None) -> set[str]:
+        """The base relations and sets an expression is built from, through the
+        definitions it names (for telling coherence-like checks, which speak of
+        one location at a time, from ordering ones)."""
+        seen = set() if seen is None else seen
+        out: set[str] = set()
+        if isinstance(e, Var):
+            if (e.name, id(env)) in seen:
+                return out
+            seen.add((e.name, id(env)))
+            v = env.find(e.name)
+            if isinstance(v, _Thunk):
+                return self.base_names(v.expr, v.env, seen)
+            if isinstance(v, _Rec):
+                for b in v.bindings:
+                    out |= self.base_names(b.expr, v.env, seen)
+                return out
+            if isinstance(v, _Fun):
+                return self.base_names(v.body, v.env, seen)
+            return {e.name}
+        if isinstance(e, App):
+            f = e.func
+            out |= self.base_names(f, env, seen)
+            for a in e.args:
+                out |= self.base_names(a, env, seen)
+            return out
+        for name in ("left", "right", "arg", "expr", "fallback", "body", "then", "else_"):
+            if hasattr(e, name):
+                out |= self.base_names(getattr(e, name), env, seen)
+        for x in getattr(e, "items", ()) or ():
+            out |= self.base_names(x, env, seen)
+        return out
 
     def _has(self, name: str, env: Env, eid: int) -> bool:
         """Whether the set ``name`` (bound or base) holds event ``eid``."""

@@ -11,7 +11,7 @@ engine considered.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import z3
 
@@ -43,13 +43,18 @@ class Execution:
     closed, per location; ``state`` is the final state (observed registers
     and locations, printed as in every report)."""
 
-    session: Session
-    model: z3.ModelRef
+    session: Session = field(repr=False)
+    model: z3.ModelRef = field(repr=False)
     events: tuple[int, ...]
     values: Mapping[int, int]
     rf: frozenset[Pair]
     co: frozenset[Pair]
     state: State
+
+    def __str__(self) -> str:
+        from .render import execution_lines
+
+        return "\n".join(execution_lines(self, indent=""))
 
     def event(self, eid: int) -> Event:
         return self.session.eg.events[eid]
@@ -68,7 +73,11 @@ class Execution:
         else:
             what = f"{e.kind} {e.loc}"
             if value and eid in self.values:
-                what += f"={self.session.test.ctype(loc=e.loc).read(self.values[eid])}"
+                bits = self.values[eid]
+                name = self.session.eg.address_name(bits)
+                shown = name if name is not None else \
+                    self.session.test.ctype(loc=e.loc).read(bits)
+                what += f"={shown}"
         if e.thread is None:
             return f"{what} (initial)"
         line = f", line {e.instr.pos.line}" if e.instr is not None and e.instr.pos.line else ""

@@ -498,8 +498,9 @@ _COND_BRANCH = re.compile(r"B\.[A-Z]{2}\Z|CBN?Z\Z")
 def _barrier_fits(low: str, before: set[str], after: set[str], has_wc: bool) -> bool:
     """Whether barrier ``low`` (an arm64 or x86 fence) can order anything
     between accesses of kinds ``before`` and ``after``: LD forms order loads
-    before later accesses, DMB's ST forms stores before stores (a DSB ST
-    stores before everything), full forms everything (Arm ARM B2.3);
+    before later accesses, ST forms matter before a later store (a DSB ST
+    also orders stores before everything), full forms everything (Arm ARM
+    B2.3);
     SFENCE orders stores, and matters only for write-combining memory."""
     if not before or not after:
         return False
@@ -508,7 +509,10 @@ def _barrier_fits(low: str, before: set[str], after: set[str], has_wc: bool) -> 
     if low.endswith("LD"):
         return "R" in before
     if low.endswith("ST"):
-        return "W" in before and ("W" in after or low.startswith("DSB"))
+        # a store barrier after a read still matters when the read observed a
+        # write from elsewhere: cumulativity (device.cat's D4 orders such a write
+        # before a later write across a system-scope store barrier)
+        return "W" in after or ("W" in before and low.startswith("DSB"))
     return True
 
 
@@ -1038,7 +1042,8 @@ def search(test: Test | str | Path, model: str | None = None, *, max_edits: int 
     out.checks = eng.checks
     out.seconds = time.monotonic() - t0
     if not out.fixes and out.complete:
-        out.note = f"no fix with at most {max_edits} edits forbids the outcome"
+        out.note = (f"no fix with at most {max_edits} edit{'s' if max_edits != 1 else ''} "
+                    "forbids the outcome")
     elif not out.fixes:
         out.note = f"no fix found before the time limit ({timeout:g} s)"
     return out

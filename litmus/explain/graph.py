@@ -375,32 +375,36 @@ def output_format(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def render(dot_text: str, fmt: str) -> bytes:
+def render(dot_text: str, fmt: str, timeout: float | None = 60.0) -> bytes:
     """DOT text drawn by Graphviz in ``fmt`` (``svg``, ``png``, or ``dot``: the
-    text itself, encoded). Raises :class:`UsageError` when ``dot`` is not
-    installed (saying how to install it) or fails."""
+    text itself, encoded), within ``timeout`` seconds. Raises
+    :class:`UsageError` when ``dot`` is not installed (saying how to install
+    it), fails, runs out of time or draws nothing."""
     if fmt == "dot":
         return dot_text.encode("utf-8")
     exe = require_graphviz(fmt)
     try:
         done = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode("utf-8"),
-                              capture_output=True, timeout=120, check=False)
+                              capture_output=True, timeout=timeout or None, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"Graphviz's dot could not draw the picture: {exc}") from None
     if done.returncode != 0:
         err = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError("Graphviz's dot could not draw the picture"
                          + (f": {err[0]}" if err else f" (exit status {done.returncode})"))
+    if not done.stdout:
+        raise UsageError("Graphviz's dot drew nothing (it printed no picture)")
     return done.stdout
 
 
-def write_graph(x: Explanation, path: str | Path) -> Path:
+def write_graph(x: Explanation, path: str | Path, timeout: float | None = 60.0) -> Path:
     """Write the picture of an explanation to ``path``, in the format its
-    suffix names (``.dot``, ``.svg``, ``.png``); returns the path. Raises
-    :class:`UsageError` for another suffix, when Graphviz is needed but not
-    installed, or when the file cannot be written."""
+    suffix names (``.dot``, ``.svg``, ``.png``), Graphviz given ``timeout``
+    seconds; returns the path. Raises :class:`UsageError` for another suffix,
+    when Graphviz is needed but not installed or fails, or when the file
+    cannot be written."""
     path = Path(path)
-    data = render(explanation_dot(x), output_format(path))
+    data = render(explanation_dot(x), output_format(path), timeout)
     try:
         path.write_bytes(data)
     except OSError as exc:

@@ -67,15 +67,55 @@ def execution_lines(exe: Execution, indent: str = "  ") -> list[str]:
     return lines
 
 
+_DEPENDENCY_WORDS = {
+    "addr": "an address dependency", "data": "a data dependency",
+    "ctrl": "a control dependency (it orders later writes, and later reads only after "
+            "an ISB)",
+}
+
+
+def _what_stands_between(x: Explanation, u) -> str:
+    """The barriers, dependencies and annotations between two events of one
+    thread, and why each does not order them here."""
+    exe = x.witness
+    assert exe is not None
+    eg = exe.session.eg
+    ea, eb = exe.event(u.src), exe.event(u.dst)
+    parts = []
+    for f in u.between:
+        option = f.split(" ")[0].partition(".")[2]  # DMB.ISHST (line 8) -> ISHST
+        why = ""
+        if option.endswith("ST") and not (ea.kind == "W" and eb.kind == "W"):
+            why = "a store barrier orders only a write before a later write"
+        elif option.endswith("LD") and ea.kind != "R":
+            why = "a load barrier orders only a read before later accesses"
+        elif option.startswith("ISH") and u.ordered_by:
+            why = "inner-shareable: it orders them as CPUs see them, not for every observer"
+            if x.model == "device":
+                why += " (D4)"
+        elif option.startswith("NSH"):
+            why = "non-shareable: it orders nothing another observer sees"
+        parts.append(f + (f": {why}" if why else ""))
+    for key, words in _DEPENDENCY_WORDS.items():
+        if (u.src, u.dst) in eg.pairs(key):
+            parts.append(words)
+    tags = [t for t, w in (("A", "acquire"), ("Q", "acquirePC"), ("L", "release"))
+            if t in ea.tags or t in eb.tags]
+    if tags:
+        parts.append("/".join(tags) + " on them, which does not order this pair")
+    if not parts:
+        kinds = "barrier, dependency, acquire or release" if exe.session.test.arch == \
+            "aarch64" else "fence or locked instruction"
+        return f"no {kinds} orders them"
+    return "between them: " + "; ".join(parts)
+
+
 def unordered_sentence(x: Explanation, u) -> str:
     """One sentence: what the model did not order, and what stands between."""
     exe = x.witness
     assert exe is not None
     a, b = exe.describe(u.src), exe.describe(u.dst)
-    if u.between:
-        between = f"between them: {', '.join(u.between)}, which does not order them here"
-    else:
-        between = "no barrier, dependency, acquire or release orders them"
+    between = _what_stands_between(x, u)
     sentence = f"nothing in the {x.model} model orders {a} before {b} ({between})"
     if exe.event(u.src).kind == "W" and exe.event(u.dst).kind == "R":
         sentence += ("; a later read may be satisfied before an earlier write is visible to "
@@ -91,6 +131,13 @@ def unordered_sentence(x: Explanation, u) -> str:
         elif "GRE" in ea.mtype and "nGRE" not in ea.mtype or ea.mtype.endswith("nGRE"):
             sentence += f"; {ea.mtype} has no nR ordering (D1)"
     return sentence + "."
+
+
+def _flags(flags: list[str], lines: list[str]) -> None:
+    """Say what the model does not model, for this execution (its flags)."""
+    if flags:
+        lines.append("Note: the model flags this execution: " + ", ".join(flags)
+                     + " (what it does not model; see the model file)")
 
 
 def reason_line(x: Explanation) -> str:
@@ -120,12 +167,17 @@ def explanation_text(x: Explanation) -> str:
     head = f"Test {t.name} under {x.model}: the outcome {what} is "
     lines: list[str] = []
     if x.impossible:
-        lines.append(head + "impossible: no candidate execution has it, whatever the model "
-                     "(check the values: which stores could produce them?)")
+        if x.filtered:
+            lines.append(head + "excluded by the test's filter: no candidate execution that "
+                         "passes the filter has it, whatever the model")
+        else:
+            lines.append(head + "impossible: no candidate execution has it, whatever the "
+                         "model (check the values: which stores could produce them?)")
         return "\n".join(lines)
     if x.allowed:
         assert x.witness is not None
         lines.append(head + "allowed. A witness execution:")
+        _flags(x.flags, lines)
         lines += execution_lines(x.witness)
         if not x.cycle:
             lines.append("It is sequentially consistent: an interleaving of the threads "
@@ -137,12 +189,18 @@ def explanation_text(x: Explanation) -> str:
             lines.append("Not ordered: " + unordered_sentence(x, u))
         return "\n".join(lines)
     lines.append(head + "forbidden.")
-    if len(x.violations) > 1:
-        lines.append(f"No axiom forbids it alone: every execution with this outcome breaks "
-                     f"one of {', '.join(v.axiom for v in x.violations)}. For each, an "
-                     "execution that breaks only that one:")
+    executions = {id(v.execution) for v in x.violations}
+    if len(x.violations) > 1 and len(executions) == 1:
+        which = " (one in which each location stays coherent)" if x.coherent else ""
+        lines.append(f"The execution below{which} breaks {len(x.violations)} axioms: "
+                     f"{', '.join(v.axiom for v in x.violations)}.")
+    elif len(executions) > 1:
+        lines.append(f"No single execution shows it: every execution with this outcome breaks "
+                     f"one of {', '.join(v.axiom for v in x.violations)}; for each, an "
+                     "execution that breaks it:")
     if not x.violations:
         lines.append("  (every execution with this outcome breaks an axiom; none is shown)")
+    _flags(sorted({f for v in x.violations for f in v.flags}), lines)
     for v in x.violations:
         where = (f" ({Path(v.pos.file).name}:{v.pos.line})"
                  if v.pos is not None and v.pos.line else "")

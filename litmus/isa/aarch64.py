@@ -19,15 +19,20 @@ from __future__ import annotations
 
 import re
 
-from ..program import Addr, Instr, Label, Reg, Shift, Sym
-from ..smt.expr import Const, app, cmp
+from ..program import Addr, Imm, Instr, Label, LocRef, Reg, Shift, ShiftedImm, Sym
+from ..smt.expr import Const, Val, app, cmp, const, ite
 from .base import (
+    EXTEND,
     IMM,
     LABEL,
     LOCREF,
     MEM,
+    MEMWB,
+    POST,
     REG,
+    ROTATE,
     SHIFT,
+    SHIMM,
     SV,
     SYM,
     Arch,
@@ -42,19 +47,22 @@ from .base import (
 # --------------------------------------------------------------------------- registers
 
 _REG_RE = re.compile(r"([RXW])(0|[1-9][0-9]*)\Z")
-_REGLIKE_RE = re.compile(r"(?:[RXW][0-9]+|[XW]ZR)\Z", re.IGNORECASE)
-REGISTER_HELP = "registers are r0-r30, X0-X30, W0-W30, XZR, WZR"
+_REGLIKE_RE = re.compile(r"(?:[RXW][0-9]+|[XW]ZR|W?SP)\Z", re.IGNORECASE)
+REGISTER_HELP = "registers are r0-r30, X0-X30, W0-W30, XZR, WZR, SP, WSP"
 
 
 def parse_reg(name: str) -> Reg | None:
     """``rN``/``XN`` -> ``Reg("XN", 64)``, ``WN`` -> ``Reg("XN", 32)`` for N in
-    0..30; ``XZR``/``WZR`` -> ``Reg("XZR", 64|32)``; None for anything else
-    (case-insensitive)."""
+    0..30; ``XZR``/``WZR`` -> ``Reg("XZR", 64|32)``; ``SP``/``WSP`` -> ``Reg("SP",
+    64|32)`` (the stack pointer, an ordinary register here); None for anything
+    else (case-insensitive)."""
     upper = name.upper()
     if upper == "XZR":
         return Reg("XZR", 64)
     if upper == "WZR":
         return Reg("XZR", 32)
+    if upper in ("SP", "WSP"):
+        return Reg("SP", 64 if upper == "SP" else 32)
     m = _REG_RE.match(upper)
     if m is None or len(m.group(2)) > 2 or int(m.group(2)) > 30:
         return None
@@ -83,19 +91,34 @@ CONDITION_CODES: tuple[str, ...] = (
     "VS", "VC", "HI", "LS", "GE", "LT", "GT", "LE",
 )  # fmt: skip
 
-#: Shifts (need an amount) and extends (amount optional) of a register operand.
-SHIFT_OPS: tuple[str, ...] = ("LSL", "LSR", "ASR")
-EXTEND_OPS: tuple[str, ...] = ("SXTW", "UXTW", "SXTX", "UXTX")
+#: The opposite of each condition code (Arm ARM, Invert(cond): its lowest bit flipped).
+INVERSE: dict[str, str] = {
+    "EQ": "NE", "NE": "EQ", "CS": "CC", "HS": "LO", "CC": "CS", "LO": "HS", "MI": "PL",
+    "PL": "MI", "VS": "VC", "VC": "VS", "HI": "LS", "LS": "HI", "GE": "LT", "LT": "GE",
+    "GT": "LE", "LE": "GT",
+}
+
+#: Shifts and the rotation (need an amount) and extends (amount optional) of a
+#: register operand.
+SHIFT_OPS: tuple[str, ...] = ("LSL", "LSR", "ASR", "ROR")
+EXTEND_OPS: tuple[str, ...] = ("SXTB", "SXTH", "SXTW", "SXTX", "UXTB", "UXTH", "UXTW", "UXTX")
 
 # --------------------------------------------------------------------------- syntax
 
 _R = frozenset({REG})
+_I = frozenset({IMM})
 _RI = frozenset({REG, IMM})
-_RIS = frozenset({REG, IMM, SHIFT})
 _RIA = frozenset({REG, IMM, LOCREF})
 _M = frozenset({MEM})
+_MW = frozenset({MEM, MEMWB})  # a memory operand, pre-indexed or not
+_P = frozenset({POST})
 _L = frozenset({LABEL})
 _S = frozenset({SYM})
+#: The second operand of ADD, SUB and friends: register (shifted or extended)
+#: or immediate (shifted by LSL #0 or #12); of AND, ORR and friends: register
+#: (shifted or rotated) or immediate.
+_ARITH2 = frozenset({REG, IMM, SHIMM, SHIFT, EXTEND})
+_LOGIC2 = frozenset({REG, IMM, SHIFT, ROTATE})
 
 #: The atomic memory operations (Arm ARM C6.2, LD<OP>/ST<OP>): the op's name
 #: in the value table of :mod:`litmus.smt.expr`.
@@ -104,11 +127,60 @@ ATOMIC_OPS: dict[str, str] = {
     "SMAX": "smax", "SMIN": "smin", "UMAX": "umax", "UMIN": "umin",
 }
 
+#: Data-processing instructions with two source operands: the value operation,
+#: and the flags they set (None: none).
+ARITH: dict[str, tuple[str, str | None]] = {
+    "ADD": ("add", None), "SUB": ("sub", None), "ADDS": ("add", "add"),
+    "SUBS": ("sub", "sub"), "AND": ("and", None), "ORR": ("or", None),
+    "EOR": ("xor", None), "BIC": ("andn", None), "ORN": ("orn", None),
+    "EON": ("xorn", None), "ANDS": ("and", "logic"), "BICS": ("andn", "logic"),
+}
+_ARITH_OPS = ("ADD", "SUB", "ADDS", "SUBS")
+
+#: Multiplies: (the extension of the sources, or "" for none; what is done with
+#: the accumulator: "add", "sub", "neg" (no accumulator, negated), "" (none)).
+MULTIPLIES: dict[str, tuple[str, str]] = {
+    "MADD": ("", "add"), "MSUB": ("", "sub"), "MUL": ("", ""), "MNEG": ("", "neg"),
+    "SMADDL": ("s", "add"), "SMSUBL": ("s", "sub"), "SMULL": ("s", ""),
+    "SMNEGL": ("s", "neg"), "UMADDL": ("u", "add"), "UMSUBL": ("u", "sub"),
+    "UMULL": ("u", ""), "UMNEGL": ("u", "neg"),
+}
+
+#: Bitfield moves and their aliases (Arm ARM C6.2, UBFM, SBFM, BFM).
+BITFIELDS = ("UBFM", "SBFM", "BFM", "UBFX", "SBFX", "UBFIZ", "SBFIZ", "BFI", "BFXIL")
+
+#: Conditional selects: what the second operand becomes when the condition fails.
+CSELS: dict[str, str] = {"CSEL": "", "CSINC": "inc", "CSINV": "inv", "CSNEG": "neg"}
+#: Their aliases: (the select, whether the destination is the only register).
+CSEL_ALIASES: dict[str, tuple[str, bool]] = {
+    "CINC": ("CSINC", False), "CINV": ("CSINV", False), "CNEG": ("CSNEG", False),
+    "CSET": ("CSINC", True), "CSETM": ("CSINV", True),
+}
+
+#: One-operand bit manipulations.
+UNARY = ("REV", "REV16", "REV32", "REV64", "RBIT", "CLZ", "CLS", "ABS")
+
+#: Extends as instructions: (bits kept, signed).
+EXTENDS: dict[str, tuple[int, bool]] = {
+    "SXTB": (8, True), "SXTH": (16, True), "SXTW": (32, True),
+    "UXTB": (8, False), "UXTH": (16, False), "UXTW": (32, False),
+}
+
+#: Shifts as instructions (an immediate or a register amount; the ``V`` forms
+#: take a register only).
+SHIFTS: dict[str, str] = {"LSL": "LSL", "LSR": "LSR", "ASR": "ASR", "ROR": "ROR",
+                          "LSLV": "LSL", "LSRV": "LSR", "ASRV": "ASR", "RORV": "ROR"}
+
 INSTRUCTIONS: dict[str, tuple[Sig, ...]] = {}
-for _op in ("LDR", "LDAR", "LDAPR", "LDXR", "LDAXR"):
+INSTRUCTIONS["LDR"] = sig(_R, _MW) + sig(_R, _M, _P)
+INSTRUCTIONS["STR"] = sig(_RI, _MW) + sig(_RI, _M, _P)
+INSTRUCTIONS["LDUR"] = sig(_R, _M)
+INSTRUCTIONS["STUR"] = sig(_R, _M)
+for _op in ("LDAR", "LDAPR", "LDXR", "LDAXR"):
     INSTRUCTIONS[_op] = sig(_R, _M)
-for _op in ("STR", "STLR"):
-    INSTRUCTIONS[_op] = sig(_RI, _M)
+INSTRUCTIONS["STLR"] = sig(_RI, _M)
+for _op in ("LDP", "STP"):
+    INSTRUCTIONS[_op] = sig(_R, _R, _MW) + sig(_R, _R, _M, _P)
 for _op in ("STXR", "STLXR"):
     INSTRUCTIONS[_op] = sig(_R, _RI, _M)
 for _base in ["SWP", "CAS"] + [f"LD{o}" for o in ATOMIC_OPS]:
@@ -122,28 +194,179 @@ for _op in ("DMB", "DSB"):
 for _op in ("ISB", "NOP"):
     INSTRUCTIONS[_op] = sig()
 INSTRUCTIONS["MOV"] = sig(_R, _RIA)
-for _op in ("ADD", "SUB", "EOR", "AND", "ORR"):
-    INSTRUCTIONS[_op] = sig(_R, _R, _RIS)
-for _op in ("CMP", "CMN", "TST"):
-    INSTRUCTIONS[_op] = sig(_R, _RIS)
-INSTRUCTIONS["CSEL"] = sig(_R, _R, _R, _S, symbols="cond")
+for _op in ("MOVZ", "MOVN", "MOVK"):
+    INSTRUCTIONS[_op] = sig(_R, frozenset({IMM, SHIMM}))
+INSTRUCTIONS["MVN"] = sig(_R, frozenset({REG, SHIFT, ROTATE}))
+for _op in ("NEG", "NEGS"):
+    INSTRUCTIONS[_op] = sig(_R, frozenset({REG, SHIFT}))
+for _op in ARITH:
+    INSTRUCTIONS[_op] = sig(_R, _R, _ARITH2 if _op in _ARITH_OPS else _LOGIC2)
+for _op in ("CMP", "CMN"):
+    INSTRUCTIONS[_op] = sig(_R, _ARITH2)
+INSTRUCTIONS["TST"] = sig(_R, _LOGIC2)
+for _op in SHIFTS:
+    INSTRUCTIONS[_op] = sig(_R, _R, _R if _op.endswith("V") else _RI)
+for _op in EXTENDS:
+    INSTRUCTIONS[_op] = sig(_R, _R)
+for _op, (_ext, _acc) in MULTIPLIES.items():
+    INSTRUCTIONS[_op] = sig(_R, _R, _R, _R) if _acc in ("add", "sub") else sig(_R, _R, _R)
+for _op in ("SMULH", "UMULH"):
+    INSTRUCTIONS[_op] = sig(_R, _R, _R)
+for _op in BITFIELDS:
+    INSTRUCTIONS[_op] = sig(_R, _R, _I, _I)
+INSTRUCTIONS["BFC"] = sig(_R, _I, _I)
+for _op in UNARY:
+    INSTRUCTIONS[_op] = sig(_R, _R)
+for _op in CSELS:
+    INSTRUCTIONS[_op] = sig(_R, _R, _R, _S, symbols="cond")
+for _op, (_base, _only) in CSEL_ALIASES.items():
+    INSTRUCTIONS[_op] = sig(_R, _S, symbols="cond") if _only else sig(_R, _R, _S,
+                                                                       symbols="cond")
 for _cc in CONDITION_CODES:
     INSTRUCTIONS["B." + _cc] = sig(_L)
 for _op in ("CBZ", "CBNZ"):
     INSTRUCTIONS[_op] = sig(_R, _L)
+for _op in ("TBZ", "TBNZ"):
+    INSTRUCTIONS[_op] = sig(_R, _I, _L)
 INSTRUCTIONS["B"] = sig(_L)
+INSTRUCTIONS["ADR"] = sig(_R, _L)
 
 BRANCH_OPS: frozenset[str] = frozenset(
-    ["B", "CBZ", "CBNZ"] + ["B." + cc for cc in CONDITION_CODES])
+    ["B", "CBZ", "CBNZ", "TBZ", "TBNZ"] + ["B." + cc for cc in CONDITION_CODES])
+
+_SYSTEM = "system-level features are out of scope"
+#: Instructions that exist but are not modelled, and what they would need.
+UNSUPPORTED: dict[str, str] = {
+    "UDF": f"exceptions (UDF, the permanently undefined instruction; {_SYSTEM})",
+    "SVC": f"exceptions (SVC, a supervisor call; {_SYSTEM})",
+    "HVC": f"exceptions (HVC, a hypervisor call; {_SYSTEM})",
+    "SMC": f"exceptions (SMC, a secure monitor call; {_SYSTEM})",
+    "BRK": f"exceptions (BRK, a breakpoint; {_SYSTEM})",
+    "HLT": f"exceptions (HLT, a halting breakpoint; {_SYSTEM})",
+    "ERET": f"exceptions (ERET, an exception return; {_SYSTEM})",
+    "MRS": f"system registers (MRS; {_SYSTEM})",
+    "MSR": f"system registers (MSR; {_SYSTEM})",
+    "SYS": f"system instructions (SYS; {_SYSTEM})",
+    "DC": f"cache maintenance (DC; {_SYSTEM})",
+    "IC": f"cache maintenance (IC; {_SYSTEM})",
+    "TLBI": f"page tables (TLBI, TLB maintenance; {_SYSTEM})",
+    "AT": f"page tables (AT, address translation; {_SYSTEM})",
+    "BL": "subroutine calls (BL; code addresses as values)",
+    "BLR": "subroutine calls (BLR, a branch to a register; code addresses as values)",
+    "BR": "branches to a register (BR; code addresses as values)",
+    "RET": "subroutine returns (RET, a branch to a register; code addresses as values)",
+    "LDXP": "exclusive pairs (LDXP)",
+    "LDAXP": "exclusive pairs (LDAXP)",
+    "STXP": "exclusive pairs (STXP)",
+    "STLXP": "exclusive pairs (STLXP)",
+    "LDNP": "non-temporal pairs (LDNP)",
+    "STNP": "non-temporal pairs (STNP)",
+    "LDIAPP": "acquire pairs (LDIAPP, FEAT_LRCPC3)",
+    "STILP": "release pairs (STILP, FEAT_LRCPC3)",
+    "LDPSW": "sign-extending pairs (LDPSW)",
+}
+for _s in ("", "A", "L", "AL"):
+    UNSUPPORTED["CASP" + _s] = f"compare-and-swap pairs (CASP{_s})"
+
+# --------------------------------------------------------------------------- checks
+
+
+def _imm_of(op: object) -> int:
+    assert isinstance(op, Imm)
+    return op.value
+
+
+def check(ins: Instr) -> tuple[str, int] | None:
+    """Operand values the instruction table cannot express (Arm ARM, each
+    instruction's encoding): immediates' ranges, shift amounts of immediates,
+    bit positions within the register, UNPREDICTABLE register choices."""
+    op, args = ins.op, ins.args
+    w = args[0].width if args and isinstance(args[0], Reg) else 64
+    if op in ("MOVZ", "MOVN", "MOVK"):
+        v = args[1]
+        value, amount = (v.value, v.amount) if isinstance(v, ShiftedImm) else (_imm_of(v), 0)
+        if not 0 <= value <= 0xFFFF:
+            return f"{op} takes a 16-bit immediate (0-65535), found {value}", 1
+        if amount not in ((0, 16) if w == 32 else (0, 16, 32, 48)):
+            allowed = "#0 or #16" if w == 32 else "#0, #16, #32 or #48"
+            return f"{op} shifts its immediate by LSL {allowed}, found LSL #{amount}", 1
+    if (op in _ARITH_OPS + ("CMP", "CMN") and isinstance(args[-1], ShiftedImm)
+            and args[-1].amount not in (0, 12)):
+        return (f"{op} shifts its immediate by LSL #0 or #12, found "
+                f"LSL #{args[-1].amount}"), len(args) - 1
+    if op in ("TBZ", "TBNZ"):
+        bit = _imm_of(args[1])
+        if not 0 <= bit < w:
+            return (f"bit number {bit} is out of range (0-{w - 1} for a "
+                    f"{'W' if w == 32 else 'X'} register)"), 1
+    if op in SHIFTS and isinstance(args[2], Imm) and not 0 <= args[2].value < w:
+        return f"shift amount {args[2].value} is out of range (0-{w - 1})", 2
+    if op in BITFIELDS or op == "BFC":
+        a, b = _imm_of(args[-2]), _imm_of(args[-1])
+        first = len(args) - 2
+        if op.endswith("M"):
+            for i, v in ((first, a), (first + 1, b)):
+                if not 0 <= v < w:
+                    return f"{op} takes bit positions 0-{w - 1}, found {v}", i
+        else:
+            if not 0 <= a < w:
+                return f"{op}: bit position {a} is out of range (0-{w - 1})", first
+            if not 1 <= b <= w - a:
+                return f"{op}: width {b} is out of range (1-{w - a} from bit {a})", first + 1
+    if op == "REV32" and w == 32:
+        return "REV32 takes X registers", 0
+    if op == "REV64" and w == 32:
+        return "REV64 takes X registers", 0
+    if op in ("LDR", "LDP", "STR", "STP"):
+        addr = args[-1]
+        assert isinstance(addr, Addr)
+        regs = [a for a in args[:-1] if isinstance(a, Reg)]
+        if addr.index and any(r.name == getattr(addr.base, "name", None) and not r.is_zero
+                              for r in regs):
+            return (f"{op} with write-back to a register it also transfers is "
+                    "UNPREDICTABLE"), len(args) - 1
+        if op == "LDP" and regs[0].name == regs[1].name:
+            return "LDP loading the same register twice is UNPREDICTABLE", 1
+        if op in ("LDP", "STP") and regs[0].width != regs[1].width:
+            return f"{op} takes two registers of one width", 1
+        if op in ("LDP", "STP") and addr.offset is not None and not isinstance(addr.offset, Imm):
+            return f"{op} takes an immediate offset", len(args) - 1
+    return None
+
+
+def _pair(addr: Addr, size: int) -> tuple[Addr, Addr]:
+    """The two memory operands of a pair access of ``size`` bytes each."""
+    off = _imm_of(addr.offset) if addr.offset is not None and addr.index != "post" else 0
+    return addr, Addr(addr.base, Imm(off + size))
+
+
+def memory_operands(ins: Instr) -> tuple[Addr, ...]:
+    addrs = tuple(a for a in ins.args if isinstance(a, Addr))
+    if ins.op in ("LDP", "STP"):
+        rt = ins.args[0]
+        assert isinstance(rt, Reg)
+        return _pair(addrs[0], rt.width // 8)
+    return addrs
+
 
 # --------------------------------------------------------------------------- operands
 
 
+def _ror(x: Val, n: Val, width: int) -> Val:
+    """``x`` (its low ``width`` bits, already zero-extended) rotated right by ``n``
+    (less than ``width``) within ``width`` bits."""
+    if width == 64:
+        return app("ror", x, n)
+    out = app("or", app("lsr", x, n), app("lsl", x, app("sub", Const(width), n)))
+    return zext(out, width)
+
+
 def shifted(v: SV, op: str, amount: int, width: int) -> SV:
-    """A register value ``v`` (already read at ``width`` bits) shifted or
-    extended as an operand modifier: ``LSL/LSR/ASR #n`` at the instruction's
-    width; ``SXTW``/``UXTW`` extend the low 32 bits, ``SXTX``/``UXTX`` keep
-    64, then shift left by the amount (Arm ARM, ExtendReg() and ShiftReg())."""
+    """A register value ``v`` (already read at its width) shifted, rotated or
+    extended as an operand modifier: ``LSL/LSR/ASR/ROR #n`` at the
+    instruction's ``width``; ``SXTB`` ... ``UXTX`` extend the low 8, 16, 32 or
+    64 bits, then shift left by the amount (Arm ARM, ExtendReg() and
+    ShiftReg())."""
     x, n = v.val, Const(amount)
     if op == "LSL":
         out = zext(app("lsl", x, n), width)
@@ -151,11 +374,12 @@ def shifted(v: SV, op: str, amount: int, width: int) -> SV:
         out = app("lsr", zext(x, width), n)
     elif op == "ASR":
         out = zext(app("asr", sext(x, width), n), width)
-    elif op in ("SXTW", "UXTW"):
-        ext = sext if op == "SXTW" else zext
-        out = app("lsl", ext(x, 32), n)
-    else:  # SXTX, UXTX
-        out = app("lsl", x, n)
+    elif op == "ROR":
+        out = _ror(zext(x, width), n, width)
+    else:  # SXTB ... UXTX
+        bits = {"B": 8, "H": 16, "W": 32, "X": 64}[op[3]]
+        ext = sext if op[0] == "S" else zext
+        out = app("lsl", ext(x, bits), n)
     return SV(out, v.taint)
 
 
@@ -164,19 +388,34 @@ def _width(op: object) -> int:
 
 
 def operand(st: Machine, op: object, width: int = 64) -> SV:
-    """The value of a register, immediate, ``&location`` or shifted register."""
+    """The value of a register, immediate (shifted or not), ``&location`` or
+    shifted register."""
     if isinstance(op, Shift):
         return shifted(st.get(op.reg), op.op, op.amount, width)
+    if isinstance(op, ShiftedImm):
+        return SV(const(op.value << op.amount))
     return st.operand(op)
 
 
 def address_value(st: Machine, addr: Addr) -> SV:
-    """The 64-bit address an ``[base, offset]`` operand designates."""
+    """The 64-bit address an ``[base, offset]`` operand designates (the base
+    alone for a post-indexed one)."""
     base = st.operand(addr.base)
-    if addr.offset is None:
+    if addr.offset is None or addr.index == "post":
         return base
     off = operand(st, addr.offset)
     return SV(app("add", base.val, off.val), base.taint | off.taint)
+
+
+def _writeback(st: Machine, addr: Addr) -> None:
+    """After a pre- or post-indexed access, the base register holds base +
+    offset; the new value depends on what the old one did (herd: a register
+    data flow, not through memory)."""
+    if not addr.index:
+        return
+    assert isinstance(addr.base, Reg) and isinstance(addr.offset, Imm)
+    base = st.operand(addr.base)
+    st.set(addr.base, SV(app("add", base.val, const(addr.offset.value)), base.taint))
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -187,18 +426,22 @@ def _mov(st: Machine, ins: Instr):
     st.set(dst, operand(st, src, _width(dst)))
 
 
-_ARITH = {"ADD": "add", "SUB": "sub", "EOR": "xor", "AND": "and", "ORR": "or"}
-
-
 def _arith(st: Machine, ins: Instr):
     """``OP Rd, Rn, Op2``: computed on 64 bits, then written at Rd's width (the
     low 32 bits of a 64-bit add, and, ... are the 32-bit result). The result
     depends on every register operand, even when it is a constant (``EOR W1,
-    W0, W0``: the classic false dependency)."""
+    W0, W0``: the classic false dependency). ``ADDS``, ``SUBS``, ``ANDS`` and
+    ``BICS`` also set the flags (AddWithCarry(); the logical ones clear C and V)."""
     dst, a, b = ins.args
     w = _width(dst)
     x, y = operand(st, a, w), operand(st, b, w)
-    st.set(dst, SV(app(_ARITH[ins.op], x.val, y.val), x.taint | y.taint))
+    value, flags = ARITH[ins.op]
+    result = SV(app(value, x.val, y.val), x.taint | y.taint)
+    if flags == "logic":
+        st.flags = Flags("logic", result.val, Const(0), w, result.taint)
+    elif flags is not None:
+        st.flags = Flags(flags, x.val, y.val, w, result.taint)
+    st.set(dst, result)
 
 
 def _compare(st: Machine, ins: Instr):
@@ -213,26 +456,241 @@ def _compare(st: Machine, ins: Instr):
         st.flags = Flags("sub" if ins.op == "CMP" else "add", x.val, y.val, w, taint)
 
 
+def _neg(st: Machine, ins: Instr):
+    """``NEG Rd, Op2`` (``SUB Rd, ZR, Op2``), ``NEGS`` (``SUBS``), ``MVN Rd, Op2``
+    (``ORN Rd, ZR, Op2``)."""
+    dst, src = ins.args
+    w = _width(dst)
+    y = operand(st, src, w)
+    if ins.op == "MVN":
+        st.set(dst, SV(app("not", y.val), y.taint))
+        return
+    if ins.op == "NEGS":
+        st.flags = Flags("sub", Const(0), y.val, w, y.taint)
+    st.set(dst, SV(app("neg", y.val), y.taint))
+
+
+def _movw(st: Machine, ins: Instr):
+    """``MOVZ``/``MOVN``/``MOVK Rd, #imm16{, LSL #s}``: the shifted immediate,
+    its inverse, or the old register with those 16 bits replaced (MOVK keeps
+    the other bits, so its result depends on the register's old value)."""
+    dst, src = ins.args
+    assert isinstance(dst, Reg)
+    value, amount = (src.value, src.amount) if isinstance(src, ShiftedImm) else (
+        _imm_of(src), 0)
+    imm = Const(value << amount)
+    if ins.op == "MOVZ":
+        st.set(dst, SV(imm))
+    elif ins.op == "MOVN":
+        st.set(dst, SV(app("not", imm)))
+    else:
+        old = st.get(dst)
+        kept = app("andn", old.val, Const(0xFFFF << amount))
+        st.set(dst, SV(app("or", kept, imm), old.taint))
+
+
+def _shift(st: Machine, ins: Instr):
+    """``LSL/LSR/ASR/ROR Rd, Rn, #n|Rm`` (and the ``V`` forms): a register amount
+    counts modulo the register width (Arm ARM, LSLV: ``UInt(X[m]) MOD datasize``)."""
+    dst, src, amt = ins.args
+    w = _width(dst)
+    x = operand(st, src)
+    if isinstance(amt, Imm):
+        n = SV(Const(amt.value))
+    else:
+        m = operand(st, amt)
+        n = SV(app("and", m.val, Const(w - 1)), m.taint)
+    kind = SHIFTS[ins.op]
+    xv = zext(x.val, w)
+    if kind == "LSL":
+        out = app("lsl", xv, n.val)
+    elif kind == "LSR":
+        out = app("lsr", xv, n.val)
+    elif kind == "ASR":
+        out = app("asr", sext(x.val, w), n.val)
+    else:
+        out = _ror(xv, n.val, w)
+    st.set(dst, SV(out, x.taint | n.taint))
+
+
+def _extend(st: Machine, ins: Instr):
+    """``SXTB/SXTH/SXTW Rd, Wn`` and ``UXTB/UXTH/UXTW``: the low 8, 16 or 32 bits,
+    sign- or zero-extended (then written at Rd's width)."""
+    dst, src = ins.args
+    bits, signed = EXTENDS[ins.op]
+    x = operand(st, src)
+    st.set(dst, SV((sext if signed else zext)(x.val, bits), x.taint))
+
+
+def _multiply(st: Machine, ins: Instr):
+    """``MADD Rd, Rn, Rm, Ra`` (Ra + Rn * Rm), ``MSUB`` (Ra - Rn * Rm), ``MUL``,
+    ``MNEG`` (-(Rn * Rm)), and the long forms ``SMADDL Xd, Wn, Wm, Xa`` ...
+    ``UMNEGL`` whose 32-bit sources are sign- or zero-extended first. The low
+    bits of the 64-bit product are the product at any narrower width."""
+    ext, acc = MULTIPLIES[ins.op]
+    dst, a, b = ins.args[:3]
+    x, y = operand(st, a), operand(st, b)
+    xv, yv = x.val, y.val
+    if ext:
+        f = sext if ext == "s" else zext
+        xv, yv = f(xv, 32), f(yv, 32)
+    prod = app("mul", xv, yv)
+    taint = x.taint | y.taint
+    if acc in ("add", "sub"):
+        z = operand(st, ins.args[3])
+        prod = app(acc, z.val, prod)
+        taint = taint | z.taint
+    elif acc == "neg":
+        prod = app("neg", prod)
+    st.set(dst, SV(prod, taint))
+
+
+def _mulh(st: Machine, ins: Instr):
+    """``SMULH``/``UMULH Xd, Xn, Xm``: the high 64 bits of the 128-bit product."""
+    dst, a, b = ins.args
+    x, y = operand(st, a), operand(st, b)
+    op = "smulh" if ins.op == "SMULH" else "umulh"
+    st.set(dst, SV(app(op, x.val, y.val), x.taint | y.taint))
+
+
+def bitfield_masks(immr: int, imms: int, width: int) -> tuple[int, int]:
+    """``DecodeBitMasks(N, imms, immr, FALSE, width)`` of the Arm ARM (shared
+    pseudo-code) for a bitfield instruction: (wmask, tmask)."""
+    d = (imms - immr) % width
+    welem = (1 << (imms + 1)) - 1
+    wmask = ((welem >> immr) | (welem << (width - immr))) & ((1 << width) - 1)
+    return wmask, (1 << (d + 1)) - 1
+
+
+def bitfield_operands(op: str, a: int, b: int, width: int) -> tuple[str, int, int]:
+    """An alias's ``#lsb, #width`` as its bitfield move's (op, immr, imms)."""
+    if op in ("UBFX", "SBFX", "BFXIL"):
+        return {"UBFX": "UBFM", "SBFX": "SBFM", "BFXIL": "BFM"}[op], a, a + b - 1
+    if op in ("UBFIZ", "SBFIZ", "BFI", "BFC"):
+        base = {"UBFIZ": "UBFM", "SBFIZ": "SBFM", "BFI": "BFM", "BFC": "BFM"}[op]
+        return base, -a % width, b - 1
+    return op, a, b
+
+
+def _bitfield(st: Machine, ins: Instr):
+    """``UBFM/SBFM/BFM Rd, Rn, #immr, #imms`` and their aliases (``UBFX``,
+    ``SBFX``, ``UBFIZ``, ``SBFIZ``, ``BFI``, ``BFXIL``, ``BFC``), as the Arm ARM's
+    pseudo-code: the source rotated right by immr, masked; SBFM fills above
+    the field with its top bit; BFM keeps the destination's other bits (and
+    so depends on its old value)."""
+    dst = ins.args[0]
+    assert isinstance(dst, Reg)
+    w = dst.width
+    src = Reg("XZR", w) if ins.op == "BFC" else ins.args[1]
+    kind, immr, imms = bitfield_operands(ins.op, _imm_of(ins.args[-2]),
+                                         _imm_of(ins.args[-1]), w)
+    wmask, tmask = bitfield_masks(immr, imms, w)
+    x = operand(st, src)
+    rot = _ror(zext(x.val, w), Const(immr), w)
+    bot = app("and", rot, Const(wmask))
+    taint = x.taint
+    if kind == "UBFM":
+        out = app("and", bot, Const(tmask))
+    elif kind == "SBFM":
+        top = app("asr", app("lsl", x.val, Const(63 - imms)), Const(63))  # Replicate(src<S>)
+        out = app("or", app("andn", top, Const(tmask)), app("and", bot, Const(tmask)))
+    else:
+        old = st.get(dst)
+        bot = app("or", app("andn", old.val, Const(wmask)), bot)
+        out = app("or", app("andn", old.val, Const(tmask)), app("and", bot, Const(tmask)))
+        taint = taint | old.taint
+    st.set(dst, SV(out, taint))
+
+
+def _unary(st: Machine, ins: Instr):
+    """``REV`` (bytes), ``REV16``/``REV32`` (bytes within halfwords, words),
+    ``REV64``, ``RBIT`` (bits), ``CLZ``, ``CLS`` (leading zero, sign bits),
+    ``ABS`` (FEAT_CSSC), at the register's width."""
+    dst, src = ins.args
+    w = _width(dst)
+    x = operand(st, src)
+    v = zext(x.val, w)
+    op = ins.op
+    if op in ("REV", "REV64"):
+        out = app("rev" if w == 64 else "rev32", v)
+    elif op in ("REV16", "REV32"):
+        out = app(op.lower(), v)
+    elif op == "RBIT":
+        out = app("rbit", v) if w == 64 else app("lsr", app("rbit", v), Const(32))
+    elif op == "CLZ":
+        out = app("clz", v) if w == 64 else app("sub", app("clz", v), Const(32))
+    elif op == "CLS":
+        s = sext(x.val, w)
+        lead = app("clz", app("lsr", app("xor", s, app("lsl", s, Const(1))), Const(1)))
+        out = app("sub", lead, Const(1 + 64 - w))
+    else:  # ABS
+        s = sext(x.val, w)
+        out = app("smax", s, app("neg", s))
+    st.set(dst, SV(out, x.taint))
+
+
 def _condition(st: Machine, code: str):
     if st.flags is None:
         raise st.error(f"condition {code} tested before any instruction sets the flags")
     return st.flags.condition(code), st.flags.taint
 
 
+_CSEL_OPS = {"": None, "inc": ("add", 1), "inv": ("not", None), "neg": ("neg", None)}
+
+
 def _csel(st: Machine, ins: Instr):
-    """``CSEL Rd, Rn, Rm, cond``: Rd is the selected operand, which alone is a
-    data source; the flags reach Rd through the selection only (a pick
-    dependency, as in herd). A condition not known statically splits the path
-    (without any control dependency)."""
-    dst, a, b, code = ins.args
-    assert isinstance(code, Sym)
+    """``CSEL Rd, Rn, Rm, cond``, ``CSINC`` (Rm + 1 when cond fails), ``CSINV``
+    (NOT Rm), ``CSNEG`` (-Rm), and their aliases ``CINC``, ``CINV``, ``CNEG``,
+    ``CSET``, ``CSETM`` (Arm ARM: the inverted condition, Rn or ZR twice).
+
+    Rd is the selected operand, which alone is a data source; the flags reach
+    Rd through the selection only (a pick dependency, as in herd). A condition
+    not known statically splits the path (without any control dependency),
+    unless both operands carry the same dependencies (a choice of values then)."""
+    op = ins.op
+    if op in CSEL_ALIASES:
+        op, only = CSEL_ALIASES[op]
+        dst, code = ins.args[0], ins.args[-1]
+        assert isinstance(dst, Reg) and isinstance(code, Sym)
+        src = Reg("XZR", dst.width) if only else ins.args[1]
+        a, b, code = src, src, Sym(INVERSE[code.name])
+    else:
+        dst, a, b, code = ins.args
+    assert isinstance(code, Sym) and isinstance(dst, Reg)
+    w = dst.width
     cond, ftaint = _condition(st, code.name)
-    taken, other = st.split(cond)
-    for s, op in ((taken, a), (other, b)):
-        if s is not None:
-            v = operand(s, op)
-            s.set(dst, SV(v.val, v.taint | ftaint.as_pick()))
-    return [taken, other]
+    fn = _CSEL_OPS[CSELS[op]]
+
+    def other(s: Machine) -> SV:
+        v = operand(s, b)
+        if fn is None:
+            return v
+        out = app(fn[0], v.val, Const(fn[1])) if fn[1] is not None else app(fn[0], v.val)
+        return SV(zext(out, w), v.taint)
+
+    va, vb = operand(st, a), other(st)
+    if va.taint == vb.taint:
+        st.set(dst, SV(ite(cond, va.val, vb.val), va.taint | ftaint.as_pick()))
+        return None
+    taken, fail = st.split(cond)
+    if taken is not None:
+        v = operand(taken, a)
+        taken.set(dst, SV(v.val, v.taint | ftaint.as_pick()))
+    if fail is not None:
+        v = other(fail)
+        fail.set(dst, SV(v.val, v.taint | ftaint.as_pick()))
+    return [taken, fail]
+
+
+def _adr(st: Machine, ins: Instr):
+    """``ADR Xd, loc``: the address of a location (``ADR`` of a code label, a
+    code address as a value, is not supported)."""
+    dst, target = ins.args
+    assert isinstance(target, Label)
+    if target.name in st.thread.labels:
+        raise st.error(f"not supported: code addresses as values (ADR of label "
+                       f"'{target.name}')")
+    st.set(dst, st.operand(LocRef(target.name)))
 
 
 # --------------------------------------------------------------------------- branches
@@ -259,6 +717,16 @@ def _cbz(st: Machine, ins: Instr):
     return _branch(st, cond, v.taint, label)
 
 
+def _tbz(st: Machine, ins: Instr):
+    """``TBZ/TBNZ Rt, #bit, label``: branch on one bit of Rt (control-dependent
+    on Rt, as CBZ)."""
+    reg, bit, label = ins.args
+    v = st.operand(reg)
+    b = app("and", app("lsr", v.val, Const(_imm_of(bit))), Const(1))
+    cond = cmp("eq" if ins.op == "TBZ" else "ne", b, Const(0))
+    return _branch(st, cond, v.taint, label)
+
+
 def _b(st: Machine, ins: Instr):
     (label,) = ins.args
     st.goto(label)
@@ -271,15 +739,16 @@ def _nop(st: Machine, ins: Instr):
 # --------------------------------------------------------------------------- memory
 
 _LOAD_TAGS = {
-    "LDR": (), "LDAR": ("A",), "LDAPR": ("Q",), "LDXR": ("X",), "LDAXR": ("X", "A"),
+    "LDR": (), "LDUR": (), "LDAR": ("A",), "LDAPR": ("Q",), "LDXR": ("X",),
+    "LDAXR": ("X", "A"),
 }
-_STORE_TAGS = {"STR": (), "STLR": ("L",)}
+_STORE_TAGS = {"STR": (), "STUR": (), "STLR": ("L",)}
 
 
 def _load(st: Machine, ins: Instr):
     """A load: the read event returns the location's 64-bit value; the
     destination register keeps its width's low bits (``LDR W0`` reads the low
-    32 bits)."""
+    32 bits). A pre- or post-indexed load then updates its base register."""
     dst, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(dst, Reg)
     loc, ataint = st.address(addr)
@@ -288,6 +757,7 @@ def _load(st: Machine, ins: Instr):
     st.set(dst, v)
     if "X" in tags:
         st.excl = (eid, loc)
+    _writeback(st, addr)
 
 
 def _store(st: Machine, ins: Instr):
@@ -295,6 +765,29 @@ def _store(st: Machine, ins: Instr):
     assert isinstance(addr, Addr)
     loc, ataint = st.address(addr)
     st.write(loc, operand(st, src), _STORE_TAGS[ins.op], ataint, width=_width(src))
+    _writeback(st, addr)
+
+
+def _pair_access(st: Machine, ins: Instr):
+    """``LDP/STP Rt1, Rt2, [Xn{, #imm}]`` (also pre- and post-indexed): two
+    accesses of the register size, at the address and just after it, both
+    address-dependent on Xn, in one instruction (herd: two reads or two writes,
+    each register its own data)."""
+    r1, r2, addr = ins.args
+    assert isinstance(r1, Reg) and isinstance(r2, Reg) and isinstance(addr, Addr)
+    first, second = _pair(addr, r1.width // 8)
+    loc1, t1 = st.address(first)
+    loc2, t2 = st.address(second)
+    if ins.op == "LDP":
+        _, v1 = st.read(loc1, (), t1)
+        _, v2 = st.read(loc2, (), t2)
+        st.set(r1, v1)
+        st.set(r2, v2)
+    else:
+        v1, v2 = operand(st, r1), operand(st, r2)
+        st.write(loc1, v1, (), t1, width=r1.width)
+        st.write(loc2, v2, (), t2, width=r2.width)
+    _writeback(st, addr)
 
 
 def _store_excl(st: Machine, ins: Instr):
@@ -438,18 +931,36 @@ HANDLERS = {
     "CMP": _compare,
     "CMN": _compare,
     "TST": _compare,
-    "CSEL": _csel,
+    "NEG": _neg,
+    "NEGS": _neg,
+    "MVN": _neg,
+    "SMULH": _mulh,
+    "UMULH": _mulh,
+    "BFC": _bitfield,
+    "ADR": _adr,
     "CBZ": _cbz,
     "CBNZ": _cbz,
+    "TBZ": _tbz,
+    "TBNZ": _tbz,
     "B": _b,
     "NOP": _nop,
+    "LDP": _pair_access,
+    "STP": _pair_access,
     "STXR": _store_excl,
     "STLXR": _store_excl,
     "DMB": _barrier,
     "DSB": _barrier,
     "ISB": _isb,
 }
-HANDLERS.update(dict.fromkeys(_ARITH, _arith))
+HANDLERS.update(dict.fromkeys(ARITH, _arith))
+HANDLERS.update(dict.fromkeys(("MOVZ", "MOVN", "MOVK"), _movw))
+HANDLERS.update(dict.fromkeys(SHIFTS, _shift))
+HANDLERS.update(dict.fromkeys(EXTENDS, _extend))
+HANDLERS.update(dict.fromkeys(MULTIPLIES, _multiply))
+HANDLERS.update(dict.fromkeys(BITFIELDS, _bitfield))
+HANDLERS.update(dict.fromkeys(UNARY, _unary))
+HANDLERS.update(dict.fromkeys(CSELS, _csel))
+HANDLERS.update(dict.fromkeys(CSEL_ALIASES, _csel))
 HANDLERS.update({f"B.{c}": _bcond for c in CONDITION_CODES})
 HANDLERS.update(dict.fromkeys(_LOAD_TAGS, _load))
 HANDLERS.update(dict.fromkeys(_STORE_TAGS, _store))
@@ -509,6 +1020,9 @@ ARCH = Arch(
     symbols={"barrier": ("barrier option", BARRIER_OPTIONS),
              "cond": ("condition code", CONDITION_CODES)},
     branch_ops=BRANCH_OPS,
+    unsupported=UNSUPPORTED,
+    check=check,
+    memory_operands=memory_operands,
 )
 
 __all__ = ["ARCH", "BARRIER_OPTIONS", "CONDITION_CODES", "EXTEND_OPS", "SHIFT_OPS",

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, Protocol
 
 from ..errors import EncodingError
-from ..program import Addr, Instr, Label, Reg
+from ..program import Addr, Instr, Label, Reg, Thread
 from ..smt.expr import (
     TRUE,
     ZERO,
@@ -193,6 +193,7 @@ class Machine(Protocol):
     instr: Instr | None
     flags: Flags | None
     excl: tuple[int, str] | None
+    thread: Thread
 
     def get(self, reg: Reg) -> SV: ...
     def set(self, reg: Reg, sv: SV) -> None: ...
@@ -219,10 +220,19 @@ Handler = Callable[[Machine, Instr], "list[Machine | None] | None"]
 
 # --------------------------------------------------------------------------- syntax
 
-# Operand kinds a slot of an instruction may accept.
+# Operand kinds a slot of an instruction may accept: a register, an immediate,
+# a memory operand ``[...]``, ``&loc``, a label, a symbol (barrier option,
+# condition code), a register shifted by ``LSL``/``LSR``/``ASR #n``, rotated by
+# ``ROR #n``, extended by ``SXTB`` ... ``UXTX {#n}``, an immediate shifted by
+# ``LSL #n``, a pre-indexed memory operand ``[Xn, #imm]!`` and the immediate of
+# a post-indexed one (``[Xn], #imm``: it follows the memory operand).
 REG, IMM, MEM, LOCREF, LABEL, SYM, SHIFT = (
     "reg", "imm", "mem", "locref", "label", "sym", "shift",
 )  # fmt: skip
+ROTATE, EXTEND, SHIMM, MEMWB, POST = "rotate", "extend", "shimm", "memwb", "post"
+
+#: The kinds written as two operands folded into one (``X2, LSL #3``).
+MODIFIED = frozenset({SHIFT, ROTATE, EXTEND, SHIMM})
 
 
 @dataclass(frozen=True)
@@ -238,7 +248,7 @@ class Sig:
 
     @property
     def has_shift(self) -> bool:
-        return any(SHIFT in s for s in self.slots)
+        return any(s & MODIFIED for s in self.slots)
 
 
 def sig(*slots: frozenset[str], order: tuple[int, ...] | None = None,
@@ -274,6 +284,16 @@ class Arch:
     address_value: Callable[[Machine, Addr], SV]
     symbols: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     branch_ops: frozenset[str] = frozenset()
+    #: Mnemonics the tool knows but does not model, and the feature each needs
+    #: (``"UDF": "exceptions (UDF)"``): refused as ``not supported: ...``.
+    unsupported: Mapping[str, str] = field(default_factory=dict)
+    #: Checks the operands of an instruction the table accepted (value ranges,
+    #: register widths): returns None, or a message and the index of the
+    #: offending operand in ``instr.args``.
+    check: Callable[[Instr], tuple[str, int] | None] | None = None
+    #: The memory operands whose addresses an instruction uses (default: its
+    #: ``Addr`` operands; a load pair also uses the address after the first).
+    memory_operands: Callable[[Instr], tuple[Addr, ...]] | None = None
 
     def execute(self, st: Machine, instr: Instr) -> list[Machine | None] | None:
         """Run ``instr`` on path ``st``; raises :class:`EncodingError` for an
@@ -287,6 +307,12 @@ class Arch:
             raise EncodingError(f"instruction '{instr.op}' has no semantics for "
                                 f"{self.name}", instr.pos)
         return h(st, instr)
+
+    def addresses(self, instr: Instr) -> tuple[Addr, ...]:
+        """The memory operands whose addresses ``instr`` uses."""
+        if self.memory_operands is not None:
+            return self.memory_operands(instr)
+        return tuple(a for a in instr.args if isinstance(a, Addr))
 
     def branch_target(self, instr: Instr) -> Label | None:
         """The label a branch instruction jumps to, or None."""

@@ -226,6 +226,7 @@ _DESCRIBE = {
     "STRING": "a quoted string",
     "LSQB": "'['",
     "RSQB": "']'",
+    "BANG": "'!'",
     "AMP": "'&'",
     "TILDE": "'~'",
     "NOT": "'not'",
@@ -248,6 +249,7 @@ def _describe_expected(names: set[str]) -> str:
     names = set(names)
     if len(names) > 1:
         names.discard("$END")  # "end of file" is never a helpful suggestion
+        names.discard("BANG")  # nor the '!' of a pre-indexed memory operand
     descs: list[tuple[int, str]] = []
     if "LOCK" in names and "NAME" in names:  # the start of a thread line
         names -= {"LOCK", "NAME"}
@@ -710,7 +712,7 @@ class _Builder:
             return RawAddrOf(str(tree.children[1]), pos, text)
         assert kind == "op_mem"
         items = tuple(self.operand(c) for c in tree.children[1].children)
-        return RawMem(items, pos, text)
+        return RawMem(items, pos, text, writeback=len(tree.children) > 3)
 
     # -- condition
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import ParseError, Pos
@@ -45,6 +45,7 @@ from ..program import (
     Expect,
     InitValue,
     Instr,
+    Label,
     Location,
     LocRef,
     MemAtom,
@@ -171,6 +172,13 @@ _STATE_TOKEN = re.compile(
 )
 
 
+#: herd's values that are code (``instr:"NOP"``, ``label:"P0:L0"``), out of scope.
+_CODE_VALUES = {
+    "instr": "instructions as values (instr:\"...\"; self-modifying code)",
+    "label": "code addresses as values (label:\"...\")",
+}
+
+
 def _tokens(text: str, base: int, pos: _PosOf) -> list[_Tok]:
     """The tokens of an initial state or condition (``text`` starts at ``base``)."""
     out: list[_Tok] = []
@@ -179,6 +187,10 @@ def _tokens(text: str, base: int, pos: _PosOf) -> list[_Tok]:
         m = _STATE_TOKEN.match(text, i)
         if m is None:
             char = text[i]
+            before = re.search(r"([A-Za-z]+)[ \t]*:[ \t]*\Z", text[:i])
+            if char == '"' and before is not None and before.group(1) in _CODE_VALUES:
+                raise ParseError(f"not supported: {_CODE_VALUES[before.group(1)]}",
+                                 pos(base + before.start(1)))
             shown = f"'{char}'" if char.isprintable() else f"character U+{ord(char):04X}"
             raise ParseError(f"unexpected {shown}", pos(base + i))
         kind = m.lastgroup or ""
@@ -187,6 +199,16 @@ def _tokens(text: str, base: int, pos: _PosOf) -> list[_Tok]:
         i = m.end()
     out.append(_Tok("eof", "", base + len(text)))
     return out
+
+
+def _bare_immediates(raw: RawOperand, mark: str) -> RawOperand:
+    """``raw`` with its bare integers (also inside brackets) read as immediates."""
+    if isinstance(raw, RawImm) and not raw.prefix:
+        return RawImm(raw.value, raw.pos, raw.text, mark)
+    if isinstance(raw, RawMem) and mark == "#":
+        return RawMem(tuple(_bare_immediates(i, mark) for i in raw.items), raw.pos, raw.text,
+                      raw.writeback)
+    return raw
 
 
 def _describe(tok: _Tok) -> str:
@@ -238,11 +260,13 @@ _COND_START = re.compile(
     r"(?![A-Za-z0-9_./\-])"
 )
 _LOCK_SEMI = re.compile(r"(?i)(?<![A-Za-z0-9_.])lock[ \t]*;")
-_LABEL = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*:")
+_LABEL = re.compile(r"(\.?[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*:")
 _MNEMONIC = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _INT = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z")
-_NAME_OPERAND = re.compile(r"%?[A-Za-z_][A-Za-z0-9_.]*\Z")
-_SHIFT_OPERAND = re.compile(r"([A-Za-z]+)[ \t]+#(\S+)\Z")
+_NAME_OPERAND = re.compile(r"%?\.?[A-Za-z_][A-Za-z0-9_.]*\Z")
+#: A branch target relative to the branch (``.+8``: two instructions on).
+_PC_RELATIVE = re.compile(r"\.[ \t]*([+-])[ \t]*([0-9]+)\Z")
+_SHIFT_OPERAND = re.compile(r"([A-Za-z]+)(?:[ \t]+#|[ \t]+(?=-?[0-9]))(\S+)\Z")
 _SECTION_WORDS = ("exists", "forall", "locations", "filter")
 _PROC = re.compile(r"P([0-9]+)\Z")
 _KEYWORDS = frozenset({"exists", "forall", "final", "true", "false", "not", "locations",
@@ -565,6 +589,9 @@ class _Reader:
                 )
         if t.kind == "num":
             return parse_int(t.text, self.pos(t.offset))
+        if t.kind == "name" and p.peek().text == ":" and _PROC.match(t.text):
+            raise self.error(f"not supported: code addresses as values ({t.text}:"
+                             f"{p.peek(1).text}, the address of a label)", t.offset)
         if t.kind == "name" and t.text not in _KEYWORDS:
             self.check_location_name(t)
             self.use(t.text, t.offset)
@@ -707,12 +734,26 @@ class _Reader:
         for i, raw in branches.items():
             target = branch_target(self.arch, code[i])
             assert target is not None
+            m = _PC_RELATIVE.match(target.name)
+            if m is not None:  # herd: instructions are 4 bytes apart
+                delta = int(m.group(2)) * (1 if m.group(1) == "+" else -1)
+                if delta % 4:
+                    raise ParseError(f"branch offset {target.name} is not a multiple of 4 "
+                                     "(the size of an instruction)", raw.pos)
+                if not 0 <= i + delta // 4 <= len(code):
+                    raise ParseError(f"branch target {target.name} is outside thread "
+                                     f"P{index}", raw.pos)
+                name = f"{target.name}@{i}"  # one label per branch
+                labels[name] = i + delta // 4
+                code[i] = replace(code[i], args=code[i].args[:-1] + (Label(name),))
+                target = Label(name)
             if target.name not in labels:
                 hint = did_you_mean(target.name, labels)
                 raise ParseError(f"unknown label '{target.name}' in thread P{index}{hint}", raw.pos)
             if labels[target.name] <= i:
                 raise ParseError(
-                    f"backward branch to '{target.name}' (loops are not supported)", raw.pos
+                    f"backward branch to '{target.name.split('@')[0]}' (loops are not "
+                    "supported)", raw.pos
                 )
         return Thread(
             name=f"P{index}", index=index, code=tuple(code), labels=labels, init=init, pos=pos,
@@ -742,12 +783,9 @@ class _Reader:
                 raise self.error(f"expected an instruction or a label, found '{text}'", offset)
             for part, off in _split_top(rest, offset + j, self.pos):
                 raws.append(self.operand(part, off))
+        # herd reads a bare integer operand as an immediate (MOV X10,1; LSL X0,X0,28)
+        raws = [_bare_immediates(r, "$" if self.arch == "x86" else "#") for r in raws]
         if self.arch == "x86":
-            # herd reads a bare integer operand of an x86 instruction as an immediate
-            raws = [
-                RawImm(r.value, r.pos, r.text, "$") if isinstance(r, RawImm) and not r.prefix else r
-                for r in raws
-            ]
             if self.syntax == "att":
                 mnemonic, raws = att_to_intel(mnemonic, raws, pos)
             elif " ".join(mnemonic.upper().split()) == "LOCK XCHG":
@@ -767,17 +805,19 @@ class _Reader:
             raise self.error("expected an operand, found nothing", off)
         if t[0] in "[(" and not inside:
             close = "]" if t[0] == "[" else ")"
-            if not t.endswith(close):
+            writeback = close == "]" and t.endswith("]!")
+            body = t[1:-2] if writeback else t[1:-1]
+            if not writeback and not t.endswith(close):
                 raise self.error(f"unsupported memory operand '{t}'", off)
             items = (
                 tuple(
                     self.operand(part, o, inside=True)
-                    for part, o in _split_top(t[1:-1], off + 1, self.pos)
+                    for part, o in _split_top(body, off + 1, self.pos)
                 )
-                if t[1:-1].strip()
+                if body.strip()
                 else ()
             )
-            return RawMem(items, pos, t)
+            return RawMem(items, pos, t, writeback)
         if t[0] in "#$":
             body = t[1:].strip()
             return RawImm(parse_int(body, self.pos(off + 1)), pos, t, t[0])
@@ -788,6 +828,9 @@ class _Reader:
             if not _NAME_OPERAND.match(name):
                 raise self.error(f"expected a location name after '&', found '{name}'", off + 1)
             return RawAddrOf(name, pos, t)
+        m = _PC_RELATIVE.match(t)
+        if m is not None:
+            return RawName(f".{m.group(1)}{int(m.group(2))}", pos, t)
         m = _SHIFT_OPERAND.match(t)
         if m is not None:
             return RawShift(

@@ -28,9 +28,24 @@ from dataclasses import dataclass
 
 from .. import isa
 from ..errors import ParseError, Pos
-from ..isa.base import IMM, LABEL, LOCREF, MEM, REG, SHIFT, SYM, Sig, sig
+from ..isa.base import (
+    EXTEND,
+    IMM,
+    LABEL,
+    LOCREF,
+    MEM,
+    MEMWB,
+    POST,
+    REG,
+    ROTATE,
+    SHIFT,
+    SHIMM,
+    SYM,
+    Sig,
+    sig,
+)
 from ..isa.x86 import ATT_FENCES, ATT_LOCKED, ATT_MNEMONICS, ATT_SIZES
-from ..program import Addr, Imm, Instr, Label, LocRef, Operand, Reg, Shift, Sym
+from ..program import Addr, Imm, Instr, Label, LocRef, Operand, Reg, Shift, ShiftedImm, Sym
 from .source import check_digits, shorten
 
 __all__ = [
@@ -143,14 +158,17 @@ class RawShift:
 
 @dataclass(frozen=True)
 class RawMem:
-    """A bracketed memory operand ``[item, item, ...]``."""
+    """A bracketed memory operand ``[item, item, ...]``; ``writeback`` marks the
+    pre-indexed form ``[item, item]!``."""
 
     items: tuple[RawOperand, ...]
     pos: Pos
     text: str = ""
+    writeback: bool = False
 
     def __str__(self) -> str:
-        return self.text or "[" + ", ".join(str(i) for i in self.items) + "]"
+        return self.text or ("[" + ", ".join(str(i) for i in self.items) + "]"
+                             + ("!" if self.writeback else ""))
 
 
 RawOperand = RawName | RawImm | RawAddrOf | RawShift | RawMem
@@ -158,9 +176,10 @@ RawOperand = RawName | RawImm | RawAddrOf | RawShift | RawMem
 
 @dataclass(frozen=True)
 class _RawShifted:
-    """Internal: a register followed by a shift/extend, folded into one operand."""
+    """Internal: a register followed by a shift/extend (or an immediate followed
+    by ``LSL #n``), folded into one operand."""
 
-    reg: RawName
+    reg: RawName | RawImm
     op: str
     amount: int
     pos: Pos
@@ -204,14 +223,24 @@ _NAME_KINDS = (REG, LABEL, SYM)  # kinds written as a bare name
 _NOUNS = {
     REG: "register",
     IMM: "immediate",
+    SHIMM: "shifted immediate",
     SHIFT: "shifted register",
+    ROTATE: "rotated register",
+    EXTEND: "extended register",
     LOCREF: "&location",
     MEM: "memory operand",
+    MEMWB: "pre-indexed memory operand",
+    POST: "post-index immediate",
     LABEL: "label",
 }
-_NOUN_ORDER = (REG, IMM, SHIFT, LOCREF, MEM, LABEL, SYM)
-_SHIFT_WORDS = ("LSL", "LSR", "ASR", "SXTW", "UXTW", "SXTX", "UXTX")
-_EXTEND_WORDS = ("SXTW", "UXTW", "SXTX", "UXTX")
+_NOUN_ORDER = (REG, IMM, SHIMM, SHIFT, ROTATE, EXTEND, LOCREF, MEM, MEMWB, POST, LABEL, SYM)
+#: Operand modifiers: shifts, the rotation, extends (Arm ARM, "shifted register"
+#: and "extended register" forms). An extend may omit its amount.
+_SHIFTS = ("LSL", "LSR", "ASR")
+_EXTEND_WORDS = ("SXTB", "SXTH", "SXTW", "SXTX", "UXTB", "UXTH", "UXTW", "UXTX")
+_SHIFT_WORDS = (*_SHIFTS, "ROR", *_EXTEND_WORDS)
+#: Register offsets of a memory operand may be shifted left or extended from a word.
+_MEM_MODIFIERS = ("LSL", "UXTW", "SXTW", "SXTX", "UXTX")
 
 _RI = frozenset({REG, IMM})
 _R = frozenset({REG})
@@ -263,6 +292,9 @@ def _lookup(arch: str, mnemonic: str, pos: Pos) -> tuple[str, tuple[Sig, ...]]:
     table = isa.get(arch).instructions
     if upper in table:
         return upper, table[upper]
+    feature = isa.get(arch).unsupported.get(upper)
+    if feature is not None:
+        raise ParseError(f"not supported: {feature}", pos)
     for other in isa.NAMES:
         if other != arch and upper in isa.get(other).instructions:
             raise ParseError(f"'{upper}' is an {other} instruction; this test is arch {arch}", pos)
@@ -279,11 +311,15 @@ def _kind(raw: RawOperand | _RawShifted) -> str | None:
     if isinstance(raw, RawImm):
         return IMM
     if isinstance(raw, RawMem):
-        return MEM
+        return MEMWB if raw.writeback else MEM
     if isinstance(raw, RawAddrOf):
         return LOCREF
     if isinstance(raw, _RawShifted):
-        return SHIFT
+        if isinstance(raw.reg, RawImm):
+            return SHIMM
+        if raw.op == "ROR":
+            return ROTATE
+        return SHIFT if raw.op in _SHIFTS else EXTEND
     return None  # a stray RawShift
 
 
@@ -291,16 +327,25 @@ def _fits(slot: frozenset[str], raw: RawOperand | _RawShifted) -> bool:
     kind = _kind(raw)
     if kind == "name":
         return any(k in slot for k in _NAME_KINDS)
+    if kind == IMM and POST in slot:
+        return True
     return kind in slot
 
 
 def _fold_shifts(items: Sequence[RawOperand]) -> list[RawOperand | _RawShifted]:
-    """Fold ``Rm, LSL #n`` and ``Rm, SXTW`` into single shifted-register operands."""
+    """Fold ``Rm, LSL #n``, ``Rm, ROR #n``, ``Rm, SXTW`` and ``#imm, LSL #n``
+    into single shifted-register (or shifted-immediate) operands."""
     out: list[RawOperand | _RawShifted] = []
     i = 0
     while i < len(items):
         cur = items[i]
         nxt = items[i + 1] if i + 1 < len(items) else None
+        if (isinstance(cur, RawImm) and isinstance(nxt, RawShift)
+                and nxt.op.upper() == "LSL"):
+            text = f"{cur}, {nxt}"
+            out.append(_RawShifted(cur, "LSL", nxt.amount, cur.pos, text))
+            i += 2
+            continue
         if isinstance(cur, RawName) and nxt is not None:
             if isinstance(nxt, RawShift) and nxt.op.upper() in _SHIFT_WORDS:
                 text = f"{cur}, {nxt}"
@@ -318,6 +363,8 @@ def _fold_shifts(items: Sequence[RawOperand]) -> list[RawOperand | _RawShifted]:
 
 
 def _describe_slot(slot: frozenset[str], symbol_noun: str = "symbol") -> str:
+    if MEM in slot:
+        slot = slot - {MEMWB}  # a pre-indexed memory operand is a memory operand
     nouns = [_NOUNS.get(k, symbol_noun) for k in _NOUN_ORDER if k in slot]
     text = nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
     return ("an " if text[0] in "aeiou" else "a ") + text
@@ -335,6 +382,11 @@ def _describe_sig(arch: str, sig: Sig) -> str:
 
 def _describe_sigs(arch: str, sigs: tuple[Sig, ...]) -> str:
     return ", or ".join(_describe_sig(arch, sig) for sig in sigs)
+
+
+#: Labels herd reads besides identifiers: section-like names (``.text``) and
+#: targets relative to the branch (``.+8``).
+_HERD_LABEL = re.compile(r"\.(?:[A-Za-z_][A-Za-z0-9_.\-]*|[+-][0-9]+)\Z")
 
 
 def _identifier(name: str) -> bool:
@@ -363,8 +415,18 @@ def _reg(arch: str, raw: RawName, slot: frozenset[str]) -> Reg:
     return reg_or_error(arch, raw.name, raw.pos)
 
 
-def _shift(arch: str, raw: _RawShifted) -> Shift:
+def _shift(arch: str, raw: _RawShifted) -> Shift | ShiftedImm:
+    if isinstance(raw.reg, RawImm):
+        imm = _imm(arch, "", raw.reg)
+        if not 0 <= raw.amount <= 63:
+            raise ParseError(f"shift amount {raw.amount} is out of range (0-63)", raw.pos)
+        return ShiftedImm(imm.value, raw.amount)
     reg = reg_or_error(arch, raw.reg.name, raw.reg.pos)
+    if raw.op in _EXTEND_WORDS:
+        if not 0 <= raw.amount <= 4:
+            raise ParseError(f"extend amount {raw.amount} is out of range (0-4 after "
+                             f"{raw.op})", raw.pos)
+        return Shift(reg, raw.op, raw.amount)
     top = reg.width - 1  # a W register shifts by 0-31, an X register by 0-63
     if not 0 <= raw.amount <= top:
         raise ParseError(f"shift amount {raw.amount} is out of range (0-{top} for "
@@ -408,6 +470,9 @@ def _mem(arch: str, raw: RawMem, locations: Container[str]) -> Addr:
         raise ParseError(f"expected a location or register, found '{name}'", base_raw.pos)
     rest = _fold_shifts(items[1:])
     if not rest:
+        if raw.writeback:
+            raise ParseError(f"a pre-indexed memory operand is [Xn, #imm]!, found '{raw}'",
+                             raw.pos)
         return Addr(base)
     if arch == "x86":
         raise ParseError(f"x86 memory operands are [loc], found '{raw}'", rest[0].pos)
@@ -416,8 +481,12 @@ def _mem(arch: str, raw: RawMem, locations: Container[str]) -> Addr:
     if len(rest) == 1:
         if isinstance(off_raw, RawName):
             offset = reg_or_error(arch, off_raw.name, off_raw.pos)
-        elif isinstance(off_raw, _RawShifted):
-            offset = _shift(arch, off_raw)
+        elif isinstance(off_raw, _RawShifted) and isinstance(off_raw.reg, RawName):
+            if off_raw.op not in _MEM_MODIFIERS:
+                raise ParseError(
+                    f"a register offset is shifted by LSL or extended by UXTW, SXTW or SXTX, "
+                    f"found '{off_raw}'", off_raw.pos)
+            offset = _shift(arch, off_raw)  # type: ignore[assignment]
         elif isinstance(off_raw, RawImm):
             if not isinstance(base, Reg):
                 raise ParseError(
@@ -430,6 +499,11 @@ def _mem(arch: str, raw: RawMem, locations: Container[str]) -> Addr:
             f"found '{off_raw}'",
             off_raw.pos,
         )
+    if raw.writeback:
+        if not isinstance(offset, Imm):
+            raise ParseError(f"a pre-indexed memory operand is [Xn, #imm]!, found '{raw}'",
+                             off_raw.pos)
+        return Addr(base, offset, "pre")
     return Addr(base, offset)
 
 
@@ -445,7 +519,7 @@ def _convert(
         if REG in slot:
             return _reg(arch, raw, slot)
         if LABEL in slot:
-            if not _identifier(raw.name):
+            if not _identifier(raw.name) and not _HERD_LABEL.match(raw.name):
                 raise ParseError(f"expected a label, found '{raw.name}'", raw.pos)
             return Label(raw.name)
         noun, names = isa.get(arch).symbols[symbols]
@@ -459,6 +533,23 @@ def _convert(
     if isinstance(raw, _RawShifted):
         return _shift(arch, raw)
     raise AssertionError(raw)  # pragma: no cover - excluded by _fits
+
+
+def _post_index(form: Sig, args: list[Operand], where: list[Pos],
+                items: Sequence[RawOperand | _RawShifted]) -> None:
+    """Fold the immediate of a post-indexed access (``[X1], #8``) into the
+    memory operand before it (in place)."""
+    for i in reversed(range(len(form.slots))):
+        if form.slots[i] != frozenset({POST}):
+            continue
+        addr, imm = args[i - 1], args[i]
+        assert isinstance(addr, Addr) and isinstance(imm, Imm)
+        if not isinstance(addr.base, Reg) or addr.offset is not None or addr.index:
+            raise ParseError(f"a post-indexed memory operand is [Xn], #imm, found "
+                             f"'{items[i - 1]}, {items[i]}'", where[i - 1])
+        args[i - 1] = Addr(addr.base, imm, "post")
+        del args[i]
+        del where[i]
 
 
 def make_instr(
@@ -485,11 +576,20 @@ def make_instr(
     for form in sigs:
         items = _fold_shifts(ops) if form.has_shift else ops
         if len(items) == len(form.slots) and all(map(_fits, form.slots, items)):
-            args = tuple(_convert(arch, op, s, r, locations, form.symbols)
-                         for s, r in zip(form.slots, items))
+            args = [_convert(arch, op, s, r, locations, form.symbols)
+                    for s, r in zip(form.slots, items)]
+            where = [r.pos for r in items]
+            _post_index(form, args, where, items)
             if form.order is not None:
-                args = tuple(args[i] for i in form.order)
-            return Instr(op, args, pos, text)
+                args = [args[i] for i in form.order]
+                where = [where[i] for i in form.order]
+            instr = Instr(op, tuple(args), pos, text)
+            check = isa.get(arch).check
+            problem = check(instr) if check is not None else None
+            if problem is not None:
+                message, index = problem
+                raise ParseError(message, where[index] if 0 <= index < len(where) else pos)
+            return instr
     found = f"'{', '.join(str(o) for o in ops)}'" if ops else "no operands"
     err_pos = pos
     same_arity = [s for s in sigs if len(s.slots) == len(ops)]
@@ -498,7 +598,10 @@ def make_instr(
         err_pos = bad.pos if bad is not None else pos
     elif ops and len(ops) > max(len(s.slots) for s in sigs):
         err_pos = ops[max(len(s.slots) for s in sigs)].pos
-    raise ParseError(f"{op} expects {_describe_sigs(arch, sigs)}, found {found}", err_pos)
+    # the post-indexed forms are described only to who writes as many operands
+    shown = tuple(s for s in sigs if frozenset({POST}) not in s.slots
+                  or len(s.slots) == len(ops)) or sigs
+    raise ParseError(f"{op} expects {_describe_sigs(arch, shown)}, found {found}", err_pos)
 
 
 # --------------------------------------------------------------------------- AT&T syntax
