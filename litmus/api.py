@@ -11,25 +11,34 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import isa
-from .diagnostics import Diagnostic, condition_warnings
-from .enumerate import Result, Session
 from .errors import ParseError, UsageError
-from .events import EventGraph, build_events
 from .library import load_model, model_label, stdlib
 from .limits import DEFAULT_TIMEOUT, Deadline
-from .lowering import lower
 from .program import Test
-from .syntax.herd import HERD_ARCH_WORDS
 from .syntax.source import read_source, strip_bom
 
-# herd's first line: one of herd's architecture words, then the test's name.
-# No first line of the mini-DSL looks like that: its header and section
-# keywords (test, arch, doc, memory, thread, exists, ...) are not architectures.
-_ARCH_WORDS = "|".join(sorted(HERD_ARCH_WORDS, key=len, reverse=True))
-_HERD_HEADER = re.compile(rf"(?:{_ARCH_WORDS})[ \t]+\S", re.IGNORECASE)
+# The engine (z3, networkx) and the parsers (lark) are imported by the
+# functions that need them, so that importing this module stays cheap.
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
+    from .enumerate import Result, Session
+    from .events import EventGraph
+
+
+@cache
+def _herd_header() -> re.Pattern[str]:
+    """herd's first line: one of herd's architecture words, then the test's
+    name. No first line of the mini-DSL looks like that: its header and section
+    keywords (test, arch, doc, memory, thread, exists, ...) are not
+    architectures."""
+    from .syntax.herd import HERD_ARCH_WORDS
+
+    words = "|".join(sorted(HERD_ARCH_WORDS, key=len, reverse=True))
+    return re.compile(rf"(?:{words})[ \t]+\S", re.IGNORECASE)
 
 
 def detect_format(text: str) -> str:
@@ -42,7 +51,7 @@ def detect_format(text: str) -> str:
         s = line.strip()
         if not s or s.startswith(("//", "#", "(*")):
             continue
-        if _HERD_HEADER.match(s):
+        if _herd_header().match(s):
             return "herd"
         return "dsl"
     return "dsl"
@@ -103,6 +112,8 @@ _SESSIONS: OrderedDict[int, tuple[Test, Session]] = OrderedDict()
 
 def session(test: Test) -> Session:
     """The shared encoding of a test (built once, reused by every model)."""
+    from .enumerate import Session
+
     key = id(test)
     hit = _SESSIONS.get(key)
     if hit is not None and hit[0] is test:
@@ -119,12 +130,18 @@ def diagnose(test: Test) -> list[Diagnostic]:
     """Warnings about ``test``'s condition: a register no instruction of its
     thread writes, a location no thread accesses, a value no store or initial
     value can give a location (see :mod:`litmus.diagnostics`)."""
+    from .diagnostics import condition_warnings
+
     return condition_warnings(test, session(test).eg)
 
 
 def events(test: Test) -> EventGraph:
     """The event graph of a test (Linux accessors lowered first), built by the
     semantics of the test's architecture (:mod:`litmus.isa`)."""
+    from . import isa
+    from .events import build_events
+    from .lowering import lower
+
     return build_events(lower(test), isa.get(test.arch), isa.all_tags(),
                         isa.memory_type_sets())
 
@@ -159,5 +176,5 @@ def check_models(test: Test | str | Path, models: Sequence[str | Path],
     return [check(test, m, timeout=timeout) for m in models]
 
 
-__all__ = ["ParseError", "Result", "Test", "check", "check_models", "detect_format",
+__all__ = ["ParseError", "Test", "check", "check_models", "detect_format",
            "diagnose", "events", "load", "parse", "session"]

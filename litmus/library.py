@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
-from .model import Model
+
+if TYPE_CHECKING:
+    from .model import Model
 
 #: Model names users type, and the file each stands for.
 MODELS: dict[str, str] = {
