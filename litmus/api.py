@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from .diagnostics import Diagnostic
     from .enumerate import Result, Session
     from .events import EventGraph
+    from .model import Model
 
 
 @cache
@@ -146,18 +148,26 @@ def events(test: Test) -> EventGraph:
                         isa.memory_type_sets())
 
 
-def check(test: Test | str | Path, model: str | Path = "arm",
+def check(test: Test | str | Path, model: str | Path | Model = "arm",
           variants: Iterable[str] = (), timeout: float | None = DEFAULT_TIMEOUT, *,
           symbolic: bool = False) -> Result:
     """Every final state ``model`` allows for ``test``, and the observation.
 
-    ``model`` is a bundled model name (``sc``, ``tso``, ``arm``, ``device``)
-    or the path of a ``.cat`` file; ``timeout`` bounds the check in seconds
+    ``test`` is a :class:`Test`, or what :func:`load` takes (a path or the
+    test's text). ``model`` is a bundled model name (``sc``, ``tso``,
+    ``arm``, ``device``, case-insensitive), the path of a ``.cat`` file, or a
+    :class:`~litmus.model.Model` (:meth:`Model.from_text
+    <litmus.model.Model.from_text>`, :meth:`Model.from_file
+    <litmus.model.Model.from_file>`); ``variants`` are the cat variants
+    enabled (``if "name" ...``); ``timeout`` bounds the check in seconds
     (None: no limit). ``symbolic=True`` evaluates the model with no static
-    shortcut (slower, same answer: for testing the shortcuts). Raises
+    shortcut (slower, same answer: for testing the shortcuts).
+
+    Returns a :class:`~litmus.enumerate.Result`. Raises
     :class:`~litmus.errors.LitmusError` subclasses: ``ParseError``/
-    ``ModelError``/``EncodingError`` for bad input and ``Timeout`` when the
-    time limit is reached.
+    ``ModelError``/``EncodingError`` for bad input, ``UsageError`` for an
+    unknown model name or a missing file, and ``Timeout`` when the time limit
+    is reached.
     """
     if not isinstance(test, Test):
         test = load(test)
@@ -165,12 +175,18 @@ def check(test: Test | str | Path, model: str | Path = "arm",
     m = load_model(model)
     s = session(test)
     ev = s.evaluator(m, stdlib(), variants, symbolic=symbolic, deadline=deadline)
-    return s.enumerate(ev, model_label(model), deadline)
+    result = s.enumerate(ev, model_label(model), deadline)
+    if m is model:  # given as a Model: keep it, for Result.explain()
+        result = replace(result, model_def=m)
+    return result
 
 
-def check_models(test: Test | str | Path, models: Sequence[str | Path],
+def check_models(test: Test | str | Path, models: Sequence[str | Path | Model],
                  timeout: float | None = DEFAULT_TIMEOUT) -> list[Result]:
-    """``check`` under several models, sharing the test's encoding."""
+    """:func:`check` under each of ``models`` (names, paths or
+    :class:`~litmus.model.Model`), sharing the test's encoding; returns the
+    results in the order of ``models``. Raises what :func:`check` raises, at
+    the first model that fails."""
     if not isinstance(test, Test):
         test = load(test)
     return [check(test, m, timeout=timeout) for m in models]
