@@ -66,6 +66,7 @@ def test_the_heavy_modules_are_real_dependencies():
     "import litmus.report",
     "import litmus.library",
     "import litmus.syntax.grammar",
+    "import litmus.pytest_plugin",
     "import litmus.cli; litmus.cli.build_parser()",
     "import litmus; litmus.Model; litmus.Test; litmus.ParseError; litmus.__version__",
 ])
