@@ -131,7 +131,8 @@ def session(test: Test) -> Session:
 def diagnose(test: Test) -> list[Diagnostic]:
     """Warnings about ``test``'s condition: a register no instruction of its
     thread writes, a location no thread accesses, a value no store or initial
-    value can give a location (see :mod:`litmus.diagnostics`)."""
+    value can give a location (see :mod:`litmus.diagnostics`). Raises
+    :class:`~litmus.errors.EncodingError` for a test the engine cannot run."""
     from .diagnostics import condition_warnings
 
     return condition_warnings(test, session(test).eg)
@@ -139,7 +140,8 @@ def diagnose(test: Test) -> list[Diagnostic]:
 
 def events(test: Test) -> EventGraph:
     """The event graph of a test (Linux accessors lowered first), built by the
-    semantics of the test's architecture (:mod:`litmus.isa`)."""
+    semantics of the test's architecture (:mod:`litmus.isa`). Raises
+    :class:`~litmus.errors.EncodingError` for a test the engine cannot run."""
     from . import isa
     from .events import build_events
     from .lowering import lower

@@ -12,16 +12,15 @@ ENV = "LITMUS_CACHE_DIR"
 
 def user_cache_dir() -> Path:
     """The directory litmus caches in: ``$LITMUS_CACHE_DIR`` when set, else
-    the platform's per-user cache directory with ``litmus`` appended
-    (``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux, ``~/Library/Caches`` on
-    macOS, ``%LOCALAPPDATA%`` on Windows). The directory may not exist yet,
-    and may not be writable: callers create it, and carry on without a cache
-    when they cannot. Raises nothing."""
+    ``litmus`` in the platform's per-user cache directory (``$XDG_CACHE_HOME``
+    or ``~/.cache``, ``~/Library/Caches`` on macOS; ``litmus/cache`` in
+    ``%LOCALAPPDATA%`` on Windows). The directory may not exist yet, and may
+    not be writable: callers create it, and carry on without a cache when
+    they cannot. Raises nothing."""
     if os.environ.get(ENV):
         return Path(os.environ[ENV])
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "litmus" / "Cache"
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "litmus" / "cache"
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Caches" / "litmus"
     base = os.environ.get("XDG_CACHE_HOME")

@@ -71,6 +71,7 @@ class State:
         return "; ".join(f"{k}={v}" for k, v in self.values)
 
     def as_dict(self) -> dict[str, StateValue]:
+        """``{observable: value}``, e.g. ``{"P1:r0": 1, "x": 2}``."""
         return dict(self.values)
 
     def herd_key(self) -> str:
@@ -104,6 +105,7 @@ class Result:
 
     @property
     def negative(self) -> int:
+        """States not satisfying the condition's proposition."""
         return len(self.states) - self.positive
 
     def explain(self, outcome: Prop | str | None = None) -> Explanation:

@@ -52,6 +52,7 @@ class Execution:
     state: State
 
     def event(self, eid: int) -> Event:
+        """The event numbered ``eid``. Raises IndexError for no such event."""
         return self.session.eg.events[eid]
 
     def concrete(self, v: ESet | Rel) -> frozenset:

@@ -185,6 +185,7 @@ class Fix:
             tofile=f"{name} (fixed)", n=2))
 
     def describe(self) -> str:
+        """The fix in one line: its number of edits, its cost and each edit."""
         n = len(self.edits)
         return f"{n} edit{'s' if n != 1 else ''}, cost {self.cost}: " + "; ".join(
             str(e) for e in self.edits)
