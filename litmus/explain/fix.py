@@ -955,9 +955,9 @@ def _source_text(test: Test | str | Path) -> tuple[Test, str]:
     return parse(text, path), text
 
 
-def search(test: Test | str | Path, model: str | Path | Model | None = None, *, max_edits: int = 3,
-           max_fixes: int = 10, timeout: float | None = DEFAULT_SEARCH_TIMEOUT,
-           text: str | None = None) -> Search:
+def search(test: Test | str | Path, model: str | Path | Model | None = None, *,
+           max_edits: int = 3, max_fixes: int = 10,
+           timeout: float | None = DEFAULT_SEARCH_TIMEOUT, text: str | None = None) -> Search:
     """Search for the cheapest minimal fixes of ``test`` under ``model``.
 
     ``test`` is a :class:`Test` loaded from a ``.lit`` file, a path, or the

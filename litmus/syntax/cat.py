@@ -12,9 +12,10 @@ As in herd, a file is spliced at most once (which also breaks include cycles);
 inside ``if "variant" ... else ... end`` each branch is resolved on its own.
 
 The grammar is ``cat.lark`` beside this file (LALR(1)); the lark parser is
-made once per process, from tables cached across processes (:mod:`.grammar`). Files are parsed once per (absolute path, mtime), and
-:func:`load_cat` returns the very same :class:`Model` while neither the file
-nor anything it includes has changed.
+made once per process, from tables cached across processes (:mod:`.grammar`).
+Files are parsed once per (absolute path, mtime), and :func:`load_cat`
+returns the very same :class:`Model` while neither the file nor anything it
+includes has changed.
 
 Constructs of herd's language that litmus does not support (``procedure``,
 ``call``, ``match``, ``forall``, ``with ... from``, tags, explicit sets, ...)
