@@ -207,8 +207,14 @@ def test_cache_file_names_change_with_the_grammar(monkeypatch, tmp_path):
     c = cache_file("dsl", "start: A\nA: \"a\"\n", {"parser": "lalr", "lexer": "basic"})
     assert len({a, b, c}) == 3
     assert a.parent == tmp_path / "grammars"
-    # the objects given again at each load are not part of the key
+    # the objects given again at each load are not part of the key, except the
+    # terminals a post-lexer keeps, which the tables are built with
     assert cache_file("dsl", "g", {"postlex": object()}) == cache_file("dsl", "g", {})
+
+    class PostLex:
+        always_accept = ("_NL",)
+
+    assert cache_file("dsl", "g", {"postlex": PostLex()}) != cache_file("dsl", "g", {})
 
 
 def test_user_cache_dir(monkeypatch, tmp_path):

@@ -5,9 +5,10 @@ a second or more; reading them back takes a few milliseconds. :func:`lalr`
 keeps them in the user's cache directory
 (:func:`litmus.cachedir.user_cache_dir`, ``grammars/``), saved with
 :meth:`lark.Lark.save` and read back as lark's own ``cache=`` option reads
-them. The file's name is a hash of the grammar, the options, lark's version
-and Python's, so a changed grammar or another installation sharing the
-directory never reads tables that are not its own.
+them. The file's name is a hash of the grammar, the options (and the
+terminals a post-lexer keeps), lark's version and Python's, so a changed
+grammar or another installation sharing the directory never reads tables
+that are not its own.
 
 A new file is written under a private name and renamed into place, so that
 processes starting together (``litmus check -j N``) never read a half-written
@@ -46,8 +47,10 @@ def cache_file(name: str, grammar: str, options: dict[str, Any]) -> Path:
     import lark
 
     fixed = sorted((k, repr(v)) for k, v in options.items() if k not in _RUNTIME_OPTIONS)
+    # the one thing of the post-lexer the tables depend on: the terminals it keeps
+    kept = sorted(getattr(options.get("postlex"), "always_accept", ()))
     key = hashlib.sha256(
-        f"{grammar}\0{fixed}\0{lark.__version__}\0{sys.version_info[:2]}".encode()
+        f"{grammar}\0{fixed}\0{kept}\0{lark.__version__}\0{sys.version_info[:2]}".encode()
     ).hexdigest()[:20]
     return user_cache_dir() / "grammars" / f"{name}-{key}.lark"
 
