@@ -11,25 +11,36 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import isa
-from .diagnostics import Diagnostic, condition_warnings
-from .enumerate import Result, Session
 from .errors import ParseError, UsageError
-from .events import EventGraph, build_events
 from .library import load_model, model_label, stdlib
 from .limits import DEFAULT_TIMEOUT, Deadline
-from .lowering import lower
 from .program import Test
-from .syntax.herd import HERD_ARCH_WORDS
 from .syntax.source import read_source, strip_bom
 
-# herd's first line: one of herd's architecture words, then the test's name.
-# No first line of the mini-DSL looks like that: its header and section
-# keywords (test, arch, doc, memory, thread, exists, ...) are not architectures.
-_ARCH_WORDS = "|".join(sorted(HERD_ARCH_WORDS, key=len, reverse=True))
-_HERD_HEADER = re.compile(rf"(?:{_ARCH_WORDS})[ \t]+\S", re.IGNORECASE)
+# The engine (z3, networkx) and the parsers (lark) are imported by the
+# functions that need them, so that importing this module stays cheap.
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
+    from .enumerate import Result, Session
+    from .events import EventGraph
+    from .model import Model
+
+
+@cache
+def _herd_header() -> re.Pattern[str]:
+    """herd's first line: one of herd's architecture words, then the test's
+    name. No first line of the mini-DSL looks like that: its header and section
+    keywords (test, arch, doc, memory, thread, exists, ...) are not
+    architectures."""
+    from .syntax.herd import HERD_ARCH_WORDS
+
+    words = "|".join(sorted(HERD_ARCH_WORDS, key=len, reverse=True))
+    return re.compile(rf"(?:{words})[ \t]+\S", re.IGNORECASE)
 
 
 def detect_format(text: str) -> str:
@@ -42,7 +53,7 @@ def detect_format(text: str) -> str:
         s = line.strip()
         if not s or s.startswith(("//", "#", "(*")):
             continue
-        if _HERD_HEADER.match(s):
+        if _herd_header().match(s):
             return "herd"
         return "dsl"
     return "dsl"
@@ -103,6 +114,8 @@ _SESSIONS: OrderedDict[int, tuple[Test, Session]] = OrderedDict()
 
 def session(test: Test) -> Session:
     """The shared encoding of a test (built once, reused by every model)."""
+    from .enumerate import Session
+
     key = id(test)
     hit = _SESSIONS.get(key)
     if hit is not None and hit[0] is test:
@@ -118,13 +131,21 @@ def session(test: Test) -> Session:
 def diagnose(test: Test) -> list[Diagnostic]:
     """Warnings about ``test``'s condition: a register no instruction of its
     thread writes, a location no thread accesses, a value no store or initial
-    value can give a location (see :mod:`litmus.diagnostics`)."""
+    value can give a location (see :mod:`litmus.diagnostics`). Raises
+    :class:`~litmus.errors.EncodingError` for a test the engine cannot run."""
+    from .diagnostics import condition_warnings
+
     return condition_warnings(test, session(test).eg)
 
 
 def events(test: Test) -> EventGraph:
     """The event graph of a test (Linux accessors lowered first), built by the
-    semantics of the test's architecture (:mod:`litmus.isa`)."""
+    semantics of the test's architecture (:mod:`litmus.isa`). Raises
+    :class:`~litmus.errors.EncodingError` for a test the engine cannot run."""
+    from . import isa
+    from .events import build_events
+    from .lowering import lower
+
     return build_events(lower(test), isa.get(test.arch), isa.all_tags(),
                         isa.memory_type_sets())
 
@@ -144,18 +165,26 @@ def check_applies(test: Test, model: str | Path) -> None:
                          f"this test is {test.arch} (use sc or tso)")
 
 
-def check(test: Test | str | Path, model: str | Path = "arm",
+def check(test: Test | str | Path, model: str | Path | Model = "arm",
           variants: Iterable[str] = (), timeout: float | None = DEFAULT_TIMEOUT, *,
           symbolic: bool = False) -> Result:
     """Every final state ``model`` allows for ``test``, and the observation.
 
-    ``model`` is a bundled model name (``sc``, ``tso``, ``arm``, ``device``)
-    or the path of a ``.cat`` file; ``timeout`` bounds the check in seconds
+    ``test`` is a :class:`Test`, or what :func:`load` takes (a path or the
+    test's text). ``model`` is a bundled model name (``sc``, ``tso``,
+    ``arm``, ``device``, case-insensitive), the path of a ``.cat`` file, or a
+    :class:`~litmus.model.Model` (:meth:`Model.from_text
+    <litmus.model.Model.from_text>`, :meth:`Model.from_file
+    <litmus.model.Model.from_file>`); ``variants`` are the cat variants
+    enabled (``if "name" ...``); ``timeout`` bounds the check in seconds
     (None: no limit). ``symbolic=True`` evaluates the model with no static
-    shortcut (slower, same answer: for testing the shortcuts). Raises
+    shortcut (slower, same answer: for testing the shortcuts).
+
+    Returns a :class:`~litmus.enumerate.Result`. Raises
     :class:`~litmus.errors.LitmusError` subclasses: ``ParseError``/
-    ``ModelError``/``EncodingError`` for bad input and ``Timeout`` when the
-    time limit is reached.
+    ``ModelError``/``EncodingError`` for bad input, ``UsageError`` for an
+    unknown model name or a missing file, and ``Timeout`` when the time limit
+    is reached.
     """
     if not isinstance(test, Test):
         test = load(test)
@@ -164,16 +193,22 @@ def check(test: Test | str | Path, model: str | Path = "arm",
     m = load_model(model)
     s = session(test)
     ev = s.evaluator(m, stdlib(), variants, symbolic=symbolic, deadline=deadline)
-    return s.enumerate(ev, model_label(model), deadline)
+    result = s.enumerate(ev, model_label(model), deadline)
+    if m is model:  # given as a Model: keep it, for Result.explain()
+        result = replace(result, model_def=m)
+    return result
 
 
-def check_models(test: Test | str | Path, models: Sequence[str | Path],
+def check_models(test: Test | str | Path, models: Sequence[str | Path | Model],
                  timeout: float | None = DEFAULT_TIMEOUT) -> list[Result]:
-    """``check`` under several models, sharing the test's encoding."""
+    """:func:`check` under each of ``models`` (names, paths or
+    :class:`~litmus.model.Model`), sharing the test's encoding; returns the
+    results in the order of ``models``. Raises what :func:`check` raises, at
+    the first model that fails."""
     if not isinstance(test, Test):
         test = load(test)
     return [check(test, m, timeout=timeout) for m in models]
 
 
-__all__ = ["ParseError", "Result", "Test", "check", "check_models", "detect_format",
+__all__ = ["ParseError", "Test", "check", "check_models", "detect_format",
            "diagnose", "events", "load", "parse", "session"]

@@ -35,9 +35,10 @@ from .program import Expect, Test
 if TYPE_CHECKING:
     from .cache import ResultCache
     from .enumerate import Result
+    from .model import Model
 
 #: The models to run: a list for every test, or a function of the test.
-Models = Sequence[str | Path] | Callable[[Test], Sequence[str | Path]]
+Models = Sequence["str | Path | Model"] | Callable[[Test], Sequence["str | Path | Model"]]
 
 #: A test to check: a file (a path), the text of a test, a parsed test, or an
 #: error standing in the place of an input that could not be found.
@@ -118,6 +119,14 @@ class TestReport:
 def _error_data(exc: LitmusError) -> tuple[str, str, tuple | None]:
     pos = (exc.pos.file, exc.pos.line, exc.pos.col) if exc.pos is not None else None
     return type(exc).__name__, exc.message, pos
+
+
+def _model_arg(model: str | Path | Model) -> str | Model:
+    """A model as the batch passes it on (to workers too): a name or a path
+    as a string, or a :class:`~litmus.model.Model` object as it is."""
+    from .model import Model
+
+    return model if isinstance(model, Model) else str(model)
 
 
 def _error_of(data: tuple[str, str, tuple | None]) -> LitmusError:
@@ -232,7 +241,7 @@ def verdict_reason(test: Test, model: str | Path, expected: str, got: str,
 class _Unit:
     """One model of one test: what the cache holds, what must be computed."""
 
-    model: str  # as given (a name or a path)
+    model: str | Model  # as given (a name, a path as a string, a Model)
     label: str
     expects: list[Expect]
     key: str | None = None
@@ -287,7 +296,8 @@ class _Batch:
         self.explain = explain
         self.kinds = kinds
         self._kinds: dict[Path, dict[str, str]] = {}
-        self._fps: dict[str, str | LitmusError] = {}
+        self._fps: dict[Any, str | LitmusError] = {}
+        self._by_label: dict[str, str | Model] = {}
 
     # ------------------------------------------------------------------ reading
 
@@ -332,16 +342,35 @@ class _Batch:
                 errors.append(exc)
         return self._kinds[directory]
 
-    def _fingerprint(self, model: str) -> str | LitmusError:
+    def _fingerprint(self, model: str | Model) -> str | LitmusError:
         """The model's fingerprint, computed once per run (or its error)."""
         from .cache import model_fingerprint
 
-        if model not in self._fps:
+        key: Any = model if isinstance(model, str) else ("<Model>", model.label, model)
+        if key not in self._fps:
             try:
-                self._fps[model] = model_fingerprint(model)
+                self._fps[key] = model_fingerprint(model)
             except LitmusError as exc:
-                self._fps[model] = exc
-        return self._fps[model]
+                self._fps[key] = exc
+        return self._fps[key]
+
+    def _claim(self, label: str, model: str | Model) -> LitmusError | None:
+        """Results are named by model label: refuse two different models of
+        one name in a run (two :class:`Model` objects both named ``model``),
+        whose results would otherwise be taken for each other's."""
+        from .library import canonical_name
+        from .model import Model
+
+        def same(a: str | Model, b: str | Model) -> bool:
+            if isinstance(a, Model) or isinstance(b, Model):
+                return a is b or a == b
+            return canonical_name(a) == canonical_name(b)
+
+        seen = self._by_label.setdefault(label, model)
+        if same(seen, model):
+            return None
+        return UsageError(f"two different models are named {label!r} in this run: "
+                          "give each Model its own name (Model.from_text(text, name=...))")
 
     # ------------------------------------------------------------------ planning
 
@@ -371,20 +400,21 @@ class _Batch:
                 return str(Path(test.source).parent / "kinds.txt")
             return test.source
 
-        pairs: list[tuple[str, Expect | None]] = []
+        pairs: list[tuple[str | Model, Expect | None]] = []
         if self.models is None:
             pairs = [(e.model, e) for e in expects]
         else:
-            models = [str(m) for m in (self.models(test) if callable(self.models)
-                                       else self.models)]
+            models = [_model_arg(m) for m in (self.models(test) if callable(self.models)
+                                              else self.models)]
             if self.expected_only:
-                wanted = {canonical_name(m) for m in models}
+                wanted = {canonical_name(model_label(m)) for m in models}
                 pairs = [(e.model, e) for e in expects if canonical_name(e.model) in wanted]
             else:
                 for m in models:
-                    named = [e for e in expects if canonical_name(e.model) == canonical_name(m)]
+                    name = canonical_name(model_label(m))
+                    named = [e for e in expects if canonical_name(e.model) == name]
                     pairs.extend([(m, e) for e in named] or [(m, None)])
-        pairs.extend((str(m), None) for m in self.extra_models)
+        pairs.extend((_model_arg(m), None) for m in self.extra_models)
 
         test_id = test_identity(test, text)
         units: dict[str, _Unit] = {}
@@ -392,10 +422,14 @@ class _Batch:
         for model, e in pairs:
             label = model_label(model)
             plan.append((label, e, where(e) if e is not None else ""))
+            clash = self._claim(label, model)
+            if clash is not None:  # reported in its place, never answered by the other
+                label = f"{label} (#{len(plan)})"
+                plan[-1] = (label, e, plan[-1][2])
             u = units.get(label)
             if u is None:
                 u = units[label] = _Unit(model, label, [])
-                fp = self._fingerprint(model)
+                fp = clash if clash is not None else self._fingerprint(model)
                 if isinstance(fp, LitmusError):
                     u.error = fp
                 else:
@@ -650,7 +684,7 @@ def default_jobs() -> int:
 
 
 def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
-               expected_only: bool = False, extra_models: Sequence[str | Path] = (),
+               expected_only: bool = False, extra_models: Sequence[str | Path | Model] = (),
                variants: Iterable[str] = (), jobs: int | None = None,
                cache: ResultCache | str | Path | None = None,
                timeout: float | None = DEFAULT_TIMEOUT, client: Any = None,

@@ -34,15 +34,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cachedir import user_cache_dir
+
 if TYPE_CHECKING:
     from .enumerate import Result
+    from .model import Model
     from .program import Test
 
 #: The layout of the entries; bumped when it changes (older entries are then ignored).
@@ -50,19 +52,11 @@ FORMAT = 2
 
 
 def default_dir() -> Path:
-    """The cache directory used when none is given: ``$LITMUS_CACHE_DIR`` if set,
-    else ``litmus`` in the user's cache directory (``$XDG_CACHE_HOME``,
-    ``~/.cache``; ``%LOCALAPPDATA%`` on Windows, ``~/Library/Caches`` on macOS).
-    Raises nothing (the directory need not exist)."""
-    env = os.environ.get("LITMUS_CACHE_DIR")
-    if env:
-        return Path(env)
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "litmus" / "cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "litmus"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) / "litmus" if xdg else Path.home() / ".cache" / "litmus"
+    """The cache directory used when none is given: the user's litmus cache
+    directory (:func:`litmus.cachedir.user_cache_dir`; results go in its
+    ``v<FORMAT>/``, next to the parser tables in ``grammars/``). Raises nothing
+    (the directory need not exist)."""
+    return user_cache_dir()
 
 
 @lru_cache(maxsize=1)
@@ -89,22 +83,28 @@ def tool_fingerprint() -> str:
     return f"{litmus.__version__}+{_source_digest()[:16]}"
 
 
-def model_fingerprint(model: str | Path) -> str:
+def model_fingerprint(model: str | Path | Model) -> str:
     """A digest naming the model exactly: its label, and the path and text of
     every file it is read from, the prelude's included (a bundled file is
     named relative to the bundled models' directory, so that it is named
-    alike wherever litmus is installed). Raises what
+    alike wherever litmus is installed); for a :class:`~litmus.model.Model`
+    object, its label and its parsed statements (their ``repr``, positions
+    included) in place of its files. Raises what
     :func:`litmus.library.load_model` raises for an unknown model or a bad
     ``.cat`` file (:class:`~litmus.errors.UsageError`,
     :class:`~litmus.errors.ModelError`)."""
     from .library import model_label, model_path, models_dir
+    from .model import Model
     from .syntax.cat import model_files
 
     search = [models_dir()]
-    files = model_files(models_dir() / "stdlib.cat", search) + \
-        model_files(model_path(model), search)
+    files = model_files(models_dir() / "stdlib.cat", search)
+    if not isinstance(model, Model):
+        files += model_files(model_path(model), search)
     bundled = models_dir().resolve()
     h = hashlib.sha256(json.dumps(["model", model_label(model)]).encode())
+    if isinstance(model, Model):
+        h.update(b"<Model>\0" + repr(model).encode() + b"\0")
     for f in files:
         p = Path(f).resolve()
         # a bundled file by its name, so that every installation names it alike

@@ -11,11 +11,13 @@ import math
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape
-
+# Nothing imported here loads z3, networkx, lark or rich: `litmus --help` and
+# `litmus --version` need none of them (tests/test_startup.py checks it). A
+# command imports what it needs when it runs.
 from . import __version__, report
 from .api import check, diagnose, events, load, parse
 from .errors import LitmusError, UsageError
@@ -24,23 +26,39 @@ from .limits import DEFAULT_TIMEOUT
 from .program import Test
 from .syntax.source import read_source
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 TEST_SUFFIXES = (".lit", ".litmus")
 
 #: How standard input is named on the command line and in messages.
 STDIN = "-"
 
 
-class _Console(Console):
-    """rich's console, except that a closed pipe reaches :func:`entry` (which
-    exits quietly with 0) instead of rich's own exit with status 1."""
+@cache
+def _console_class() -> type[Console]:
+    from rich.console import Console
 
-    def on_broken_pipe(self) -> None:
-        raise BrokenPipeError
+    class _Console(Console):
+        """rich's console, except that a closed pipe reaches :func:`entry` (which
+        exits quietly with 0) instead of rich's own exit with status 1."""
+
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
+    return _Console
 
 
 def _console(stream=None) -> Console:
-    return _Console(file=stream or sys.stdout, highlight=False, soft_wrap=True,
-                    emoji=False)
+    return _console_class()(file=stream or sys.stdout, highlight=False, soft_wrap=True,
+                            emoji=False)
+
+
+def escape(markup: str) -> str:
+    """``markup`` with rich's markup escaped (:func:`rich.markup.escape`)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(markup)
 
 
 def _error(exc: BaseException) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import z3
 from z3 import z3core
@@ -42,6 +43,10 @@ from .smt.cateval import Axiom, Evaluator
 from .smt.encode import Encoding
 from .smt.terms import CTX, Term, as_bool, conj_all, disj_all, eq, neg
 
+if TYPE_CHECKING:
+    from .explain import Explanation
+    from .explain.execution import Execution
+
 #: Refuse to list more states than this (a test whose state space explodes).
 MAX_STATES = 100_000
 
@@ -66,6 +71,7 @@ class State:
         return "; ".join(f"{k}={v}" for k, v in self.values)
 
     def as_dict(self) -> dict[str, StateValue]:
+        """``{observable: value}``, e.g. ``{"P1:r0": 1, "x": 2}``."""
         return dict(self.values)
 
     def herd_key(self) -> str:
@@ -75,7 +81,11 @@ class State:
 
 @dataclass(frozen=True)
 class Result:
-    """What a model allows for a test."""
+    """What a model allows for a test: ``model`` names the model (``arm``, a
+    ``.cat`` path, a :class:`~litmus.model.Model`'s label), ``states`` are
+    every allowed final state, ``observation`` is ``never``, ``sometimes`` or
+    ``always`` (of the condition's proposition), ``flags`` the model's flags
+    some allowed execution raises, ``seconds`` the time the check took."""
 
     test: Test
     model: str
@@ -84,6 +94,9 @@ class Result:
     flags: tuple[str, ...] = ()
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    #: the :class:`Model` checked, when it was given as one rather than by a
+    #: name or path (what :meth:`explain` explains under)
+    model_def: Model | None = field(default=None, compare=False, repr=False)
 
     @property
     def positive(self) -> int:
@@ -92,22 +105,27 @@ class Result:
 
     @property
     def negative(self) -> int:
+        """States not satisfying the condition's proposition."""
         return len(self.states) - self.positive
 
-    def explain(self, outcome=None):
-        """Why ``outcome`` (default: the condition's) is allowed or forbidden
-        under this result's model: a :class:`litmus.explain.Explanation`."""
+    def explain(self, outcome: Prop | str | None = None) -> Explanation:
+        """Why ``outcome`` (default: the condition's; a proposition or its
+        text, ``"P1:r0=1 /\\ x=2"``) is allowed or forbidden under this
+        result's model: a :class:`litmus.explain.Explanation`. Raises what
+        :func:`litmus.check` raises, and :class:`~litmus.errors.UsageError`
+        for an outcome text that does not parse."""
         from .explain import explain
 
-        return explain(self.test, self.model, outcome)
+        return explain(self.test, self.model_def or self.model, outcome)
 
-    def witness(self, outcome=None):
+    def witness(self, outcome: Prop | str | None = None) -> Execution | None:
         """An execution this model allows with ``outcome`` (default: the
         condition's): a :class:`litmus.explain.execution.Execution` (events,
-        values, rf, co, final state), or None when no allowed execution has it."""
+        values, rf, co, final state), or None when no allowed execution has it.
+        Raises what :meth:`explain` raises."""
         return self.explain(outcome).witness
 
-    def to_dot(self, outcome=None) -> str:
+    def to_dot(self, outcome: Prop | str | None = None) -> str:
         """The explanation of ``outcome`` (default: the condition's) drawn as
         herd7 draws an execution, as Graphviz DOT text: the witness with its
         cycle for an allowed outcome, the first violated axiom's cycle for a

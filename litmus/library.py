@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
-from .model import Model
+
+if TYPE_CHECKING:
+    from .model import Model
 
 #: Model names users type, and the file each stands for.
 MODELS: dict[str, str] = {
@@ -61,11 +64,17 @@ def model_path(name_or_path: str | Path) -> Path:
     return models_dir() / MODELS[n]
 
 
-def load_model(name_or_path: str | Path) -> Model:
-    """Parse a bundled model (``"arm"``) or a ``.cat`` file."""
+def load_model(model: str | Path | Model) -> Model:
+    """The model a bundled name (``"arm"``) or a ``.cat`` path stands for,
+    parsed (cached while its files do not change); a :class:`Model` is
+    returned as it is. Raises :class:`UsageError` for an unknown name or a
+    missing file, :class:`~litmus.errors.ModelError` for a bad model."""
+    from .model import Model
     from .syntax.cat import load_cat
 
-    return load_cat(model_path(name_or_path), search_path=[models_dir()])
+    if isinstance(model, Model):
+        return model
+    return load_cat(model_path(model), search_path=[models_dir()])
 
 
 def stdlib() -> Model:
@@ -75,8 +84,13 @@ def stdlib() -> Model:
     return load_cat(models_dir() / "stdlib.cat", search_path=[models_dir()])
 
 
-def model_label(name_or_path: str | Path) -> str:
-    """How results name a model: ``arm`` for a bundled one, the path otherwise."""
+def model_label(name_or_path: str | Path | Model) -> str:
+    """How results name a model: ``arm`` for a bundled one, the path for a
+    file, :attr:`Model.label` for a :class:`Model`."""
+    from .model import Model
+
+    if isinstance(name_or_path, Model):
+        return name_or_path.label
     s = str(name_or_path)
     n = canonical_name(s)
     return n if n in MODELS else s

@@ -8,7 +8,9 @@ graph of a test. Every node carries its source position.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 from .errors import Pos
@@ -206,8 +208,52 @@ class Model:
     """A parsed cat file with its includes expanded in place.
 
     ``title`` is the file's leading name (``"ARMv8 AArch64"``); ``file`` the
-    path it was read from."""
+    path it was read from (or the name given to :meth:`from_text`); ``name``
+    how results name the model (see :attr:`label`).
+
+    Make one with :meth:`from_file` or :meth:`from_text` and give it to
+    :func:`litmus.check` (and :func:`litmus.check_models`,
+    :func:`litmus.explain.explain`, :func:`litmus.fix`) in place of a model
+    name."""
 
     title: str
     stmts: tuple[Stmt, ...]
     file: str
+    name: str = field(default="", compare=False)
+
+    @property
+    def label(self) -> str:
+        """How results name this model (:attr:`litmus.Result.model`): its
+        ``name``, else the file it was read from."""
+        return self.name or self.file
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, search_path: Sequence[str | Path] = ()) -> Model:
+        """The model in the ``.cat`` file ``path``, named by that path as given.
+        ``include "f.cat"`` finds ``f.cat`` beside the file, then in each
+        directory of ``search_path``, then among the bundled models. Raises
+        :class:`~litmus.errors.ModelError` for a file that is missing,
+        unreadable, not UTF-8 or not a model litmus supports (at its
+        position)."""
+        from .library import models_dir
+        from .syntax.cat import load_cat
+
+        model = load_cat(path, search_path=[*search_path, models_dir()])
+        return replace(model, name=str(path))
+
+    @classmethod
+    def from_text(cls, text: str, name: str = "model", *,
+                  search_path: Sequence[str | Path] = ()) -> Model:
+        """The model ``text`` holds, in herd's cat language, named ``name``:
+        in results (:attr:`litmus.Result.model`) and in the positions of its
+        errors (``name:line:col``). ``include "f.cat"`` finds ``f.cat`` in each
+        directory of ``search_path``, then among the bundled models (so
+        ``include "aarch64.cat"`` builds on ``arm``); never in the current
+        directory. Raises :class:`~litmus.errors.ModelError` for text that is
+        not a model litmus supports, at its position."""
+        from .library import models_dir
+        from .syntax.cat import parse_cat
+
+        model = parse_cat(text, name, search_path=[*search_path, models_dir()],
+                          relative_includes=False)
+        return replace(model, name=name)

@@ -369,6 +369,7 @@ class Test:
     meta: Mapping[str, str] = field(default_factory=dict)
 
     def thread(self, name: str) -> Thread:
+        """The thread named ``name``. Raises KeyError for no such thread."""
         for t in self.threads:
             if t.name == name:
                 return t

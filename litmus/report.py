@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from .enumerate import Result, State
 from .program import Test, format_condition
+
+if TYPE_CHECKING:  # not at run time: importing the engine loads z3
+    from .enumerate import Result, State
 
 #: herd names a test's kind after its condition's quantifier
 HERD_KIND = {"exists": "Allowed", "~exists": "Forbidden", "forall": "Required"}

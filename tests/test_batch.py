@@ -577,3 +577,43 @@ def test_workers_do_not_rerun_the_main_script(tmp_path):
         assert r.stdout.count("checked") == 1 and "error" not in r.stdout
         assert r.stdout.startswith("checked [2] ['pass'")
         assert "Traceback" not in r.stderr
+
+
+# 2+2W without barriers. Hand derivation: the outcome x=2 /\ y=2 needs
+# Wx1 co Wx2 and Wy1 co Wy2; with po Wx2 -> Wy1 and Wy2 -> Wx1 that is the
+# cycle Wx2 po Wy1 co Wy2 po Wx1 co Wx2, so a model acyclic in po|co forbids
+# it ("never") and a model checking only coherence (po-loc|rf|co|fr) allows
+# it ("sometimes": other final states exist too).
+TWO_PLUS_TWO_W = """\
+test 2+2W
+arch aarch64
+thread P0
+  STR #2, [x]
+  STR #1, [y]
+thread P1
+  STR #2, [y]
+  STR #1, [x]
+exists ([x] = 2 /\\ [y] = 2)
+"""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_check_many_takes_model_objects_and_caches_them_apart(tmp_path, jobs):
+    strict = litmus.Model.from_text("acyclic po | rf | co | fr as sc\n", name="strict")
+    coherent = litmus.Model.from_text("acyclic po-loc | rf | co | fr as coh\n",
+                                      name="coherent")
+    for _ in range(2):  # cold, then from the cache
+        [report] = check_many([TWO_PLUS_TWO_W], models=[strict, coherent], jobs=jobs,
+                              cache=tmp_path)
+        got = {c.model: c.result.observation for c in report.checks}
+        assert got == {"strict": "never", "coherent": "sometimes"}
+
+
+def test_two_different_models_of_one_name_are_refused_not_mixed_up():
+    a = litmus.Model.from_text("acyclic po | rf | co | fr as sc\n")
+    b = litmus.Model.from_text("acyclic po-loc | rf | co | fr as coh\n")
+    assert a.label == b.label == "model"
+    [report] = check_many([TWO_PLUS_TWO_W], models=[a, b], jobs=1)
+    first, second = report.checks
+    assert first.result is not None and first.result.observation == "never"
+    assert second.result is None and "two different models are named 'model'" in str(second.error)

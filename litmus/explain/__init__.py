@@ -21,6 +21,7 @@ the per-execution reasons come from :class:`~.concrete.Concrete`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -31,7 +32,7 @@ from ..api import check_applies, load, session
 from ..errors import Pos, UsageError
 from ..library import load_model, model_label, stdlib
 from ..limits import DEFAULT_TIMEOUT, Deadline
-from ..model import Unary, Var
+from ..model import Model, Unary, Var
 from ..program import (
     LocRef,
     MemAtom,
@@ -192,10 +193,12 @@ def parse_outcome(test: Test, text: str) -> Prop:
 # --------------------------------------------------------------------------- explain
 
 
-def explain(test: Test | str | Path, model: str | Path = "arm", outcome: Prop | str | None = None,
-            variants=(), timeout: float | None = DEFAULT_TIMEOUT) -> Explanation:
+def explain(test: Test | str | Path, model: str | Path | Model = "arm",
+            outcome: Prop | str | None = None, variants: Iterable[str] = (),
+            timeout: float | None = DEFAULT_TIMEOUT) -> Explanation:
     """Why ``outcome`` (default: the one the condition asks about, see
-    :func:`default_outcome`) is allowed or forbidden under ``model``.
+    :func:`default_outcome`) is allowed or forbidden under ``model`` (a
+    name, a ``.cat`` path or a :class:`~litmus.model.Model`).
 
     Raises :class:`~litmus.errors.LitmusError` subclasses as
     :func:`litmus.check` does (``UsageError`` for a bad outcome text)."""

@@ -57,6 +57,7 @@ class Execution:
         return "\n".join(execution_lines(self, indent=""))
 
     def event(self, eid: int) -> Event:
+        """The event numbered ``eid``. Raises IndexError for no such event."""
         return self.session.eg.events[eid]
 
     def concrete(self, v: ESet | Rel) -> frozenset:

@@ -83,10 +83,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import LitmusError, ParseError, Timeout, UsageError
 from ..program import Addr, Imm, Instr, Prop, Reg, RegAtom, Test, Thread, prop_atoms
+
+if TYPE_CHECKING:
+    from ..model import Model
 
 __all__ = ["COSTS", "Change", "Edit", "Fix", "Search", "choose_model", "fix", "fixed_file_text",
            "search"]
@@ -182,6 +185,7 @@ class Fix:
             tofile=f"{name} (fixed)", n=2))
 
     def describe(self) -> str:
+        """The fix in one line: its number of edits, its cost and each edit."""
         n = len(self.edits)
         return f"{n} edit{'s' if n != 1 else ''}, cost {self.cost}: " + "; ".join(
             str(e) for e in self.edits)
@@ -955,9 +959,9 @@ def _source_text(test: Test | str | Path) -> tuple[Test, str]:
     return parse(text, path), text
 
 
-def search(test: Test | str | Path, model: str | None = None, *, max_edits: int = 3,
-           max_fixes: int = 10, timeout: float | None = DEFAULT_SEARCH_TIMEOUT,
-           text: str | None = None) -> Search:
+def search(test: Test | str | Path, model: str | Path | Model | None = None, *,
+           max_edits: int = 3, max_fixes: int = 10,
+           timeout: float | None = DEFAULT_SEARCH_TIMEOUT, text: str | None = None) -> Search:
     """Search for the cheapest minimal fixes of ``test`` under ``model``.
 
     ``test`` is a :class:`Test` loaded from a ``.lit`` file, a path, or the
@@ -1103,12 +1107,17 @@ def _conflict(combo: tuple[Edit, ...]) -> bool:
     return False
 
 
-def fix(test: Test | str | Path, model: str | None = None, *, max_edits: int = 3,
-        max_fixes: int = 10, timeout: float | None = DEFAULT_SEARCH_TIMEOUT) -> list[Fix]:
-    """The cheapest minimal fixes that make ``model`` forbid the outcome
-    ``test``'s condition asks about (fewest edits first, then lowest cost);
-    ``[]`` when it is already forbidden or no fix is found (see
-    :func:`search` for which, and for the arguments)."""
+def fix(test: Test | str | Path, model: str | Path | Model | None = None, *,
+        max_edits: int = 3, max_fixes: int = 10,
+        timeout: float | None = DEFAULT_SEARCH_TIMEOUT) -> list[Fix]:
+    """The cheapest minimal fixes that make ``model`` (a name, a ``.cat``
+    path or a :class:`~litmus.model.Model`; default: :func:`choose_model`'s)
+    forbid the outcome ``test``'s condition asks about (fewest edits first,
+    then lowest cost); ``[]`` when it is already forbidden or no fix is found
+    (see :func:`search` for which, and for the arguments). Raises
+    :class:`~litmus.errors.LitmusError` subclasses as :func:`litmus.check`
+    does (``Timeout`` only when the time runs out before the edits are tried:
+    a search cut short later returns the fixes found so far)."""
     return search(test, model, max_edits=max_edits, max_fixes=max_fixes,
                   timeout=timeout).fixes
 

@@ -13,9 +13,10 @@ As in herd, a file is spliced at most once (which also breaks include cycles);
 inside ``if "variant" ... else ... end`` each branch is resolved on its own.
 
 The grammar is ``cat.lark`` beside this file (LALR(1)); the lark parser is
-built once per process. Files are parsed once per (absolute path, mtime), and
-:func:`load_cat` returns the very same :class:`Model` while neither the file
-nor anything it includes has changed.
+made once per process, from tables cached across processes (:mod:`.grammar`).
+Files are parsed once per (absolute path, mtime), and :func:`load_cat`
+returns the very same :class:`Model` while neither the file nor anything it
+includes has changed.
 
 Constructs of herd's language that litmus does not support (``procedure``,
 ``call``, ``match``, ``forall``, ``with ... from``, tags, explicit sets, ...)
@@ -70,6 +71,7 @@ from ..model import (
     Universe,
     Var,
 )
+from .grammar import lalr
 from .source import MAX_NESTING, read_source, shorten, strip_bom
 
 __all__ = ["clear_cache", "load_cat", "model_files", "parse_cat"]
@@ -558,9 +560,9 @@ def _get_parser() -> Lark:
     if _parser is None:
         with _parser_lock:
             if _parser is None:
-                _parser = Lark(
+                _parser = lalr(
+                    "cat",
                     _GRAMMAR.read_text(encoding="utf-8"),
-                    parser="lalr",
                     lexer="basic",
                     keep_all_tokens=True,
                     maybe_placeholders=False,
@@ -839,16 +841,18 @@ def _directory_of(path: str) -> Path | None:
     return Path(path).parent
 
 
-def parse_cat(text: str, path: str = "<string>", search_path: Sequence[str | Path] = ()) -> Model:
-    """Parse cat source ``text`` (read from ``path``, used in positions and as the
-    directory includes are looked up in first) and return its :class:`Model`,
-    includes resolved. Raises :class:`ModelError` at the position of any
-    problem: syntax, unsupported constructs, nesting beyond
-    :data:`~litmus.syntax.source.MAX_NESTING`, an include that cannot be found
-    or read (included files are read as :func:`load_cat` reads them)."""
+def parse_cat(text: str, path: str = "<string>", search_path: Sequence[str | Path] = (), *,
+              relative_includes: bool = True) -> Model:
+    """Parse cat source ``text`` (read from ``path``, used in positions and, if
+    ``relative_includes``, as the directory includes are looked up in first)
+    and return its :class:`Model`, includes resolved. Raises
+    :class:`ModelError` at the position of any problem: syntax, unsupported
+    constructs, nesting beyond :data:`~litmus.syntax.source.MAX_NESTING`, an
+    include that cannot be found or read (included files are read as
+    :func:`load_cat` reads them)."""
     title, stmts = _parse_text(text, path)
     included: set[str] = set()
-    here = _directory_of(path)
+    here = _directory_of(path) if relative_includes else None
     if here is not None and os.path.isfile(path):
         included.add(os.path.abspath(path))
     stmts = _Resolver(search_path).resolve(stmts, here, included)

@@ -43,6 +43,7 @@ from ..program import (
     Thread,
     Value,
 )
+from .grammar import lalr
 from .instructions import (
     RawAddrOf,
     RawImm,
@@ -104,15 +105,16 @@ _PARSER_LOCK = threading.Lock()
 
 
 def _parser() -> Lark:
-    """The lark parser, built once per process."""
+    """The lark parser, made once per process (its tables cached across
+    processes: :mod:`.grammar`)."""
     global _PARSER
     if _PARSER is None:
         with _PARSER_LOCK:
             if _PARSER is None:
                 grammar = resources.files(__package__).joinpath("dsl.lark").read_text()
-                _PARSER = Lark(
+                _PARSER = lalr(
+                    "dsl",
                     grammar,
-                    parser="lalr",
                     lexer="contextual",
                     postlex=_PostLex(),
                     maybe_placeholders=False,
