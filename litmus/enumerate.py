@@ -168,24 +168,44 @@ class Session:
         self.enc = Encoding(eg)
         self.observed: tuple[Observable, ...] = tuple(
             sorted(self.test.observed, key=lambda o: observable_order(self.test, o)))
-        self.obs_terms = [self._obs_term(o) for o in self.observed]
+        #: the 64-bit terms of the observables, in order: one each, and one per
+        #: element for a whole array (``x={1,0}``)
+        self.obs_terms = [t for o in self.observed for t in self._obs_terms(o)]
         self.cond_term = self.prop_term(self.test.condition.prop)
         self.filter_term = None
         if self.test.filter is not None:
             self.filter_term = self.prop_term(self.test.filter)
         self.fault_term = self.enc.fault_term()
+        self._check_refusals()
 
-    def _obs_term(self, o: Observable) -> z3.BitVecRef:
+    def _check_refusals(self) -> None:
+        """Raise the error of an access refused on a path that some candidate
+        execution takes (see :attr:`EventGraph.refusals`)."""
+        if not self.eg.refusals:
+            return
+        s = z3.SimpleSolver(ctx=CTX)
+        self.enc.out.into(s)
+        if self.filter_term is not None:
+            s.add(as_bool(self.filter_term))
+        for guard, err in self.eg.refusals:
+            s.push()
+            s.add(as_bool(self.enc.guard_term(guard)))
+            if s.check() != z3.unsat:
+                raise err
+            s.pop()
+
+    def _obs_terms(self, o: Observable) -> list[z3.BitVecRef]:
         if o.loc is not None:
-            return self.enc.final_memory(o.loc)
+            return [self.enc.final_memory(c) for c in self.test.location(o.loc).cells()]
         assert o.thread is not None and o.reg is not None
-        return self.enc.final_register(o.thread, o.reg)
+        return [self.enc.final_register(o.thread, o.reg)]
 
     def _equals(self, term: z3.BitVecRef, value: Value, ctype: CType) -> Term:
         """``term = value`` as the type compares: a location's address on all 64
         bits, an integer on the type's width (herd masks both sides)."""
+        assert not isinstance(value, tuple)
         if isinstance(value, LocRef):
-            addr = self.eg.addresses.get(value.name)
+            addr = self.eg.symbols.get(value.name)
             if addr is None:
                 raise EncodingError(f"'{value.name}' is not a location of the test")
             return eq(term, self.enc.z3.const(addr))
@@ -201,7 +221,14 @@ class Session:
             return self._equals(self.enc.final_register(p.thread, p.reg), p.value,
                                 test.ctype(p.thread, p.reg))
         if isinstance(p, MemAtom):
-            return self._equals(self.enc.final_memory(p.loc), p.value, test.ctype(loc=p.loc))
+            ctype = test.ctype(loc=p.loc)
+            cells = test.location(p.loc).cells()
+            values = p.value if isinstance(p.value, tuple) else (p.value,)
+            if len(values) != len(cells):
+                raise EncodingError(f"'{p.key}' is compared with {len(values)} value(s) but "
+                                    f"has {len(cells)}", p.pos)
+            return conj_all(self._equals(self.enc.final_memory(c), v, ctype)
+                            for c, v in zip(cells, values))
         if isinstance(p, PAnd):
             return conj_all(self.prop_term(a) for a in p.args)
         if isinstance(p, POr):
@@ -272,10 +299,21 @@ class Session:
         """The state with these raw 64-bit values of the observables, printed as
         their types read them."""
         vals: list[tuple[str, StateValue]] = []
-        for o, bits in zip(self.observed, raw):
-            name = self.eg.address_name(bits)
-            vals.append((o.key, name if name is not None else o.ctype.read(bits)))
+        i = 0
+        for o in self.observed:
+            if o.loc is not None and self.test.location(o.loc).is_array:
+                n = len(self.test.location(o.loc).cells())
+                items = [self._show(b, o.ctype) for b in raw[i:i + n]]
+                vals.append((o.key, "{" + ",".join(str(v) for v in items) + "}"))
+                i += n
+            else:
+                vals.append((o.key, self._show(raw[i], o.ctype)))
+                i += 1
         return State(tuple(vals), holds)
+
+    def _show(self, bits: int, ctype: CType) -> StateValue:
+        name = self.eg.address_name(bits)
+        return name if name is not None else ctype.read(bits)
 
     def _flags(self, ev: Evaluator, allowed: bool, deadline: Deadline) -> tuple[str, ...]:
         """The flags raised by at least one allowed execution, and whether some
