@@ -48,7 +48,16 @@ MAX_STATES = 100_000
 #: The flag raised when some executions allowed by the model fault.
 FAULT_FLAG = "some-executions-fault"
 
-StateValue = int | str
+#: A value in a state: an integer (as the type reads it), a location's name
+#: (an address), or for a whole array one of those per element.
+StateValue = int | str | tuple[int | str, ...]
+
+
+def format_state_value(v: StateValue) -> str:
+    """A state's value as herd prints it: ``1``, ``x``, ``{1,0}``."""
+    if isinstance(v, tuple):
+        return "{" + ",".join(str(x) for x in v) + "}"
+    return str(v)
 
 
 @dataclass(frozen=True)
@@ -63,14 +72,14 @@ class State:
     satisfies: bool  # whether the condition's proposition holds in it
 
     def __str__(self) -> str:
-        return "; ".join(f"{k}={v}" for k, v in self.values)
+        return "; ".join(f"{k}={format_state_value(v)}" for k, v in self.values)
 
     def as_dict(self) -> dict[str, StateValue]:
         return dict(self.values)
 
     def herd_key(self) -> str:
         """The state with its items sorted, as in herd reference files."""
-        return "; ".join(sorted(f"{k}={v}" for k, v in self.values))
+        return "; ".join(sorted(f"{k}={format_state_value(v)}" for k, v in self.values))
 
 
 @dataclass(frozen=True)
@@ -303,15 +312,15 @@ class Session:
         for o in self.observed:
             if o.loc is not None and self.test.location(o.loc).is_array:
                 n = len(self.test.location(o.loc).cells())
-                items = [self._show(b, o.ctype) for b in raw[i:i + n]]
-                vals.append((o.key, "{" + ",".join(str(v) for v in items) + "}"))
+                items = tuple(self._show(b, o.ctype) for b in raw[i:i + n])
+                vals.append((o.key, items))  # type: ignore[arg-type]
                 i += n
             else:
                 vals.append((o.key, self._show(raw[i], o.ctype)))
                 i += 1
         return State(tuple(vals), holds)
 
-    def _show(self, bits: int, ctype: CType) -> StateValue:
+    def _show(self, bits: int, ctype: CType) -> int | str:
         name = self.eg.address_name(bits)
         return name if name is not None else ctype.read(bits)
 
@@ -359,7 +368,8 @@ def _check(s: z3.Solver, deadline: Deadline) -> bool:
 
 
 def _state_sort_key(s: State):
-    return tuple((0, v, "") if isinstance(v, int) else (1, 0, v) for _, v in s.values)
+    return tuple((0, v, "") if isinstance(v, int) else (1, 0, format_state_value(v))
+                 for _, v in s.values)
 
 
-__all__ = ["FAULT_FLAG", "Result", "Session", "State", "observation_of"]
+__all__ = ["FAULT_FLAG", "Result", "Session", "State", "format_state_value", "observation_of"]

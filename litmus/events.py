@@ -165,6 +165,7 @@ class EventGraph:
     memory_type_tags: frozenset[str] = frozenset()  # the memory-type set names among them
     choices: int = 0
     _pairs: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
+    _cells: dict[int, str] = field(default_factory=dict)  # address -> location
 
     def pairs(self, rel: str) -> frozenset[tuple[int, int]]:
         """The pairs of a static relation stored as edges (``po``, ``addr``, ...)."""
@@ -188,12 +189,17 @@ class EventGraph:
     def location_at(self, bits: int) -> str | None:
         """The location (scalar or array element) whose address is ``bits`` (a
         64-bit value), if any."""
-        return _cell_at(self.addresses, bits)
+        if len(self._cells) != len(self.addresses):
+            self._cells = {a: n for n, a in self.addresses.items()}
+        return self._cells.get(bits)
 
     def address_name(self, bits: int) -> str | None:
         """How a value that is an address prints: ``x`` for the address of
         location x (or of array x's first element), ``x+8`` for an address
         inside its slot (``v+8``: v's element at byte 8); None otherwise."""
+        base = min(self.addresses.values(), default=0)
+        if not base <= bits < base + len(self.addresses) * ADDRESS_STRIDE:
+            return None
         return _address_name(self.symbols or self.addresses, bits)
 
     def show(self, v: Val, ctype: CType | None = None) -> str:
@@ -219,13 +225,6 @@ class EventGraph:
     def fault_guards(self) -> list[tuple[BoolExpr, ...]]:
         """The guards of every faulting path, of every thread."""
         return [leaf.guard for leaves in self.leaves.values() for leaf in leaves if leaf.fault]
-
-
-def _cell_at(addresses: Mapping[str, int], bits: int) -> str | None:
-    for name, a in addresses.items():
-        if a == bits:
-            return name
-    return None
 
 
 def _slots(symbols: Mapping[str, int]) -> list[tuple[str, int]]:
@@ -433,11 +432,12 @@ class PathState:
         raise self.error(f"address {val.bits:#x}{via} is not a location of the test")
 
     def read(self, loc: str, tags: Iterable[str], addr: Taint = NOTAINT,
-             width: int = 64) -> tuple[int, SV]:
+             width: int | None = 64) -> tuple[int, SV]:
         """A read event of the location's value, by an access of ``width`` bits
         (which reads the location's low bits when it is narrower than the
         location, and is refused as mixed-size when wider); returns the event
         and the location's whole value (the caller keeps the bits it loads).
+        A ``width`` of None is the location's size.
 
         The loaded value depends on the read, on its address, and on what the
         last write to the same location on this path depended on (herd's
@@ -445,6 +445,8 @@ class PathState:
         that forwarding, the reads the write depended on are also pick
         dependencies of this read event (herd's ``pick-basic-dep``, which
         follows ``lrs``)."""
+        if width is None:
+            width = self.b.sizes.get(loc, 64)
         self.check_width(loc, width, "load")
         w = self.last_write.get(loc)
         forwarded = self.b.flow[w] if w is not None else NOTAINT
@@ -462,7 +464,7 @@ class PathState:
         data: Taint | None = None,
         intrinsic: Taint = NOTAINT,
         flow: Taint = NOTAINT,
-        width: int = 64,
+        width: int | None = 64,
     ) -> int:
         """A write event of ``value`` (all 64 bits), by an access of ``width``
         bits. ``data`` overrides the value's own dependencies (an atomic's
@@ -471,7 +473,10 @@ class PathState:
         comparison); ``flow`` is extra data flow into the write that later loads
         forwarded from it inherit (an LDADD's read). The location gets the
         value's low ``width`` bits (a ``STRB`` stores its register's low byte);
-        a write wider than its location is refused as mixed-size."""
+        a write wider than its location is refused as mixed-size. A ``width``
+        of None is the location's size (an immediate store: ``STR #1, [x]``)."""
+        if width is None:
+            width = self.b.sizes.get(loc, 64)
         self.check_width(loc, width, "store")
         d = value.taint if data is None else data
         eid = self.b.event(self, "W", loc, tags, value=_zext(value.val, width), addr=addr,

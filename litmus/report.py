@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from .enumerate import Result, State
+from .enumerate import Result, State, format_state_value
 from .program import Test, format_condition
 
 #: herd names a test's kind after its condition's quantifier
@@ -16,7 +16,7 @@ OBS_WORD = {"never": "Never", "sometimes": "Sometimes", "always": "Always"}
 def state_text(test: Test, st: State, sep: str = "; ") -> str:
     """A state's items in herd's order, each value as its type reads it
     (the one way values are printed: text, herd layout, JSON, API)."""
-    return sep.join(f"{k}={v}" for k, v in st.values)
+    return sep.join(f"{k}={format_state_value(v)}" for k, v in st.values)
 
 
 #: What an observation says about the outcome the condition names (its

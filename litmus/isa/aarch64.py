@@ -294,15 +294,17 @@ _LOAD_TAGS = {
 _STORE_TAGS = {"STR": (), "STLR": ("L",)}
 
 
-def _sized(st: Machine, ins: Instr, reg: object, dest: bool = False) -> tuple[str, int, bool]:
+def _sized(st: Machine, ins: Instr, reg: object,
+           dest: bool = False) -> tuple[str, int | None, bool]:
     """The full-width mnemonic of ``ins``, its access width and whether it
-    sign-extends. A full-width access has its register's width; a byte or
+    sign-extends. A full-width access has its register's width (an immediate
+    store, the location's: None); a byte or
     halfword one (``LDRB``, ``STRH``) takes a W register, except that the
     sign-extending loads may fill an X register (``LDRSB X0``), and ``LDRSW``
     takes only X (Arm ARM C6.2)."""
     full, width, signed = SIZED.get(ins.op, (ins.op, 0, False))
     if not width:
-        return full, _width(reg), False
+        return full, _width(reg) if isinstance(reg, Reg) else None, False
     if isinstance(reg, Reg) and not reg.is_zero:
         want = (64,) if ins.op == "LDRSW" else (32, 64) if signed and dest else (32,)
         if reg.width not in want:
@@ -321,6 +323,7 @@ def _load(st: Machine, ins: Instr):
     dst, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(dst, Reg)
     full, width, signed = _sized(st, ins, dst, dest=True)
+    assert width is not None  # a register's
     loc, ataint = st.address(addr)
     tags = _LOAD_TAGS[full]
     eid, v = st.read(loc, tags, ataint, width=width)
@@ -382,6 +385,7 @@ def _swp(st: Machine, ins: Instr):
     assert isinstance(addr, Addr) and isinstance(rt, Reg)
     full, width, _ = _sized(st, ins, rs)
     _sized(st, ins, rt)
+    assert width is not None  # a register's
     acq, rel = _suffix(full, "SWP")
     loc, ataint = st.address(addr)
     new = st.operand(rs)
@@ -405,6 +409,7 @@ def _cas(st: Machine, ins: Instr):
     assert isinstance(addr, Addr) and isinstance(rs, Reg)
     full, width, _ = _sized(st, ins, rs)
     _sized(st, ins, rt)
+    assert width is not None  # a register's
     acq, rel = _suffix(full, "CAS")
     loc, ataint = st.address(addr)
     expected = st.operand(rs)
@@ -440,6 +445,7 @@ def _ldop(st: Machine, ins: Instr):
     assert isinstance(addr, Addr) and isinstance(rt, Reg) and isinstance(rs, Reg)
     full, width, _ = _sized(st, ins, rs)
     _sized(st, ins, rt)
+    assert width is not None  # a register's
     base = _atomic_base(full)
     acq, rel = _suffix(full, "LD" + base)
     _atomic_op(st, base, rs, rt, addr, acq, rel, width)
@@ -451,6 +457,7 @@ def _stop(st: Machine, ins: Instr):
     assert isinstance(addr, Addr) and isinstance(rs, Reg)
     full, width, _ = _sized(st, ins, rs)
     base = _atomic_base(full)
+    assert width is not None  # a register's
     rel = full.endswith("L") and full != "ST" + base
     _atomic_op(st, base, rs, Reg("XZR", rs.width), addr, False, rel, width)
 
