@@ -260,7 +260,8 @@ def _check_sizes(b: _Builder) -> None:
     location, so such a write would clear bits that the machine's narrower store
     leaves unchanged. (A narrow load reads the low bits, which is exact; a
     narrow write to a location whose other values never go above its width is
-    exact too.)"""
+    exact too.) Writes that happen only on some paths are refused only if some
+    execution takes those paths (see :attr:`EventGraph.refusals`)."""
     writes: dict[str, list[Event]] = {}
     for e in b.events:
         if e.kind == "W":
@@ -277,11 +278,22 @@ def _check_sizes(b: _Builder) -> None:
                 what = "its initial value" if other.is_init else \
                     f"the {b.widths.get(other.eid, size)}-bit write at line " \
                     f"{other.pos.line if other.pos else '?'}"
-                raise EncodingError(
+                err = EncodingError(
                     f"mixed-size accesses to '{loc}': this {width}-bit write would leave the "
                     f"upper {size - width} bits of this {size}-bit location that {what} may "
                     "set (mixed-size accesses are not supported; access this location at one "
                     "size throughout)", e.pos)
+                guard = e.guard + other.guard
+                if not guard:
+                    raise err
+                # writes that may never both happen (on paths of computed
+                # addresses, say): refused only if some execution has both
+                b.refusals.append((guard, err))
+
+
+def _a(bits: int) -> str:
+    """``a 16``, ``an 8``: the article and the number of bits."""
+    return f"an {bits}" if str(bits).startswith("8") else f"a {bits}"
 
 
 def _fits(b: _Builder, e: Event, width: int, size: int) -> bool:
@@ -494,7 +506,7 @@ class PathState:
             ctype = self.b.test.location(loc).ctype
             declared = f" ({ctype.name})" if ctype is not None else ""
             err = self.error(
-                f"mixed-size access to '{loc}': a {width}-bit {what} of a {size}-bit "
+                f"mixed-size access to '{loc}': {_a(width)}-bit {what} of {_a(size)}-bit "
                 f"location{declared} would also access the bytes after it (mixed-size "
                 f"accesses are not supported; access '{loc}' with {size}-bit loads and "
                 "stores, or declare it with a wider type)")
