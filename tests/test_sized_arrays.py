@@ -481,3 +481,15 @@ def test_a_refused_access_on_a_path_an_execution_takes_is_refused():
     text = POINTERS.format(extra="thread P1\n  MOV X5, &x\n  STR X5, [q]\n")
     with pytest.raises(litmus.EncodingError, match="a 64-bit load of a 32-bit location"):
         run(text)
+
+
+def test_x86_accesses_have_their_register_or_location_size():
+    """An x86 immediate store has its location's size (MOV [x], $0x12345 into
+    a uint16_t keeps 0x2345); a 32-bit load of a 16-bit location is refused."""
+    state = only_state("arch x86\nmemory\n  x uint16_t\n  y int32_t = -1\nthread P0\n"
+                       "  MOV [x], $0x12345\n  MOV EAX, [y]\nexists (x = 0x2345 /\\ P0:RAX = 0)\n",
+                       "tso")
+    assert state == {"P0:RAX": 0xFFFFFFFF, "[x]": 0x2345}
+    with pytest.raises(litmus.EncodingError, match="a 32-bit load of a 16-bit location"):
+        run("arch x86\nmemory\n  x uint16_t\nthread P0\n  MOV EAX, [x]\nexists (x = 0)\n",
+            "tso")
