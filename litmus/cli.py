@@ -641,7 +641,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         p("Memory")
         for loc in eg.locations.values():
             ep = "" if loc.endpoint == "memory" else f" @{loc.endpoint}"
-            p(f"  {loc.name:<12} {loc.mtype}{ep} = {format_value(loc.init, test.ctype(loc=loc.name))}")
+            ctype = f"{loc.ctype.name} " if loc.ctype is not None else ""
+            init = format_value(loc.init, test.ctype(loc=loc.name))  # type: ignore[arg-type]
+            p(f"  {loc.name:<12} {ctype}{loc.mtype}{ep} = {init}")
         for th in test.threads:
             kind = "device agent" if th.device else "CPU"
             p(f"Thread {th.name} ({kind})")

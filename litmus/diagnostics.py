@@ -51,23 +51,26 @@ def condition_warnings(test: Test, eg: EventGraph) -> list[Diagnostic]:
                     f" and it has no initial value: '{atom.key}' is always 0", atom.pos))
             continue
         assert isinstance(atom, MemAtom)
-        if atom.loc not in accessed:
+        cells = test.location(atom.loc).cells()
+        if not any(c in accessed for c in cells):
             out.append(Diagnostic(
                 f"no execution of any thread accesses location '{atom.loc}': it keeps its "
                 "initial value",
                 atom.pos))
             continue
-        if isinstance(atom.value, LocRef):
-            continue
-        values = [eg.events[w].value for w in _writes(eg, atom.loc)]
-        if all(isinstance(v, Const) for v in values):
-            ctype = test.ctype(loc=atom.loc)
-            possible = {ctype.bits_of(v.bits) for v in values}  # type: ignore[union-attr]
-            if ctype.bits_of(atom.value) not in possible:
-                shown = ", ".join(str(ctype.read(b)) for b in sorted(possible))
-                out.append(Diagnostic(
-                    f"no store and no initial value gives '{atom.loc}' the value "
-                    f"{atom.value} (its possible values: {shown})", atom.pos))
+        values = atom.value if isinstance(atom.value, tuple) else (atom.value,)
+        for cell, value in zip(cells, values):
+            if isinstance(value, LocRef):
+                continue
+            writes = [eg.events[w].value for w in _writes(eg, cell)]
+            if all(isinstance(v, Const) for v in writes):
+                ctype = test.ctype(loc=cell)
+                possible = {ctype.bits_of(v.bits) for v in writes}  # type: ignore[union-attr]
+                if ctype.bits_of(value) not in possible:
+                    shown = ", ".join(str(ctype.read(b)) for b in sorted(possible))
+                    out.append(Diagnostic(
+                        f"no store and no initial value gives '{cell}' the value "
+                        f"{value} (its possible values: {shown})", atom.pos))
     return out
 
 

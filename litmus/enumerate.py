@@ -36,8 +36,10 @@ from .program import (
     POr,
     Prop,
     RegAtom,
+    StateValue,
     Test,
     Value,
+    format_state_value,
 )
 from .smt.cateval import Axiom, Evaluator
 from .smt.encode import Encoding
@@ -53,9 +55,6 @@ MAX_STATES = 100_000
 #: The flag raised when some executions allowed by the model fault.
 FAULT_FLAG = "some-executions-fault"
 
-StateValue = int | str
-
-
 @dataclass(frozen=True)
 class State:
     """One allowed final state: the observed registers and locations.
@@ -68,7 +67,7 @@ class State:
     satisfies: bool  # whether the condition's proposition holds in it
 
     def __str__(self) -> str:
-        return "; ".join(f"{k}={v}" for k, v in self.values)
+        return "; ".join(f"{k}={format_state_value(v)}" for k, v in self.values)
 
     def as_dict(self) -> dict[str, StateValue]:
         """``{observable: value}``, e.g. ``{"P1:r0": 1, "x": 2}``."""
@@ -76,7 +75,7 @@ class State:
 
     def herd_key(self) -> str:
         """The state with its items sorted, as in herd reference files."""
-        return "; ".join(sorted(f"{k}={v}" for k, v in self.values))
+        return "; ".join(sorted(f"{k}={format_state_value(v)}" for k, v in self.values))
 
 
 @dataclass(frozen=True)
@@ -186,24 +185,44 @@ class Session:
         self.enc = Encoding(eg)
         self.observed: tuple[Observable, ...] = tuple(
             sorted(self.test.observed, key=lambda o: observable_order(self.test, o)))
-        self.obs_terms = [self._obs_term(o) for o in self.observed]
+        #: the 64-bit terms of the observables, in order: one each, and one per
+        #: element for a whole array (``x={1,0}``)
+        self.obs_terms = [t for o in self.observed for t in self._obs_terms(o)]
         self.cond_term = self.prop_term(self.test.condition.prop)
         self.filter_term = None
         if self.test.filter is not None:
             self.filter_term = self.prop_term(self.test.filter)
         self.fault_term = self.enc.fault_term()
+        self._check_refusals()
 
-    def _obs_term(self, o: Observable) -> z3.BitVecRef:
+    def _check_refusals(self) -> None:
+        """Raise the error of an access refused on a path that some candidate
+        execution takes (see :attr:`EventGraph.refusals`)."""
+        if not self.eg.refusals:
+            return
+        s = z3.SimpleSolver(ctx=CTX)
+        self.enc.out.into(s)
+        if self.filter_term is not None:
+            s.add(as_bool(self.filter_term))
+        for guard, err in self.eg.refusals:
+            s.push()
+            s.add(as_bool(self.enc.guard_term(guard)))
+            if s.check() != z3.unsat:
+                raise err
+            s.pop()
+
+    def _obs_terms(self, o: Observable) -> list[z3.BitVecRef]:
         if o.loc is not None:
-            return self.enc.final_memory(o.loc)
+            return [self.enc.final_memory(c) for c in self.test.location(o.loc).cells()]
         assert o.thread is not None and o.reg is not None
-        return self.enc.final_register(o.thread, o.reg)
+        return [self.enc.final_register(o.thread, o.reg)]
 
     def _equals(self, term: z3.BitVecRef, value: Value, ctype: CType) -> Term:
         """``term = value`` as the type compares: a location's address on all 64
         bits, an integer on the type's width (herd masks both sides)."""
+        assert not isinstance(value, tuple)
         if isinstance(value, LocRef):
-            addr = self.eg.addresses.get(value.name)
+            addr = self.eg.symbols.get(value.name)
             if addr is None:
                 raise EncodingError(f"'{value.name}' is not a location of the test")
             return eq(term, self.enc.z3.const(addr))
@@ -219,7 +238,14 @@ class Session:
             return self._equals(self.enc.final_register(p.thread, p.reg), p.value,
                                 test.ctype(p.thread, p.reg))
         if isinstance(p, MemAtom):
-            return self._equals(self.enc.final_memory(p.loc), p.value, test.ctype(loc=p.loc))
+            ctype = test.ctype(loc=p.loc)
+            cells = test.location(p.loc).cells()
+            values = p.value if isinstance(p.value, tuple) else (p.value,)
+            if len(values) != len(cells):
+                raise EncodingError(f"'{p.key}' is compared with {len(values)} value(s) but "
+                                    f"has {len(cells)}", p.pos)
+            return conj_all(self._equals(self.enc.final_memory(c), v, ctype)
+                            for c, v in zip(cells, values))
         if isinstance(p, PAnd):
             return conj_all(self.prop_term(a) for a in p.args)
         if isinstance(p, POr):
@@ -290,10 +316,21 @@ class Session:
         """The state with these raw 64-bit values of the observables, printed as
         their types read them."""
         vals: list[tuple[str, StateValue]] = []
-        for o, bits in zip(self.observed, raw):
-            name = self.eg.address_name(bits)
-            vals.append((o.key, name if name is not None else o.ctype.read(bits)))
+        i = 0
+        for o in self.observed:
+            if o.loc is not None and self.test.location(o.loc).is_array:
+                n = len(self.test.location(o.loc).cells())
+                items = tuple(self._show(b, o.ctype) for b in raw[i:i + n])
+                vals.append((o.key, items))  # type: ignore[arg-type]
+                i += n
+            else:
+                vals.append((o.key, self._show(raw[i], o.ctype)))
+                i += 1
         return State(tuple(vals), holds)
+
+    def _show(self, bits: int, ctype: CType) -> int | str:
+        name = self.eg.address_name(bits)
+        return name if name is not None else ctype.read(bits)
 
     def _flags(self, ev: Evaluator, allowed: bool, deadline: Deadline) -> tuple[str, ...]:
         """The flags raised by at least one allowed execution, and whether some
@@ -339,7 +376,8 @@ def _check(s: z3.Solver, deadline: Deadline) -> bool:
 
 
 def _state_sort_key(s: State):
-    return tuple((0, v, "") if isinstance(v, int) else (1, 0, v) for _, v in s.values)
+    return tuple((0, v, "") if isinstance(v, int) else (1, 0, format_state_value(v))
+                 for _, v in s.values)
 
 
-__all__ = ["FAULT_FLAG", "Result", "Session", "State", "observation_of"]
+__all__ = ["FAULT_FLAG", "Result", "Session", "State", "format_state_value", "observation_of"]

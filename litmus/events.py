@@ -48,6 +48,7 @@ from .program import (
     Test,
     Thread,
     prop_atoms,
+    split_element,
 )
 from .smt.expr import (
     FALSE,
@@ -142,7 +143,10 @@ class Leaf:
 class EventGraph:
     """The events of a test and its static relations (po, addr, data, ctrl, rmw).
 
-    ``addresses`` gives each location's 64-bit address; ``tag_universe`` every
+    ``addresses`` gives the 64-bit address of each location with a value of its
+    own (a scalar, or an array element ``v[1]``): the locations events access;
+    ``symbols`` the address of every name a value may denote (those, and each
+    array's name, the address of its first element). ``tag_universe`` is every
     tag name a model may use as a set (those absent from the events are empty).
     """
 
@@ -153,10 +157,16 @@ class EventGraph:
     init: dict[str, int]  # location -> eid of its initial write
     leaves: dict[str, list[Leaf]]  # thread -> its paths' ends
     addresses: dict[str, int]
+    symbols: dict[str, int] = field(default_factory=dict)
+    #: accesses refused on paths that may not be taken (their guard, the error):
+    #: those paths end there, as faulting ones do; an execution that takes one
+    #: makes the test refused (see :meth:`Session`)
+    refusals: list[tuple[tuple[BoolExpr, ...], EncodingError]] = field(default_factory=list)
     tag_universe: frozenset[str] = frozenset()
     memory_type_tags: frozenset[str] = frozenset()  # the memory-type set names among them
     choices: int = 0
     _pairs: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
+    _cells: dict[int, str] = field(default_factory=dict)  # address -> location
 
     def pairs(self, rel: str) -> frozenset[tuple[int, int]]:
         """The pairs of a static relation stored as edges (``po``, ``addr``, ...)."""
@@ -178,22 +188,20 @@ class EventGraph:
         return pa[:n] == pb[:n]
 
     def location_at(self, bits: int) -> str | None:
-        """The location whose address is ``bits`` (a 64-bit value), if any."""
-        base = next(iter(self.addresses.values()), 0)
-        i, rest = divmod(bits - base, ADDRESS_STRIDE)
-        if rest or not 0 <= i < len(self.addresses):
-            return None
-        return list(self.addresses)[i]
+        """The location (scalar or array element) whose address is ``bits`` (a
+        64-bit value), if any."""
+        if len(self._cells) != len(self.addresses):
+            self._cells = {a: n for n, a in self.addresses.items()}
+        return self._cells.get(bits)
 
     def address_name(self, bits: int) -> str | None:
         """How a value that is an address prints: ``x`` for the address of
-        location x, ``x+8`` for an address inside its slot; None otherwise."""
-        base = next(iter(self.addresses.values()), 0)
-        i, rest = divmod(bits - base, ADDRESS_STRIDE)
-        if not 0 <= i < len(self.addresses):
+        location x (or of array x's first element), ``x+8`` for an address
+        inside its slot (``v+8``: v's element at byte 8); None otherwise."""
+        base = min(self.addresses.values(), default=0)
+        if not base <= bits < base + len(self.addresses) * ADDRESS_STRIDE:
             return None
-        name = list(self.addresses)[i]
-        return name if rest == 0 else f"{name}+{rest}"
+        return _address_name(self.symbols or self.addresses, bits)
 
     def show(self, v: Val, ctype: CType | None = None) -> str:
         """A value as ``litmus show`` writes it: as states print it (addresses
@@ -211,7 +219,7 @@ class EventGraph:
             if leaf.fault:
                 continue
             sv = leaf.regs.get(reg.name)
-            val = sv.val if sv is not None else _init_reg(th, reg, self.addresses)
+            val = sv.val if sv is not None else _init_reg(th, reg, self.symbols or self.addresses)
             out.append((leaf.guard, val))
         return out
 
@@ -220,8 +228,24 @@ class EventGraph:
         return [leaf.guard for leaves in self.leaves.values() for leaf in leaves if leaf.fault]
 
 
-def _init_value(v: int | LocRef, addresses: Mapping[str, int]) -> Val:
-    return Const(addresses[v.name]) if isinstance(v, LocRef) else const(v)
+def _slots(symbols: Mapping[str, int]) -> list[tuple[str, int]]:
+    """The scalars and arrays of a test with their addresses (elements left out)."""
+    return [(n, a) for n, a in symbols.items() if split_element(n) is None]
+
+
+def _address_name(symbols: Mapping[str, int], bits: int) -> str | None:
+    for name, a in _slots(symbols):
+        if a <= bits < a + ADDRESS_STRIDE:
+            return name if bits == a else f"{name}+{bits - a}"
+    return None
+
+
+def _init_value(v: int | LocRef, addresses: Mapping[str, int], bits: int = 64) -> Val:
+    """An initial value: a location's address, or the integer's low ``bits``
+    (the location's size: ``int8_t x = 257`` holds 1)."""
+    if isinstance(v, LocRef):
+        return Const(addresses[v.name])
+    return const(v & ((1 << bits) - 1))
 
 
 def _init_reg(th: Thread, reg: Reg, addresses: Mapping[str, int]) -> Val:
@@ -230,25 +254,55 @@ def _init_reg(th: Thread, reg: Reg, addresses: Mapping[str, int]) -> Val:
 
 
 def _check_sizes(b: _Builder) -> None:
-    """Refuse mixed-size writes: a 32-bit write to a location whose other
-    writes (or initial value) may set its upper 32 bits. This tool keeps one
-    value per location, so such a write would clear bits that the machine's
-    4-byte store leaves unchanged. (Loads of the low bits, and 32-bit writes
-    of locations whose values never go above 32 bits, are exact.)"""
-    upper: dict[str, int] = {}  # location -> a write that may set its upper bits
+    """Refuse the mixed-size writes this tool cannot represent exactly: a write
+    narrower than its location (an 8-bit ``STRB`` into a 64-bit location, a
+    32-bit ``STR W`` into an undeclared one) while another write to it, or its
+    initial value, may set bits above that width. This tool keeps one value per
+    location, so such a write would clear bits that the machine's narrower store
+    leaves unchanged. (A narrow load reads the low bits, which is exact; a
+    narrow write to a location whose other values never go above its width is
+    exact too.) Writes that happen only on some paths are refused only if some
+    execution takes those paths (see :attr:`EventGraph.refusals`)."""
+    writes: dict[str, list[Event]] = {}
     for e in b.events:
-        if e.kind == "W" and b.widths.get(e.eid, 64) > 32 and not (
-                isinstance(e.value, Const) and e.value.bits >> 32 == 0):
-            upper.setdefault(e.loc, e.eid)  # type: ignore[arg-type]
-    for e in b.events:
-        if e.kind == "W" and b.widths.get(e.eid, 64) <= 32 and e.loc in upper:
-            wide = b.events[upper[e.loc]]  # type: ignore[index]
-            other = "its initial value" if wide.is_init else \
-                f"the 64-bit write at line {wide.pos.line if wide.pos else '?'}"
-            raise EncodingError(
-                f"mixed-size accesses to '{e.loc}': this 32-bit write would leave the upper "
-                f"32 bits that {other} may set (mixed-size accesses are not supported; "
-                "write this location with 64-bit registers throughout)", e.pos)
+        if e.kind == "W":
+            writes.setdefault(e.loc, []).append(e)  # type: ignore[arg-type]
+    for loc, ws in writes.items():
+        size = b.sizes.get(loc, 64)
+        for e in ws:
+            width = b.widths.get(e.eid, size)
+            if width >= size:
+                continue
+            for other in ws:
+                if other is e or _fits(b, other, width, size):
+                    continue
+                what = "its initial value" if other.is_init else \
+                    f"the {b.widths.get(other.eid, size)}-bit write at line " \
+                    f"{other.pos.line if other.pos else '?'}"
+                err = EncodingError(
+                    f"mixed-size accesses to '{loc}': this {width}-bit write would leave the "
+                    f"upper {size - width} bits of this {size}-bit location that {what} may "
+                    "set (mixed-size accesses are not supported; access this location at one "
+                    "size throughout)", e.pos)
+                guard = e.guard + other.guard
+                if not guard:
+                    raise err
+                # writes that may never both happen (on paths of computed
+                # addresses, say): refused only if some execution has both
+                b.refusals.append((guard, err))
+
+
+def _a(bits: int) -> str:
+    """``a 16``, ``an 8``: the article and the number of bits."""
+    return f"an {bits}" if str(bits).startswith("8") else f"a {bits}"
+
+
+def _fits(b: _Builder, e: Event, width: int, size: int) -> bool:
+    """Whether write ``e`` certainly leaves the bits of its location above
+    ``width`` zero: it is at most that wide, or a constant that fits."""
+    if b.widths.get(e.eid, size) <= width:
+        return True
+    return isinstance(e.value, Const) and e.value.bits >> width == 0
 
 
 def _zext(v: Val, width: int) -> Val:
@@ -340,7 +394,7 @@ class PathState:
             return SV(ZERO)
         sv = self.regs.get(reg.name)
         if sv is None:
-            sv = SV(_init_reg(self.thread, reg, self.b.addresses))
+            sv = SV(_init_reg(self.thread, reg, self.b.symbols))
         return SV(_zext(sv.val, reg.width), sv.taint)
 
     def set(self, reg: Reg, sv: SV) -> None:
@@ -356,7 +410,7 @@ class PathState:
         if isinstance(op, Imm):
             return SV(const(op.value))
         if isinstance(op, LocRef):
-            addr = self.b.addresses.get(op.name)
+            addr = self.b.symbols.get(op.name)
             if addr is None:
                 raise self.error(f"'{op.name}' is not a location of the test")
             return SV(Const(addr))
@@ -374,16 +428,27 @@ class PathState:
         loc = self.b.location_at(val.bits)
         if loc is not None:
             return loc, sv.taint
-        near = self.b.location_near(val.bits)
-        if near is not None:
+        inside = self.b.cell_containing(val.bits)
+        if inside is not None:
+            cell, offset = inside
             raise self.error(
-                f"address {near[0]}+{near[1]} is not a location of the test "
-                "(offsets into locations are not supported)")
+                f"mixed-size access at {_address_name(self.b.symbols, val.bits)}: byte "
+                f"{offset} of the {self.b.sizes[cell]}-bit location '{cell}' (accesses at an "
+                "offset into a location are mixed-size, which is not supported)")
+        name = _address_name(self.b.symbols, val.bits)
+        if name is not None:
+            raise self.error(f"address {name} is not a location of the test "
+                             "(past the end of the location or array)")
         via = f" (the value of {addr.base})" if isinstance(addr.base, Reg) else ""
         raise self.error(f"address {val.bits:#x}{via} is not a location of the test")
 
-    def read(self, loc: str, tags: Iterable[str], addr: Taint = NOTAINT) -> tuple[int, SV]:
-        """A read event of the location's 64-bit value; returns it and the value.
+    def read(self, loc: str, tags: Iterable[str], addr: Taint = NOTAINT,
+             width: int | None = 64) -> tuple[int, SV]:
+        """A read event of the location's value, by an access of ``width`` bits
+        (which reads the location's low bits when it is narrower than the
+        location, and is refused as mixed-size when wider); returns the event
+        and the location's whole value (the caller keeps the bits it loads).
+        A ``width`` of None is the location's size.
 
         The loaded value depends on the read, on its address, and on what the
         last write to the same location on this path depended on (herd's
@@ -391,6 +456,9 @@ class PathState:
         that forwarding, the reads the write depended on are also pick
         dependencies of this read event (herd's ``pick-basic-dep``, which
         follows ``lrs``)."""
+        if width is None:
+            width = self.b.sizes.get(loc, 64)
+        self.check_width(loc, width, "load")
         w = self.last_write.get(loc)
         forwarded = self.b.flow[w] if w is not None else NOTAINT
         eid = self.b.event(self, "R", loc, tags, value=None, addr=addr, basic=forwarded)
@@ -407,21 +475,46 @@ class PathState:
         data: Taint | None = None,
         intrinsic: Taint = NOTAINT,
         flow: Taint = NOTAINT,
-        width: int = 64,
+        width: int | None = 64,
     ) -> int:
         """A write event of ``value`` (all 64 bits), by an access of ``width``
         bits. ``data`` overrides the value's own dependencies (an atomic's
         write does not data-depend on its own read); ``intrinsic`` are pick
         dependencies through the instruction's internal control (a CAS's
         comparison); ``flow`` is extra data flow into the write that later loads
-        forwarded from it inherit (an LDADD's read)."""
+        forwarded from it inherit (an LDADD's read). The location gets the
+        value's low ``width`` bits (a ``STRB`` stores its register's low byte);
+        a write wider than its location is refused as mixed-size. A ``width``
+        of None is the location's size (an immediate store: ``STR #1, [x]``)."""
+        if width is None:
+            width = self.b.sizes.get(loc, 64)
+        self.check_width(loc, width, "store")
         d = value.taint if data is None else data
-        eid = self.b.event(self, "W", loc, tags, value=value.val, addr=addr, data=d,
-                           intrinsic=intrinsic)
+        eid = self.b.event(self, "W", loc, tags, value=_zext(value.val, width), addr=addr,
+                           data=d, intrinsic=intrinsic)
         self.b.widths[eid] = width
         self.b.flow[eid] = addr | d | intrinsic.as_pick() | flow
         self.last_write[loc] = eid
         return eid
+
+    def check_width(self, loc: str, width: int, what: str) -> None:
+        """Refuse an access wider than its location: it would also access the
+        bytes after it (mixed-size, not supported)."""
+        size = self.b.sizes.get(loc, 64)
+        if width > size:
+            ctype = self.b.test.location(loc).ctype
+            declared = f" ({ctype.name})" if ctype is not None else ""
+            err = self.error(
+                f"mixed-size access to '{loc}': {_a(width)}-bit {what} of {_a(size)}-bit "
+                f"location{declared} would also access the bytes after it (mixed-size "
+                f"accesses are not supported; access '{loc}' with {size}-bit loads and "
+                "stores, or declare it with a wider type)")
+            if not self.guard:
+                raise err
+            # a path that may never be taken (one location a computed address may
+            # designate, say): refused only if some execution takes it
+            self.b.refusals.append((self.guard, err))
+            self.fault = True
 
     def fence(self, tags: Iterable[str]) -> int:
         return self.b.event(self, "F", None, tags, value=None)
@@ -486,17 +579,43 @@ class _Builder:
         self.seq: dict[str, int] = {}
         self.flow: dict[int, Taint] = {}  # write -> what flows into it (for lrs)
         self.widths: dict[int, int] = {}  # write -> its access width in bits
-        self.locations: list[str] = []
-        self.addresses: dict[str, int] = {}
+        self.locations: list[str] = []  # every cell: scalars and array elements
+        self.addresses: dict[str, int] = {}  # cell -> address
+        self.by_address: dict[int, str] = {}
+        self.symbols: dict[str, int] = {}  # every name a value may denote -> address
+        self.sizes: dict[str, int] = {}  # cell -> its size in bits
+        self.refusals: list[tuple[tuple[BoolExpr, ...], EncodingError]] = []
         self.base = ADDRESS_BASES[0]
 
-    def location_at(self, bits: int) -> str | None:
-        i, rest = divmod(bits - self.base, ADDRESS_STRIDE)
-        return self.locations[i] if not rest and 0 <= i < len(self.locations) else None
+    def layout(self, names: list[str]) -> None:
+        """Give each scalar and array of ``names`` a slot of
+        :data:`ADDRESS_STRIDE` bytes, and each array's elements consecutive
+        addresses in its slot (``v[1]`` at ``v`` + the element's size)."""
+        for i, name in enumerate(names):
+            loc = self.test.location(name)
+            slot = self.base + i * ADDRESS_STRIDE
+            self.symbols[name] = slot
+            step = loc.bits // 8
+            if loc.length is not None and loc.length * step > ADDRESS_STRIDE:
+                raise EncodingError(
+                    f"array '{name}' is larger than {ADDRESS_STRIDE} bytes (limit)",
+                    loc.pos or Pos(self.test.source))
+            for k, cell in enumerate(loc.cells()):
+                self.locations.append(cell)
+                self.addresses[cell] = self.symbols[cell] = slot + k * step
+                self.by_address[slot + k * step] = cell
+                self.sizes[cell] = loc.bits
 
-    def location_near(self, bits: int) -> tuple[str, int] | None:
-        i, rest = divmod(bits - self.base, ADDRESS_STRIDE)
-        return (self.locations[i], rest) if 0 <= i < len(self.locations) else None
+    def location_at(self, bits: int) -> str | None:
+        return self.by_address.get(bits)
+
+    def cell_containing(self, bits: int) -> tuple[str, int] | None:
+        """The cell whose bytes include address ``bits`` (not at its start), and
+        the offset into it."""
+        for cell, a in self.addresses.items():
+            if a < bits < a + self.sizes[cell] // 8:
+                return cell, bits - a
+        return None
 
     def new_fork(self) -> int:
         self.forks += 1
@@ -627,18 +746,26 @@ class _Builder:
 
 
 def _referenced_locations(test: Test, arch: Arch) -> list[str]:
-    """Every location a test names, in order: declared, then in initial values,
-    instructions (a label operand of an instruction that is not a branch, and
-    not a label of its thread, names a location: ``ADR X0, x``) and the
-    condition."""
+    """The scalars and arrays of a test (an element named anywhere stands for
+    its array), in order of declaration, then of first mention: in initial
+    values, instructions (a label operand of an instruction that is not a
+    branch, and not a label of its thread, names a location: ``ADR X0, x``),
+    the condition and the observed locations."""
     names: dict[str, None] = dict.fromkeys(test.locations)
+
+    def add(name: str) -> None:
+        elem = split_element(name)
+        names.setdefault(elem[0] if elem is not None else name, None)
 
     def visit(op: object) -> None:
         if isinstance(op, LocRef):
-            names.setdefault(op.name, None)
+            add(op.name)
         elif isinstance(op, Addr):
             visit(op.base)
             visit(op.offset)
+        elif isinstance(op, tuple):
+            for v in op:
+                visit(v)
 
     for th in test.threads:
         for v in th.init.values():
@@ -648,15 +775,18 @@ def _referenced_locations(test: Test, arch: Arch) -> list[str]:
                 visit(a)
                 if (isinstance(a, Label) and a.name not in th.labels
                         and arch.branch_target(ins) is None):
-                    names.setdefault(a.name, None)
+                    add(a.name)
     for loc in list(test.locations.values()):
         visit(loc.init)
     props = [test.condition.prop] + ([test.filter] if test.filter is not None else [])
     for p in props:
         for atom in prop_atoms(p):
             if isinstance(atom, MemAtom):
-                names.setdefault(atom.loc, None)
+                add(atom.loc)
             visit(atom.value)
+    for obs in test.extra_observed:
+        if obs.loc is not None:
+            add(obs.loc)
     return list(names)
 
 
@@ -674,9 +804,13 @@ def _constants(test: Test) -> set[int]:
                     out.add(a.value << a.amount)
                 elif isinstance(a, Addr) and isinstance(a.offset, Imm):
                     out.add(a.offset.value)
-    out.update(loc.init for loc in test.locations.values() if isinstance(loc.init, int))
+    for loc in test.locations.values():
+        inits = loc.init if isinstance(loc.init, tuple) else (loc.init,)
+        out.update(v for v in inits if isinstance(v, int))
     for p in [test.condition.prop] + ([test.filter] if test.filter is not None else []):
-        out.update(a.value for a in prop_atoms(p) if isinstance(a.value, int))
+        for a in prop_atoms(p):
+            vals = a.value if isinstance(a.value, tuple) else (a.value,)
+            out.update(v for v in vals if isinstance(v, int))
     return {v & ((1 << 64) - 1) for v in out}
 
 
@@ -711,19 +845,21 @@ def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
     b = _Builder(test, arch, universe, memory_type_sets)
     locations: dict[str, Location] = {}
     init: dict[str, int] = {}
-    b.locations = _referenced_locations(test, arch)
-    b.base = address_base(test, len(b.locations))
-    b.addresses = {name: b.base + i * ADDRESS_STRIDE for i, name in enumerate(b.locations)}
+    names = _referenced_locations(test, arch)
+    b.base = address_base(test, len(names))
+    b.layout(names)
     for name in b.locations:
         loc = test.location(name)
         locations[name] = loc
-        value = _init_value(loc.init, b.addresses)
+        assert not isinstance(loc.init, tuple)
+        value = _init_value(loc.init, b.symbols, loc.bits)
         init[name] = b.event(None, "W", name, ("IW",), value=value)
     leaves = {th.name: b.run_thread(th) for th in test.threads}
     _check_sizes(b)
     return EventGraph(
         test=test, graph=b.graph, events=b.events, locations=locations, init=init,
-        leaves=leaves, addresses=b.addresses, tag_universe=b.tag_universe,
+        leaves=leaves, addresses=b.addresses, symbols=b.symbols, refusals=b.refusals,
+        tag_universe=b.tag_universe,
         memory_type_tags=frozenset(memory_type_sets), choices=b.choices,
     )
 

@@ -223,6 +223,19 @@ class Instr:
 InitValue = int | LocRef
 
 
+def element_name(array: str, index: int) -> str:
+    """The name of element ``index`` of array ``array``: ``v[1]``."""
+    return f"{array}[{index}]"
+
+
+def split_element(name: str) -> tuple[str, int] | None:
+    """``("v", 1)`` for an element name ``v[1]``; None for any other name."""
+    if not name.endswith("]") or "[" not in name:
+        return None
+    base, _, index = name[:-1].partition("[")
+    return (base, int(index)) if index.isdigit() else None
+
+
 @dataclass(frozen=True)
 class Thread:
     """A thread: a CPU, or a device agent (``device=True``)."""
@@ -240,23 +253,57 @@ class Thread:
 
 @dataclass(frozen=True)
 class Location:
-    """A memory location with its memory type, endpoint and initial value."""
+    """A memory location with its memory type, endpoint and initial value.
+
+    An array (``length`` set: herd's ``int64_t v[2] = {22,44}``) is ``length``
+    locations of its C type laid out contiguously, each with its own value:
+    its *cells* ``v[0]``, ``v[1]``, ... (:meth:`cells`, :meth:`element`). Its
+    ``init`` is then a tuple of initial values (missing ones are 0, as in C).
+    A location's size (:attr:`bits`) is its C type's, or 64 bits without one.
+    """
 
     name: str
     mtype: str = "normal"
     endpoint: str = MEMORY_ENDPOINT
-    init: InitValue = 0
+    init: InitValue | tuple[InitValue, ...] = 0
     pos: Pos | None = None
-    ctype: CType | None = None  # declared C type, if any
+    ctype: CType | None = None  # declared C type (of each element), if any
+    length: int | None = None  # number of elements of an array; None for a scalar
 
     @property
     def is_device(self) -> bool:
         return self.mtype.startswith("device-")
 
+    @property
+    def is_array(self) -> bool:
+        return self.length is not None
+
+    @property
+    def bits(self) -> int:
+        """The size of the location (of each element of an array), in bits."""
+        return self.ctype.bits if self.ctype is not None else 64
+
+    def cells(self) -> list[str]:
+        """The names of the locations with a value of their own: the scalar's
+        name, or every element of an array."""
+        if self.length is None:
+            return [self.name]
+        return [element_name(self.name, i) for i in range(self.length)]
+
+    def element(self, index: int) -> Location:
+        """Element ``index`` of an array, as a location of its own."""
+        assert self.length is not None and 0 <= index < self.length
+        inits = self.init if isinstance(self.init, tuple) else ()
+        init = inits[index] if index < len(inits) else 0
+        return Location(element_name(self.name, index), self.mtype, self.endpoint, init,
+                        self.pos, self.ctype)
+
 
 # --------------------------------------------------------------------------- conditions
 
-Value = int | LocRef
+#: A value in a condition: an integer, a location's address, or (for a whole
+#: array, herd's ``x={1,0}``) one value per element.
+Value = int | LocRef | tuple[int | LocRef, ...]
 
 
 @dataclass(frozen=True)
@@ -273,7 +320,9 @@ class RegAtom:
 
 @dataclass(frozen=True)
 class MemAtom:
-    """``LOC = VALUE`` or ``[LOC] = VALUE`` on final memory. Its key is ``[LOC]``."""
+    """``LOC = VALUE`` or ``[LOC] = VALUE`` on final memory. Its key is ``[LOC]``;
+    an array element's (``v[1]``) and a whole array's (``x={1,0}``, whose
+    ``value`` is a tuple) is the name itself, as herd writes them."""
 
     loc: str
     value: Value
@@ -281,7 +330,13 @@ class MemAtom:
 
     @property
     def key(self) -> str:
-        return f"[{self.loc}]"
+        return memory_key(self.loc, isinstance(self.value, tuple))
+
+
+def memory_key(loc: str, array: bool = False) -> str:
+    """How a location is keyed in states: ``[x]`` for a scalar, ``v[1]`` for an
+    array element, ``v`` for a whole array (``array``)."""
+    return loc if array or split_element(loc) is not None else f"[{loc}]"
 
 
 @dataclass(frozen=True)
@@ -393,10 +448,16 @@ class Test:
         return INT32 if reg is not None and reg.width == 32 else INT64
 
     def location(self, name: str) -> Location:
-        """The declared location, or a normal one initialised to 0."""
+        """The declared location, or a normal one initialised to 0. An element
+        name (``v[1]``) gives that element of a declared array."""
         loc = self.locations.get(name)
         if loc is not None:
             return loc
+        elem = split_element(name)
+        if elem is not None:
+            array = self.locations.get(elem[0])
+            if array is not None and array.length is not None and elem[1] < array.length:
+                return array.element(elem[1])
         default = "wb" if self.arch == "x86" else "normal"
         return Location(name=name, mtype=default)
 
@@ -410,7 +471,8 @@ class Test:
                 obs = Observable(key=atom.key, thread=atom.thread, reg=atom.reg,
                                  ctype=self.ctype(atom.thread, atom.reg))
             else:
-                obs = Observable(key=atom.key, loc=atom.loc, ctype=self.ctype(loc=atom.loc))
+                key = memory_key(atom.loc, self.location(atom.loc).is_array)
+                obs = Observable(key=key, loc=atom.loc, ctype=self.ctype(loc=atom.loc))
             seen.setdefault(obs.key, obs)
         for obs in self.extra_observed:
             if obs.key not in seen:
@@ -437,7 +499,9 @@ def prop_atoms(prop: Prop) -> list[RegAtom | MemAtom]:
 def format_value(value: Value, ctype: CType | None = None) -> str:
     """A value as states print it: a location's name, or the integer as
     ``ctype`` reads it (default: its 64 bits read as signed, so
-    ``0xFFFFFFFFFFFFFFFF`` prints ``-1``)."""
+    ``0xFFFFFFFFFFFFFFFF`` prints ``-1``); an array's as ``{1,0}``."""
+    if isinstance(value, tuple):
+        return "{" + ",".join(format_value(v, ctype) for v in value) + "}"
     if isinstance(value, LocRef):
         return value.name
     return str((ctype or INT64).read(value))
@@ -469,3 +533,15 @@ def format_condition(cond: Condition, test: Test | None = None) -> str:
     """The condition as herd prints it: ``exists (0:X2=1 /\\ [y]=0)``; with
     ``test``, its values as that test's states print them."""
     return f"{cond.quantifier} ({format_prop(cond.prop, 0, test)})"
+
+
+#: A value in a state: an integer (as the type reads it), a location's name
+#: (an address), or for a whole array one of those per element.
+StateValue = int | str | tuple[int | str, ...]
+
+
+def format_state_value(v: StateValue) -> str:
+    """A state's value as herd prints it: ``1``, ``x``, ``{1,0}``."""
+    if isinstance(v, tuple):
+        return "{" + ",".join(str(x) for x in v) + "}"
+    return str(v)

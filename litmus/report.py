@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .program import Test, format_condition
+from .program import Test, format_condition, format_state_value
 
 if TYPE_CHECKING:  # not at run time: importing the engine loads z3
     from .enumerate import Result, State
@@ -20,7 +20,7 @@ OBS_WORD = {"never": "Never", "sometimes": "Sometimes", "always": "Always"}
 def state_text(test: Test, st: State, sep: str = "; ") -> str:
     """A state's items in herd's order, each value as its type reads it
     (the one way values are printed: text, herd layout, JSON, API)."""
-    return sep.join(f"{k}={v}" for k, v in st.values)
+    return sep.join(f"{k}={format_state_value(v)}" for k, v in st.values)
 
 
 #: What an observation says about the outcome the condition names (its

@@ -208,13 +208,13 @@ P0;
   MOV X0, #-1;
   MOV X4, #-1;
   MOV X5, #-1;
-  LDR X6, [X1];
+  LDRSB X6, [X1];
 locations [0:X6;]
 exists (0:X0=4294967295 /\\ 0:X4=-1 /\\ 0:X5=18446744073709551615 /\\ [x]=255)
 """
     result = litmus.check(litmus.parse(text), "arm")
     (state,) = result.states
-    # X0 is an int: its low 32 bits read as signed; X6 too (the loaded -1)
+    # X0 is an int: its low 32 bits read as signed; X6 too (the sign-extended byte)
     assert state.as_dict() == {"0:X0": -1, "0:X4": -1, "0:X5": 18446744073709551615,
                                "[x]": 255, "0:X6": -1}
     assert result.observation == "always"

@@ -41,6 +41,7 @@ from ..program import (
     Prop,
     RegAtom,
     Test,
+    Value,
 )
 from ..smt.relations import ESet
 from ..smt.terms import as_bool, neg
@@ -153,15 +154,22 @@ def default_outcome(test: Test) -> Prop:
     return PNot(prop) if test.condition.quantifier == "forall" else prop
 
 
+_VALUE = r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)|[A-Za-z_][A-Za-z0-9_.\-]*"
 _ATOM = re.compile(r"\s*(?:(?P<thread>[A-Za-z0-9_]+)\s*:\s*(?P<reg>[%A-Za-z0-9_]+)"
+                   r"|(?P<elem>[A-Za-z_][A-Za-z0-9_.\-]*\[[0-9]+\])"
                    r"|\[?(?P<loc>[A-Za-z_][A-Za-z0-9_.\-]*)\]?)\s*=\s*"
-                   r"(?P<value>-?(?:0[xX][0-9a-fA-F]+|[0-9]+)|[A-Za-z_][A-Za-z0-9_.\-]*)\s*\Z")
+                   rf"(?P<value>{_VALUE}|\{{\s*(?:{_VALUE})(?:\s*,\s*(?:{_VALUE}))*\s*\}})\s*\Z")
+
+
+def _outcome_value(raw: str) -> int | LocRef:
+    return LocRef(raw) if raw[0].isalpha() or raw[0] == "_" else int(raw, 0)
 
 
 def parse_outcome(test: Test, text: str) -> Prop:
     """An outcome written as ``NIC:r0=1 /\\ NIC:r1=0`` (registers as
     ``THREAD:REG`` with the thread's name or number, locations as ``x`` or
-    ``[x]``); raises :class:`UsageError` for anything else."""
+    ``[x]``, array elements as ``v[1]``, whole arrays as ``v={1,2}``); raises
+    :class:`UsageError` for anything else."""
     from ..syntax.instructions import parse_reg
 
     atoms: list[Prop] = []
@@ -171,7 +179,11 @@ def parse_outcome(test: Test, text: str) -> Prop:
             raise UsageError(f"--outcome: expected THREAD:REG=VALUE or LOC=VALUE joined by "
                              f"/\\, found '{part.strip()}'")
         raw = m.group("value")
-        value = LocRef(raw) if raw[0].isalpha() or raw[0] == "_" else int(raw, 0)
+        value: Value
+        if raw.startswith("{"):
+            value = tuple(_outcome_value(v.strip()) for v in raw[1:-1].split(","))
+        else:
+            value = _outcome_value(raw)
         if m.group("thread") is not None:
             tname = m.group("thread")
             by_index = {str(t.index): t for t in test.threads}
@@ -186,7 +198,13 @@ def parse_outcome(test: Test, text: str) -> Prop:
                 raise UsageError(f"--outcome: bad register '{m.group('reg')}'")
             atoms.append(RegAtom(th.name, reg, value, f"{tname}:{m.group('reg')}"))
         else:
-            atoms.append(MemAtom(m.group("loc"), value))
+            loc = m.group("elem") or m.group("loc")
+            cells = test.location(loc).cells()
+            if len(cells) != (len(value) if isinstance(value, tuple) else 1) or (
+                    test.location(loc).is_array and not isinstance(value, tuple)):
+                raise UsageError(f"--outcome: '{loc}' has {len(cells)} value(s), found "
+                                 f"'{raw}'")
+            atoms.append(MemAtom(loc, value))
     return atoms[0] if len(atoms) == 1 else PAnd(tuple(atoms))
 
 

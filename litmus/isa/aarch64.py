@@ -189,6 +189,24 @@ for _base in ["SWP", "CAS"] + [f"LD{o}" for o in ATOMIC_OPS]:
 for _o in ATOMIC_OPS:
     for _suffix in ("", "L"):
         INSTRUCTIONS[f"ST{_o}{_suffix}"] = sig(_R, _M)
+
+#: Sized accesses (Arm ARM C6.2: LDRB, LDRSH, STLRB, SWPAB, CASLH, LDADDALB,
+#: ...): mnemonic -> (the full-width mnemonic whose semantics and tags it has,
+#: access width in bits, whether the loaded value is sign-extended).
+SIZED: dict[str, tuple[str, int, bool]] = {}
+for _sz, _bits in (("B", 8), ("H", 16)):
+    for _op in ("LDR", "LDAR", "LDAPR", "LDXR", "LDAXR", "STR", "STLR", "STXR", "STLXR"):
+        SIZED[_op + _sz] = (_op, _bits, False)
+    SIZED["LDRS" + _sz] = ("LDR", _bits, True)
+    for _base in ["SWP", "CAS"] + [f"LD{o}" for o in ATOMIC_OPS]:
+        for _suffix in ("", "A", "L", "AL"):
+            SIZED[_base + _suffix + _sz] = (_base + _suffix, _bits, False)
+    for _o in ATOMIC_OPS:
+        for _suffix in ("", "L"):
+            SIZED[f"ST{_o}{_suffix}{_sz}"] = (f"ST{_o}{_suffix}", _bits, False)
+SIZED["LDRSW"] = ("LDR", 32, True)
+for _op, (_full, _, _) in SIZED.items():
+    INSTRUCTIONS[_op] = INSTRUCTIONS[_full]
 for _op in ("DMB", "DSB"):
     INSTRUCTIONS[_op] = sig(_S, symbols="barrier")
 for _op in ("ISB", "NOP"):
@@ -745,26 +763,54 @@ _LOAD_TAGS = {
 _STORE_TAGS = {"STR": (), "STUR": (), "STLR": ("L",)}
 
 
+def _sized(st: Machine, ins: Instr, reg: object,
+           dest: bool = False) -> tuple[str, int | None, bool]:
+    """The full-width mnemonic of ``ins``, its access width and whether it
+    sign-extends. A full-width access has its register's width (an immediate
+    store, the location's: None); a byte or
+    halfword one (``LDRB``, ``STRH``) takes a W register, except that the
+    sign-extending loads may fill an X register (``LDRSB X0``), and ``LDRSW``
+    takes only X (Arm ARM C6.2)."""
+    full, width, signed = SIZED.get(ins.op, (ins.op, 0, False))
+    if not width:
+        return full, _width(reg) if isinstance(reg, Reg) else None, False
+    if isinstance(reg, Reg) and not reg.is_zero:
+        want = (64,) if ins.op == "LDRSW" else (32, 64) if signed and dest else (32,)
+        if reg.width not in want:
+            name = "an X" if want == (64,) else "a W"
+            found = "W" + reg.name[1:] if reg.width == 32 else reg.name
+            raise st.error(f"{ins.op} takes {name} register, found {found}")
+    return full, width, signed
+
+
 def _load(st: Machine, ins: Instr):
-    """A load: the read event returns the location's 64-bit value; the
-    destination register keeps its width's low bits (``LDR W0`` reads the low
-    32 bits). A pre- or post-indexed load then updates its base register."""
+    """A load of ``width`` bits: the read event returns the location's value;
+    the destination register gets its low ``width`` bits, zero-extended, or
+    sign-extended to the register's width for ``LDRSB``/``LDRSH``/``LDRSW``
+    (Arm ARM: ``LDR W0`` reads the low 32 bits, ``LDRSB W0`` of 0x80 gives
+    0xFFFFFF80, ``LDRSB X0`` 0xFFFFFFFFFFFFFF80). A pre- or post-indexed load
+    then updates its base register."""
     dst, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(dst, Reg)
+    full, width, signed = _sized(st, ins, dst, dest=True)
+    assert width is not None  # a register's
     loc, ataint = st.address(addr)
-    tags = _LOAD_TAGS[ins.op]
-    eid, v = st.read(loc, tags, ataint)
-    st.set(dst, v)
+    tags = _LOAD_TAGS[full]
+    eid, v = st.read(loc, tags, ataint, width=width)
+    st.set(dst, SV((sext if signed else zext)(v.val, width), v.taint))
     if "X" in tags:
         st.excl = (eid, loc)
     _writeback(st, addr)
 
 
 def _store(st: Machine, ins: Instr):
+    """A store of ``width`` bits: the location gets the low bits of the source
+    (``STRB W0`` of 0x1FF stores 0xFF)."""
     src, addr = ins.args
     assert isinstance(addr, Addr)
+    full, width, _ = _sized(st, ins, src)
     loc, ataint = st.address(addr)
-    st.write(loc, operand(st, src), _STORE_TAGS[ins.op], ataint, width=_width(src))
+    st.write(loc, operand(st, src), _STORE_TAGS[full], ataint, width=width)
     _writeback(st, addr)
 
 
@@ -779,8 +825,8 @@ def _pair_access(st: Machine, ins: Instr):
     loc1, t1 = st.address(first)
     loc2, t2 = st.address(second)
     if ins.op == "LDP":
-        _, v1 = st.read(loc1, (), t1)
-        _, v2 = st.read(loc2, (), t2)
+        _, v1 = st.read(loc1, (), t1, width=r1.width)
+        _, v2 = st.read(loc2, (), t2, width=r2.width)
         st.set(r1, v1)
         st.set(r2, v2)
     else:
@@ -796,6 +842,7 @@ def _store_excl(st: Machine, ins: Instr):
     fails without one); Ws = 0 on success, 1 on failure, with no dependency."""
     status, src, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(status, Reg)
+    full, width, _ = _sized(st, ins, src)
     loc, ataint = st.address(addr)
     value = operand(st, src)
     excl, st.excl = st.excl, None
@@ -804,8 +851,8 @@ def _store_excl(st: Machine, ins: Instr):
         return None
     ok, fail = st.split(st.choice())
     assert ok is not None and fail is not None
-    tags = ("X", "L") if ins.op == "STLXR" else ("X",)
-    w = ok.write(loc, value, tags, ataint, width=_width(src))
+    tags = ("X", "L") if full == "STLXR" else ("X",)
+    w = ok.write(loc, value, tags, ataint, width=width)
     ok.rmw(excl[0], w, "lxsx")
     ok.set(status, SV(Const(0)))
     fail.set(status, SV(Const(1)))
@@ -830,13 +877,16 @@ def _swp(st: Machine, ins: Instr):
     only (never on Rs); the write stores Rs."""
     rs, rt, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(rt, Reg)
-    acq, rel = _suffix(ins.op, "SWP")
+    full, width, _ = _sized(st, ins, rs)
+    _sized(st, ins, rt)
+    assert width is not None  # a register's
+    acq, rel = _suffix(full, "SWP")
     loc, ataint = st.address(addr)
     new = st.operand(rs)
-    r, old = st.read(loc, _read_tags(acq, rt), ataint)
-    w = st.write(loc, new, ("L",) if rel else (), ataint, width=_width(rs))
+    r, old = st.read(loc, _read_tags(acq, rt), ataint, width=width)
+    w = st.write(loc, new, ("L",) if rel else (), ataint, width=width)
     st.rmw(r, w, "amo")
-    st.set(rt, old)
+    st.set(rt, SV(zext(old.val, width), old.taint))
 
 
 def _cas(st: Machine, ins: Instr):
@@ -851,17 +901,21 @@ def _cas(st: Machine, ins: Instr):
     is a read alone."""
     rs, rt, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(rs, Reg)
-    acq, rel = _suffix(ins.op, "CAS")
+    full, width, _ = _sized(st, ins, rs)
+    _sized(st, ins, rt)
+    assert width is not None  # a register's
+    acq, rel = _suffix(full, "CAS")
     loc, ataint = st.address(addr)
     expected = st.operand(rs)
     new = st.operand(rt)
-    r, old = st.read(loc, _read_tags(acq, rs), ataint)
+    r, old = st.read(loc, _read_tags(acq, rs), ataint, width=width)
+    old = SV(zext(old.val, width), old.taint)
     compare = expected.taint | old.taint  # what the internal branch depends on
-    ok, fail = st.split(cmp("eq", zext(old.val, rs.width), expected.val))
+    ok, fail = st.split(cmp("eq", old.val, zext(expected.val, width)))
     out: list = []
     if ok is not None:
         w = ok.write(loc, new, ("L",) if rel else (), ataint, intrinsic=compare,
-                     width=_width(rt))
+                     width=width)
         ok.rmw(r, w, "amo")
         from_mem, from_rs = ok.split(ok.choice())
         assert from_mem is not None and from_rs is not None
@@ -881,32 +935,41 @@ def _atomic_base(op: str) -> str:
 def _ldop(st: Machine, ins: Instr):
     """``LD<OP>{A,L,AL} Rs, Rt, [Xn]``: Rt gets the old value (from the read
     only); the write stores ``old <op> Rs`` at Rs's width, data-dependent on Rs."""
-    base = _atomic_base(ins.op)
     rs, rt, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(rt, Reg) and isinstance(rs, Reg)
-    acq, rel = _suffix(ins.op, "LD" + base)
-    _atomic_op(st, base, rs, rt, addr, acq, rel)
+    full, width, _ = _sized(st, ins, rs)
+    _sized(st, ins, rt)
+    assert width is not None  # a register's
+    base = _atomic_base(full)
+    acq, rel = _suffix(full, "LD" + base)
+    _atomic_op(st, base, rs, rt, addr, acq, rel, width)
 
 
 def _stop(st: Machine, ins: Instr):
     """``ST<OP>{L} Rs, [Xn]``: ``LD<OP>{L} Rs, XZR, [Xn]`` (Arm ARM: an alias)."""
-    base = _atomic_base(ins.op)
     rs, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(rs, Reg)
-    rel = ins.op.endswith("L") and ins.op != "ST" + base
-    _atomic_op(st, base, rs, Reg("XZR", rs.width), addr, False, rel)
+    full, width, _ = _sized(st, ins, rs)
+    base = _atomic_base(full)
+    assert width is not None  # a register's
+    rel = full.endswith("L") and full != "ST" + base
+    _atomic_op(st, base, rs, Reg("XZR", rs.width), addr, False, rel, width)
 
 
-def _atomic_op(st: Machine, base: str, rs: Reg, rt: Reg, addr: Addr, acq: bool, rel: bool):
+def _atomic_op(st: Machine, base: str, rs: Reg, rt: Reg, addr: Addr, acq: bool, rel: bool,
+               w_: int):
+    """The read and write of an atomic ``LD<op>`` of ``w_`` bits: the write
+    stores ``old <op> Rs`` on those bits (the signed ones compare them as
+    signed); Rt gets the old value's ``w_`` bits."""
     loc, ataint = st.address(addr)
     operand_ = st.operand(rs)
-    r, old = st.read(loc, _read_tags(acq, rt), ataint)
-    w_ = rs.width
+    r, old = st.read(loc, _read_tags(acq, rt), ataint, width=w_)
+    old = SV(zext(old.val, w_), old.taint)
     op = ATOMIC_OPS[base]
     if op in ("smax", "smin"):
         value = zext(app(op, sext(old.val, w_), sext(operand_.val, w_)), w_)
     else:
-        value = zext(app(op, zext(old.val, w_), operand_.val), w_)
+        value = zext(app(op, old.val, zext(operand_.val, w_)), w_)
     w = st.write(loc, SV(value, operand_.taint), ("L",) if rel else (), ataint,
                  flow=old.taint, width=w_)
     st.rmw(r, w, "amo")
@@ -971,6 +1034,8 @@ for _s in ("", "A", "L", "AL"):
         HANDLERS[f"LD{_o}{_s}"] = _ldop
 for _o in ATOMIC_OPS:
     HANDLERS[f"ST{_o}"] = HANDLERS[f"ST{_o}L"] = _stop
+for _op, (_full, _, _) in SIZED.items():
+    HANDLERS[_op] = HANDLERS[_full]
 
 assert set(HANDLERS) == set(INSTRUCTIONS), set(HANDLERS) ^ set(INSTRUCTIONS)
 

@@ -81,7 +81,7 @@ def _mov(st: Machine, ins: Instr):
         st.write(loc, st.operand(src), (), ataint, width=_width(src))
     elif isinstance(src, Addr):
         loc, ataint = st.address(src)
-        st.set(dst, st.read(loc, (), ataint)[1])
+        st.set(dst, st.read(loc, (), ataint, width=_width(dst))[1])
     else:
         st.set(dst, st.operand(src))
 
@@ -90,11 +90,11 @@ def _fence(st: Machine, ins: Instr):
     st.fence((ins.op,))
 
 
-def _locked(st: Machine, addr: Addr, new_of, dst: Reg | None, width: int = 64):
-    """A locked read-modify-write of ``width`` bits; ``new_of(old)`` gives the
-    value written."""
+def _locked(st: Machine, addr: Addr, new_of, dst: Reg | None, width: int | None = None):
+    """A locked read-modify-write of ``width`` bits (None: the location's
+    size, for an immediate operand); ``new_of(old)`` gives the value written."""
     loc, ataint = st.address(addr)
-    eid, old = st.read(loc, ("LOCK",), ataint)
+    eid, old = st.read(loc, ("LOCK",), ataint, width=width)
     w = st.write(loc, new_of(old), ("LOCK",), ataint, flow=old.taint, width=width)
     st.rmw(eid, w, "amo")
     if dst is not None:
@@ -102,8 +102,10 @@ def _locked(st: Machine, addr: Addr, new_of, dst: Reg | None, width: int = 64):
     return old
 
 
-def _width(op: object) -> int:
-    return op.width if isinstance(op, Reg) else 64
+def _width(op: object) -> int | None:
+    """A register operand's width; None for an immediate, whose access has
+    the location's size (``MOV [x], $1`` of an ``int32_t x`` is 32 bits)."""
+    return op.width if isinstance(op, Reg) else None
 
 
 def _xchg(st: Machine, ins: Instr):
@@ -117,7 +119,7 @@ def _lock_add(st: Machine, ins: Instr):
     mem, src = ins.args
     v = st.operand(src)
     w = _width(src)
-    _locked(st, mem, lambda old: SV(zext(app("add", old.val, v.val), w), v.taint), None, w)
+    _locked(st, mem, lambda old: SV(zext(app("add", old.val, v.val), w or 64), v.taint), None, w)
 
 
 def _lock_inc(st: Machine, ins: Instr):
@@ -142,7 +144,7 @@ def _lock_cmpxchg(st: Machine, ins: Instr):
     ``spin_lock``, gives the expected value explicitly and receives the old one.
     """
     mem, new = ins.args[0], ins.args[1]
-    width = _width(new)
+    width = _width(new) or 64
     acc = Reg("RAX", width)
     if len(ins.args) == 3:
         expected_op = ins.args[2]
@@ -153,7 +155,7 @@ def _lock_cmpxchg(st: Machine, ins: Instr):
         out = None
     n = st.operand(new)
     loc, ataint = st.address(mem)
-    eid, r = st.read(loc, ("LOCK",), ataint)
+    eid, r = st.read(loc, ("LOCK",), ataint, width=width)
     ok = cmp("eq", zext(r.val, width), zext(expected.val, width))
     value = SV(ite(ok, n.val, r.val), n.taint)
     w = st.write(loc, value, ("LOCK",), ataint, flow=r.taint | expected.taint, width=width)

@@ -24,11 +24,14 @@ from ..errors import ParseError, Pos
 from ..library import ALIASES, MODELS, canonical_name
 from ..program import (
     ARM_MEMORY_TYPES,
+    CTYPES,
     MEMORY_ENDPOINT,
     X86_MEMORY_TYPES,
     Addr,
     Condition,
+    CType,
     Expect,
+    InitValue,
     Instr,
     Location,
     LocRef,
@@ -42,6 +45,7 @@ from ..program import (
     Test,
     Thread,
     Value,
+    element_name,
 )
 from .grammar import lalr
 from .instructions import (
@@ -68,6 +72,8 @@ ARCH_NAMES = {"aarch64": "aarch64", "arm64": "aarch64", "x86": "x86", "x86_64": 
 EXPECT_WORDS = ("never", "sometimes", "always", "forbidden", "allowed")
 #: Memory types that are not device-like: they share the endpoint ``memory``.
 NORMAL_TYPES = ("normal", "wb")
+#: The most elements an array of the memory section may have.
+MAX_ARRAY = 256
 
 
 def parse_dsl(text: str, path: str = "<string>") -> Test:
@@ -229,6 +235,8 @@ _DESCRIBE = {
     "LSQB": "'['",
     "RSQB": "']'",
     "BANG": "'!'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
     "AMP": "'&'",
     "TILDE": "'~'",
     "NOT": "'not'",
@@ -443,6 +451,14 @@ class _Builder:
         if name not in self.declared:
             self.used.setdefault(name, pos)
 
+    def array(self, name: str, tok: Token) -> Location:
+        """The declared array ``name`` (named at ``tok``), or an error."""
+        loc = self.declared.get(name)
+        if loc is None or loc.length is None:
+            raise self.error(f"'{name}' is not an array (declare it in the memory section, "
+                             f"as in '{name}[2] int64_t')", tok)
+        return loc
+
     # -- the file
 
     def build(self, tree: Tree) -> Test:
@@ -461,8 +477,9 @@ class _Builder:
             if sec.data == "memory_section":
                 for line in sec.children[1:]:
                     init = self.declared[str(line.children[0])].init
-                    if isinstance(init, LocRef):
-                        self.use(init.name, self.declared[str(line.children[0])].pos)
+                    for v in init if isinstance(init, tuple) else (init,):
+                        if isinstance(v, LocRef):
+                            self.use(v.name, self.declared[str(line.children[0])].pos)
             elif sec.data == "thread_section":
                 name_tok = sec.children[1]
                 tname = str(name_tok)
@@ -554,20 +571,29 @@ class _Builder:
                     f"{first.line if first else '?'})",
                     name_tok,
                 )
-            mtype = "wb" if self.arch == "x86" else "normal"
-            type_tok: Token | None = None
+            type_words: list[Token] = []
             endpoint: str | None = None
             periph_tok: Token | None = None
-            init: Value = 0
+            init: InitValue | tuple[InitValue, ...] = 0
+            init_tree: Tree | None = None
+            length: int | None = None
             for part in line.children[1:]:
-                if part.data == "mem_type":
-                    type_tok = part.children[0]
-                    mtype = self.memory_type(type_tok)
+                if part.data == "mem_length":
+                    n_tok = part.children[1]
+                    length = parse_int(str(n_tok), self.pos(n_tok))
+                    if not 1 <= length <= MAX_ARRAY:
+                        raise self.error(f"an array has 1 to {MAX_ARRAY} elements, found "
+                                         f"{length}", n_tok)
+                elif part.data == "mem_type":
+                    type_words.append(part.children[0])
                 elif part.data == "mem_peripheral":
                     periph_tok = part.children[0]
                     endpoint = str(periph_tok)
                 else:
-                    init = self.value(part.children[0], record=False)
+                    init_tree = part.children[0]
+            ctype, mtype = self.types(type_words)
+            if init_tree is not None:
+                init = self.initial(name, init_tree, ctype, length)
             if mtype in NORMAL_TYPES:
                 if periph_tok is not None:
                     raise self.error(
@@ -583,7 +609,70 @@ class _Builder:
                     f"'{MEMORY_ENDPOINT}' is the endpoint of normal memory, not a peripheral name",
                     periph_tok or name_tok,
                 )
-            self.declared[name] = Location(name, mtype, endpoint, init, self.pos(name_tok))
+            self.declared[name] = Location(name, mtype, endpoint, init, self.pos(name_tok),
+                                           ctype, length)
+
+    def types(self, words: list[Token]) -> tuple[CType | None, str]:
+        """The C type (``uint8_t``, ``unsigned char``, ...) and the memory type
+        among a location's type words, in either order; each at most once."""
+        ctype: CType | None = None
+        mtype: str | None = None
+        first: Token | None = None
+        i = 0
+        while i < len(words):
+            for k in range(min(3, len(words) - i), 0, -1):
+                text = " ".join(str(w) for w in words[i:i + k])
+                if text in CTYPES:
+                    if ctype is not None:
+                        raise self.error(f"a second C type '{text}' (the first is "
+                                         f"{ctype.name})", words[i])
+                    ctype = CTYPES[text]
+                    i += k
+                    break
+            else:
+                if mtype is not None:
+                    raise self.error(f"a second memory type '{words[i]}' (the first is "
+                                     f"'{first}')", words[i])
+                first = words[i]
+                mtype = self.memory_type(words[i])
+                i += 1
+        return ctype, mtype or ("wb" if self.arch == "x86" else "normal")
+
+    def initial(self, name: str, tree: Tree, ctype: CType | None,
+                length: int | None) -> InitValue | tuple[InitValue, ...]:
+        """A location's initial value (a ``value`` or, for an array, a
+        ``value_list``), checked against its size."""
+        if tree.data == "value_list":
+            if length is None:
+                raise self.error(
+                    f"'{name}' is not an array: give it one value, or declare it as one "
+                    f"({name}[{len(tree.children) - 2}])", _first(tree))
+            values = [self.value(v, record=False) for v in tree.children[1:-1]]
+            if len(values) > length:
+                raise self.error(f"{len(values)} initial values for array '{name}' of "
+                                 f"{length} elements", _first(tree))
+            for v, t in zip(values, tree.children[1:-1]):
+                self.check_fits(v, ctype, name, t)
+            return tuple(values)  # type: ignore[arg-type]
+        if length is not None:
+            raise self.error(f"array '{name}' is initialised with a list of values "
+                             f"({{...}}), found '{self.source(tree)}'", _first(tree))
+        value = self.value(tree, record=False)
+        self.check_fits(value, ctype, name, tree)
+        return value  # type: ignore[return-value]
+
+    def check_fits(self, value: Value, ctype: CType | None, name: str, tree: Tree) -> None:
+        """Refuse an initial value that the location's C type cannot hold
+        (``uint8_t`` takes -128..255: C's ``-1`` for all ones is fine)."""
+        if ctype is None or ctype.bits >= 64:
+            return
+        if isinstance(value, LocRef):
+            raise self.error(f"the address of '{value.name}' does not fit in '{name}' "
+                             f"({ctype.name}); addresses need 64 bits", _first(tree))
+        assert isinstance(value, int)
+        if not -(1 << (ctype.bits - 1)) <= value < (1 << ctype.bits):
+            raise self.error(f"{value} does not fit in '{name}' ({ctype.name}, "
+                             f"{ctype.bits} bits)", _first(tree))
 
     def memory_type(self, tok: Token) -> str:
         word = str(tok).lower()
@@ -609,7 +698,11 @@ class _Builder:
                     f"memory type '{tok}' is for arch x86; this test is arch aarch64", tok
                 )
             choices = ARM_MEMORY_TYPES
-        hint = did_you_mean(str(tok), choices) or f" (expected one of {', '.join(choices)})"
+        hint = did_you_mean(str(tok), choices)
+        c_hint = did_you_mean(str(tok), CTYPES)
+        if not hint and c_hint:
+            raise self.error(f"unknown C type '{tok}'{c_hint}", tok)
+        hint = hint or f" (expected one of {', '.join(choices)})"
         raise self.error(f"unknown memory type '{tok}'{hint}", tok)
 
     def value(self, tree: Tree, record: bool = True) -> Value:
@@ -747,8 +840,31 @@ class _Builder:
         if kind == "mem_atom":
             name_tok = next(c for c in tree.children if isinstance(c, Token) and c.type == "NAME")
             pos = self.pos(name_tok)
+            loc = self.declared.get(str(name_tok))
+            if loc is not None and loc.length is not None:
+                raise self.error(
+                    f"'{name_tok}' is an array of {loc.length} elements: compare it with a "
+                    f"list of values ({name_tok} = {{...}}) or compare one element "
+                    f"({name_tok}[0] = ...)", name_tok)
             self.use(str(name_tok), pos)
             return MemAtom(str(name_tok), self.value(tree.children[-1]), pos)
+        if kind == "elem_atom":
+            name_tok, _, idx_tok = tree.children[:3]
+            loc = self.array(str(name_tok), name_tok)
+            index = parse_int(str(idx_tok), self.pos(idx_tok))
+            if not 0 <= index < (loc.length or 0):
+                raise self.error(f"index {index} is out of bounds for array '{name_tok}' of "
+                                 f"{loc.length} elements", idx_tok)
+            return MemAtom(element_name(str(name_tok), index), self.value(tree.children[-1]),
+                           self.pos(name_tok))
+        if kind == "array_atom":
+            name_tok, values = tree.children
+            loc = self.array(str(name_tok), name_tok)
+            items = tuple(self.value(v) for v in values.children[1:-1])
+            if len(items) != loc.length:
+                raise self.error(f"{len(items)} values for array '{name_tok}' of "
+                                 f"{loc.length} elements", _first(values))
+            return MemAtom(str(name_tok), items, self.pos(name_tok))  # type: ignore[arg-type]
         assert kind == "reg_atom", kind
         thread_tree, reg_tree, value_tree = tree.children
         ttok = thread_tree.children[0]

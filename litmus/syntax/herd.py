@@ -60,6 +60,9 @@ from ..program import (
     Test,
     Thread,
     Value,
+    format_value,
+    memory_key,
+    split_element,
 )
 from .instructions import (
     RawAddrOf,
@@ -266,7 +269,7 @@ _INT = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z")
 _NAME_OPERAND = re.compile(r"%?\.?[A-Za-z_][A-Za-z0-9_.]*\Z")
 #: A branch target relative to the branch (``.+8``: two instructions on).
 _PC_RELATIVE = re.compile(r"\.[ \t]*([+-])[ \t]*([0-9]+)\Z")
-_SHIFT_OPERAND = re.compile(r"([A-Za-z]+)(?:[ \t]+#|[ \t]+(?=-?[0-9]))(\S+)\Z")
+_SHIFT_OPERAND = re.compile(r"([A-Za-z]+)(?:[ \t]*#[ \t]*|[ \t]+)(-?[0-9]\S*)\Z")
 _SECTION_WORDS = ("exists", "forall", "locations", "filter")
 _PROC = re.compile(r"P([0-9]+)\Z")
 _KEYWORDS = frozenset({"exists", "forall", "final", "true", "false", "not", "locations",
@@ -292,9 +295,14 @@ class _Reader:
         self.syntax = "arm"
         self.threads_n = 0
         # every location named anywhere, in order of first mention: name -> (init, pos)
-        self.locs: dict[str, tuple[InitValue, Pos]] = {}
+        self.locs: dict[str, tuple[InitValue | tuple[InitValue, ...], Pos]] = {}
         self.loc_inits: dict[str, Pos] = {}
         self.loc_types: dict[str, CType] = {}
+        self.loc_lengths: dict[str, int] = {}  # arrays: name -> number of elements
+        # array elements (v[1]) and whole arrays (x={1,0}) named after the initial
+        # state: checked against the declarations once all is read
+        self.elem_refs: list[tuple[str, int]] = []
+        self.array_refs: list[tuple[str, int, int]] = []  # name, values given, offset
         self.reg_types: dict[int, dict[str, CType]] = {}
         self.name_offset = 0  # offset of the register name last read by location()
         self.depth = 0  # how deeply the condition being read nests
@@ -326,6 +334,10 @@ class _Reader:
         return len(self.text.rstrip())
 
     def use(self, name: str, offset: int) -> None:
+        elem = split_element(name)
+        if elem is not None:
+            self.elem_refs.append((name, offset))
+            name = elem[0]
         if name not in self.locs:
             self.locs[name] = (0, self.pos(offset))
 
@@ -350,9 +362,11 @@ class _Reader:
                 self.eof(),
             )
         condition, filt, extra, expects = self.condition(cond_start)
+        self.check_arrays()
         default = "wb" if self.arch == "x86" else "normal"
         locations = {
-            loc: Location(loc, default, MEMORY_ENDPOINT, init, pos, self.loc_types.get(loc))
+            loc: Location(loc, default, MEMORY_ENDPOINT, init, pos, self.loc_types.get(loc),
+                          self.loc_lengths.get(loc))
             for loc, (init, pos) in self.locs.items()
         }
         return Test(
@@ -440,10 +454,16 @@ class _Reader:
 
     def init_block(self, offset: int) -> tuple[int, int]:
         """The offsets of ``{`` and of its ``}``."""
-        end = self.text.find("}", offset)
-        if end < 0:
-            raise self.error("unterminated initial state: '{' without '}'", offset)
-        return offset, end
+        depth = 0
+        for end in range(offset, len(self.text)):  # its values may be lists: {22,44}
+            c = self.text[end]
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    return offset, end
+        raise self.error("unterminated initial state: '{' without '}'", offset)
 
     # -- initial state
 
@@ -479,17 +499,36 @@ class _Reader:
                     break
                 if _PROC.match(t.text) and nxt.text == ":":
                     break
+                if nxt.text == "[" and p.peek(2).kind == "num":
+                    break  # an array's name: int64_t v[2]
                 words.append(p.next())
             elif t.text == "*":
                 words.append(p.next())
             else:
                 break
         ctype = self.ctype(words)
-        thread, name, offset = self.location(p, "in the initial state")
+        thread, name, offset = self.location(p, "in the initial state", declare=True)
         value: Value = 0
+        length: int | None = None
+        elem = split_element(name) if thread is None else None
+        if elem is not None:  # an array: int64_t v[2] = {22,44}
+            name, length = elem
+            if length == 0:
+                raise self.error(f"array '{name}' has no elements", offset)
         if p.peek().text == "=":
             p.next()
-            value = self.value(p, "initial value", record=thread is not None)
+            value = self.value(p, "initial value", record=thread is not None,
+                              array=length is not None)
+            if isinstance(value, tuple):
+                if length is None:
+                    raise self.error(f"'{name}' is not an array: give it one value, or "
+                                     f"declare it as an array ({name}[{len(value)}])", offset)
+                if len(value) > length:
+                    raise self.error(f"{len(value)} initial values for array '{name}' of "
+                                     f"{length} elements", offset)
+            elif length is not None:
+                raise self.error(f"array '{name}' is initialised with a list of values "
+                                 f"({{...}}), found {value}", offset)
         if thread is None:
             if name in self.loc_inits:
                 first = self.loc_inits[name]
@@ -500,7 +539,10 @@ class _Reader:
                 )
             self.loc_inits[name] = self.pos(offset)
             old_pos = self.locs[name][1] if name in self.locs else self.pos(offset)
-            self.locs[name] = (value, old_pos)
+            if length is not None:
+                self.loc_lengths[name] = length
+                value = value if isinstance(value, tuple) else ()
+            self.locs[name] = (value, old_pos)  # type: ignore[assignment]
             if ctype is not None:
                 self.loc_types[name] = ctype
         return thread, name, value, offset, self.name_offset, ctype
@@ -524,8 +566,11 @@ class _Reader:
             raise self.error(f"unknown type '{text}'{hint}", names[0].offset)
         return known
 
-    def location(self, p: _TokStream, where: str) -> tuple[int | None, str, int]:
-        """``N:REG``, ``PN:REG``, ``x`` or ``[x]``: (thread index or None, name, offset)."""
+    def location(self, p: _TokStream, where: str,
+                 declare: bool = False) -> tuple[int | None, str, int]:
+        """``N:REG``, ``PN:REG``, ``x``, ``[x]`` or an array element ``v[1]``:
+        (thread index or None, name, offset). With ``declare`` (the initial
+        state), ``v[2]`` declares an array and is not recorded as a use."""
         t = p.next()
         if t.kind == "num" or (t.kind == "name" and _PROC.match(t.text) and p.peek().text == ":"):
             if p.peek().text != ":":
@@ -561,8 +606,22 @@ class _Reader:
             return None, n.text, n.offset
         if t.kind == "name" and t.text not in _KEYWORDS:
             self.check_location_name(t)
-            self.use(t.text, t.offset)
-            return None, t.text, t.offset
+            name = t.text
+            if p.peek().text == "[":
+                p.next()
+                n = p.next()
+                if n.kind != "num" or n.text.startswith("-"):
+                    raise self.error(
+                        f"expected an index after '{name}[', found {_describe(n)}", n.offset)
+                close = p.next()
+                if close.text != "]":
+                    raise self.error(
+                        f"expected ']' after '{name}[{n.text}', found {_describe(close)}",
+                        close.offset)
+                name = f"{name}[{parse_int(n.text, self.pos(n.offset))}]"
+            if not declare:
+                self.use(name, t.offset)
+            return None, name, t.offset
         raise self.error(
             f"expected a register (0:X1) or a location (x) {where}, found {_describe(t)}",
             t.offset,
@@ -578,8 +637,24 @@ class _Reader:
                 t.offset,
             )
 
-    def value(self, p: _TokStream, what: str, record: bool = True) -> Value:
-        """An integer, a location name or ``&name``."""
+    def value(self, p: _TokStream, what: str, record: bool = True,
+              array: bool = False) -> Value:
+        """An integer, a location name or ``&name``; with ``array``, also a list
+        of those in braces (``{1,0}``), as a tuple."""
+        if array and p.peek().text == "{":
+            p.next()
+            items: list[int | LocRef] = []
+            while p.peek().text != "}":
+                if items:
+                    comma = p.next()
+                    if comma.text != ",":
+                        raise self.error(f"expected ',' or '}}' in a list of values, found "
+                                         f"{_describe(comma)}", comma.offset)
+                item = self.value(p, what, record)
+                assert not isinstance(item, tuple)
+                items.append(item)
+            p.next()
+            return tuple(items)
         t = p.next()
         if t.text == "&":
             t = p.next()
@@ -620,6 +695,25 @@ class _Reader:
             if ctype is not None:
                 self.reg_types.setdefault(thread, {})[reg.name] = ctype
         return out
+
+    def check_arrays(self) -> None:
+        """Every element named (``v[1]``) is one of a declared array, and every
+        list of values (``x={1,0}``) compares a whole array, element by element."""
+        for name, offset in self.elem_refs:
+            base, index = split_element(name)  # type: ignore[misc]
+            length = self.loc_lengths.get(base)
+            if length is None:
+                raise self.error(f"'{base}' is not an array (declare it as one, as in "
+                                 f"'int {base}[{index + 1}];')", offset)
+            if index >= length:
+                raise self.error(f"index {index} is out of bounds for array '{base}' of "
+                                 f"{length} elements", offset)
+        for name, n, offset in self.array_refs:
+            length = self.loc_lengths.get(name)
+            if length is None:
+                raise self.error(f"'{name}' is not an array: compare it with one value", offset)
+            if n != length:
+                raise self.error(f"{n} values for array '{name}' of {length} elements", offset)
 
     def check_thread(self, index: int, offset: int, where: str) -> None:
         if not 0 <= index < self.threads_n:
@@ -993,7 +1087,7 @@ class _Reader:
     def observable(self, p: _TokStream) -> Observable:
         thread, name, offset = self.location(p, "in 'locations [...]'")
         if thread is None:
-            return Observable(key=f"[{name}]", loc=name)
+            return Observable(key=memory_key(name, name in self.loc_lengths), loc=name)
         self.check_thread(thread, offset, "in 'locations [...]'")
         reg = reg_or_error(self.arch, name, self.pos(self.name_offset))
         return Observable(key=f"{thread}:{name}", thread=f"P{thread}", reg=reg)
@@ -1066,9 +1160,16 @@ class _Reader:
         op = p.next()
         if op.text not in ("=", "==", "!=", "<>"):
             raise self.error(f"expected '=' after '{name}', found {_describe(op)}", op.offset)
-        value = self.value(p, "expected value")
+        value = self.value(p, "expected value", array=thread is None)
         atom: Prop
         if thread is None:
+            if name in self.loc_lengths and not isinstance(value, tuple):
+                raise self.error(
+                    f"'{name}' is an array of {self.loc_lengths[name]} elements: compare it "
+                    f"with a list of values ({name}={{...}}) or compare one element "
+                    f"({name}[0]={format_value(value)})", offset)
+            if isinstance(value, tuple):
+                self.array_refs.append((name, len(value), offset))
             atom = MemAtom(name, value, self.pos(offset))
         else:
             self.check_thread(thread, offset, "in the condition")

@@ -69,7 +69,8 @@ _COUNT_PREFIX = re.compile(r"\s*[0-9]+\s*[*:]>\s*")
 
 def normalise_state(text: str) -> str:
     """A state line as ``"0:X2=1; [y]=0"``: items (separated by ``;``) stripped,
-    spaces around ``=`` dropped, a memory location ``y`` written ``[y]``, items
+    spaces around ``=`` dropped, a memory location ``y`` written ``[y]`` (an
+    array element ``v[1]`` and a whole array ``x={1,2}`` as they are), items
     sorted, joined by ``"; "``. Raises ValueError for an item without ``=``."""
     items: list[str] = []
     for raw in text.split(";"):
@@ -80,7 +81,7 @@ def normalise_state(text: str) -> str:
         if not eq:
             raise ValueError(f"expected 'location=value', found '{item}'")
         key, value = key.strip(), value.strip()
-        if ":" not in key and _PLAIN_KEY.match(key):
+        if ":" not in key and _PLAIN_KEY.match(key) and not value.startswith("{"):
             key = f"[{key}]"
         items.append(f"{key}={value}")
     return "; ".join(sorted(items))
