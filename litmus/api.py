@@ -17,7 +17,7 @@ from . import isa
 from .diagnostics import Diagnostic, condition_warnings
 from .enumerate import Result, Session
 from .errors import ParseError, UsageError
-from .events import EventGraph, build_events
+from .events import DEFAULT_UNROLL, EventGraph, build_events
 from .library import load_model, model_label, stdlib
 from .limits import DEFAULT_TIMEOUT, Deadline
 from .lowering import lower
@@ -97,18 +97,29 @@ def _is_file(name: str) -> bool:
         return False
 
 
-# one prepared encoding per recently checked test, shared across its models
-_SESSIONS: OrderedDict[int, tuple[Test, Session]] = OrderedDict()
+# one prepared encoding per recently checked test (and unrolling bound),
+# shared across its models
+_SESSIONS: OrderedDict[tuple[int, int], tuple[Test, Session]] = OrderedDict()
 
 
-def session(test: Test) -> Session:
-    """The shared encoding of a test (built once, reused by every model)."""
-    key = id(test)
+def _unroll(unroll: int | None) -> int:
+    if unroll is None:
+        return DEFAULT_UNROLL
+    if isinstance(unroll, bool) or not isinstance(unroll, int) or unroll < 0:
+        raise UsageError(f"the unrolling bound must be a whole number >= 0, found {unroll!r}")
+    return unroll
+
+
+def session(test: Test, unroll: int | None = None) -> Session:
+    """The shared encoding of a test (built once, reused by every model), its
+    loops unrolled ``unroll`` times (default: herd's, 2)."""
+    n = _unroll(unroll)
+    key = (id(test), n)
     hit = _SESSIONS.get(key)
     if hit is not None and hit[0] is test:
         _SESSIONS.move_to_end(key)
         return hit[1]
-    s = Session(events(test))
+    s = Session(events(test, n))
     _SESSIONS[key] = (test, s)
     while len(_SESSIONS) > 16:
         _SESSIONS.popitem(last=False)
@@ -122,21 +133,25 @@ def diagnose(test: Test) -> list[Diagnostic]:
     return condition_warnings(test, session(test).eg)
 
 
-def events(test: Test) -> EventGraph:
+def events(test: Test, unroll: int | None = None) -> EventGraph:
     """The event graph of a test (Linux accessors lowered first), built by the
-    semantics of the test's architecture (:mod:`litmus.isa`)."""
+    semantics of the test's architecture (:mod:`litmus.isa`), each backward
+    jump taken at most ``unroll`` times on a path (default: herd's, 2)."""
     return build_events(lower(test), isa.get(test.arch), isa.all_tags(),
-                        isa.memory_type_sets())
+                        isa.memory_type_sets(), _unroll(unroll))
 
 
 def check(test: Test | str | Path, model: str | Path = "arm",
           variants: Iterable[str] = (), timeout: float | None = DEFAULT_TIMEOUT, *,
-          symbolic: bool = False) -> Result:
+          symbolic: bool = False, unroll: int | None = None) -> Result:
     """Every final state ``model`` allows for ``test``, and the observation.
 
     ``model`` is a bundled model name (``sc``, ``tso``, ``arm``, ``device``)
     or the path of a ``.cat`` file; ``timeout`` bounds the check in seconds
-    (None: no limit). ``symbolic=True`` evaluates the model with no static
+    (None: no limit). Loops are unrolled as herd unrolls them: a backward
+    jump is taken at most ``unroll`` times on a path (default: herd's, 2);
+    executions cut short there have no final state, and when the model allows
+    one the result has the flag ``loop-bound-reached``. ``symbolic=True`` evaluates the model with no static
     shortcut (slower, same answer: for testing the shortcuts). Raises
     :class:`~litmus.errors.LitmusError` subclasses: ``ParseError``/
     ``ModelError``/``EncodingError`` for bad input and ``Timeout`` when the
@@ -146,17 +161,18 @@ def check(test: Test | str | Path, model: str | Path = "arm",
         test = load(test)
     deadline = Deadline(timeout, f"{test.source}: {test.name} under {model_label(model)}")
     m = load_model(model)
-    s = session(test)
+    s = session(test, unroll)
     ev = s.evaluator(m, stdlib(), variants, symbolic=symbolic, deadline=deadline)
     return s.enumerate(ev, model_label(model), deadline)
 
 
 def check_models(test: Test | str | Path, models: Sequence[str | Path],
-                 timeout: float | None = DEFAULT_TIMEOUT) -> list[Result]:
+                 timeout: float | None = DEFAULT_TIMEOUT,
+                 unroll: int | None = None) -> list[Result]:
     """``check`` under several models, sharing the test's encoding."""
     if not isinstance(test, Test):
         test = load(test)
-    return [check(test, m, timeout=timeout) for m in models]
+    return [check(test, m, timeout=timeout, unroll=unroll) for m in models]
 
 
 __all__ = ["ParseError", "Result", "Test", "check", "check_models", "detect_format",

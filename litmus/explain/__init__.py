@@ -179,9 +179,11 @@ def parse_outcome(test: Test, text: str) -> Prop:
 
 
 def explain(test: Test | str | Path, model: str | Path = "arm", outcome: Prop | str | None = None,
-            variants=(), timeout: float | None = DEFAULT_TIMEOUT) -> Explanation:
+            variants=(), timeout: float | None = DEFAULT_TIMEOUT,
+            unroll: int | None = None) -> Explanation:
     """Why ``outcome`` (default: the one the condition asks about, see
-    :func:`default_outcome`) is allowed or forbidden under ``model``.
+    :func:`default_outcome`) is allowed or forbidden under ``model``, loops
+    unrolled ``unroll`` times (default: herd's, 2).
 
     Raises :class:`~litmus.errors.LitmusError` subclasses as
     :func:`litmus.check` does (``UsageError`` for a bad outcome text)."""
@@ -193,14 +195,14 @@ def explain(test: Test | str | Path, model: str | Path = "arm", outcome: Prop | 
     deadline = Deadline(timeout, f"{test.source}: explaining {test.name}")
     cat = load_model(model)
     prelude = stdlib()
-    s = session(test)
+    s = session(test, unroll)
     ev = s.evaluator(cat, prelude, variants, deadline=deadline)
     label = model_label(model)
     out = Explanation(test, label, prop, allowed=False,
                       labels=describe_names(prelude, cat))
     solver = s.solver(ev, axioms=[])
-    if s.fault_term is not None:
-        solver.add(as_bool(neg(s.fault_term)))
+    if s.stop_term is not None:  # executions with a final state only
+        solver.add(as_bool(neg(s.stop_term)))
     solver.add(as_bool(s.prop_term(prop)))
     axioms = [ax for ax in ev.axioms if ax.constraints]
     lits = []

@@ -710,10 +710,6 @@ class _Reader:
             if target.name not in labels:
                 hint = did_you_mean(target.name, labels)
                 raise ParseError(f"unknown label '{target.name}' in thread P{index}{hint}", raw.pos)
-            if labels[target.name] <= i:
-                raise ParseError(
-                    f"backward branch to '{target.name}' (loops are not supported)", raw.pos
-                )
         return Thread(
             name=f"P{index}", index=index, code=tuple(code), labels=labels, init=init, pos=pos,
             types=self.reg_types.get(index, {}),
