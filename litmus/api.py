@@ -126,11 +126,11 @@ def session(test: Test, unroll: int | None = None) -> Session:
     return s
 
 
-def diagnose(test: Test) -> list[Diagnostic]:
+def diagnose(test: Test, unroll: int | None = None) -> list[Diagnostic]:
     """Warnings about ``test``'s condition: a register no instruction of its
     thread writes, a location no thread accesses, a value no store or initial
     value can give a location (see :mod:`litmus.diagnostics`)."""
-    return condition_warnings(test, session(test).eg)
+    return condition_warnings(test, session(test, unroll).eg)
 
 
 def events(test: Test, unroll: int | None = None) -> EventGraph:

@@ -19,6 +19,7 @@ from rich.markup import escape
 from . import __version__, report
 from .api import check, diagnose, events, load, parse
 from .errors import LitmusError, UsageError
+from .events import DEFAULT_UNROLL
 from .library import DEFAULT_MODEL, MODELS, model_path
 from .limits import DEFAULT_TIMEOUT
 from .program import Test
@@ -113,9 +114,9 @@ def _models_for(test: Test, models: list[str]) -> list[str]:
     return [DEFAULT_MODEL[test.arch]]
 
 
-def _warn(test: Test) -> None:
+def _warn(test: Test, unroll: int | None = None) -> None:
     """Print the warnings about the test's condition on standard error."""
-    for w in diagnose(test):
+    for w in diagnose(test, unroll):
         print(w, file=sys.stderr)
 
 
@@ -136,7 +137,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             if isinstance(f, LitmusError):
                 raise f
             test = load_input(f)
-            _warn(test)
+            _warn(test, args.unroll)
         except LitmusError as exc:
             _error(exc)
             results.append({"file": str(f if not isinstance(f, LitmusError) else ""),
@@ -145,7 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             continue
         for m in _models_for(test, models):
             try:
-                r = check(test, m, timeout=args.timeout)
+                r = check(test, m, timeout=args.timeout, unroll=args.unroll)
             except LitmusError as exc:  # one model's error does not stop the others
                 _error(exc)
                 results.append({"file": test.source, "test": test.name, "model": m,
@@ -199,7 +200,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if isinstance(f, Path) and kinds:
             named_by_dir.setdefault(f.parent, set()).update({test.name, f.stem})
         tests += 1
-        _warn(test)
+        _warn(test, args.unroll)
         expects = list(test.expects)
         if test.name in kinds:
             expects.append(kind_expectation(test, kinds[test.name]))
@@ -219,7 +220,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             if only and canonical_name(exp.model) not in only:
                 continue
             try:
-                r = check(test, exp.model, timeout=args.timeout)
+                r = check(test, exp.model, timeout=args.timeout, unroll=args.unroll)
             except LitmusError as exc:
                 _error(exc)
                 errors += 1
@@ -240,10 +241,11 @@ def cmd_check(args: argparse.Namespace) -> int:
                 msg = (f"{where}: {test.name} under {exp.model}: expected {exp.word}, "
                        f"got {got}{_flags_text(r.flags)}")
                 out.print(f"[red]FAIL[/red] {escape(msg)}", markup=True)
-                out.print(f"  why: {_reason(test, exp.model, args.timeout)}", markup=False)
+                out.print(f"  why: {_reason(test, exp.model, args.timeout, args.unroll)}",
+                          markup=False)
         for cat in extra:
             try:
-                r = check(test, cat, timeout=args.timeout)
+                r = check(test, cat, timeout=args.timeout, unroll=args.unroll)
             except LitmusError as exc:
                 _error(exc)
                 errors += 1
@@ -274,12 +276,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _reason(test: Test, model: str, timeout: float | None) -> str:
+def _reason(test: Test, model: str, timeout: float | None, unroll: int | None = None) -> str:
     """The one-line reason of a verdict (see ``litmus explain``)."""
     from .explain import explain
 
     try:
-        return explain(test, model, timeout=timeout).reason()
+        return explain(test, model, timeout=timeout, unroll=unroll).reason()
     except LitmusError as exc:
         return f"(no explanation: {exc})"
 
@@ -302,7 +304,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             if isinstance(f, LitmusError):
                 raise f
             test = load_input(f)
-            _warn(test)
+            _warn(test, args.unroll)
             models = chosen or COMPARE_DEFAULT[test.arch]
         except LitmusError as exc:
             _error(exc)
@@ -311,7 +313,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         results = []
         for m in models:
             try:
-                results.append(check(test, m, timeout=args.timeout))
+                results.append(check(test, m, timeout=args.timeout, unroll=args.unroll))
             except LitmusError as exc:  # the other models are still compared
                 _error(exc)
                 status = 2
@@ -402,9 +404,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
             if isinstance(f, LitmusError):
                 raise f
             test = load_input(f)
-            _warn(test)
+            _warn(test, args.unroll)
             for m in _models_for(test, models):
-                x = explain(test, m, args.outcome, timeout=args.timeout)
+                x = explain(test, m, args.outcome, timeout=args.timeout, unroll=args.unroll)
                 print(x.text())
                 print()
         except LitmusError as exc:
@@ -432,8 +434,9 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if len(found) != 1:
         raise UsageError(f"{args.file}: graph draws one test; {len(found)} test files found")
     test = load_input(found[0])
-    _warn(test)
-    x = explain(test, _models_for(test, models)[0], args.outcome, timeout=args.timeout)
+    _warn(test, args.unroll)
+    x = explain(test, _models_for(test, models)[0], args.outcome, timeout=args.timeout,
+                unroll=args.unroll)
     if not args.output:
         sys.stdout.write(x.to_dot())
         return 0
@@ -548,9 +551,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             if isinstance(f, LitmusError):
                 raise f
             test = load_input(f)
-            _warn(test)
+            _warn(test, args.unroll)
             lowered, record = lower_with_record(test)
-            eg = events(test)
+            eg = events(test, args.unroll)
         except LitmusError as exc:
             _error(exc)
             status = 2
@@ -567,7 +570,12 @@ def cmd_show(args: argparse.Namespace) -> int:
             kind = "device agent" if th.device else "CPU"
             p(f"Thread {th.name} ({kind})")
             lowered_of = {id(r.source): r for r in record.get(th.name, [])}
-            for ins in th.code:
+            labels_at: dict[int, list[str]] = {}
+            for name, i in th.labels.items():
+                labels_at.setdefault(i, []).append(name)
+            for i, ins in enumerate(th.code):
+                for name in labels_at.get(i, []):
+                    p(f"        {name}:")
                 p(f"  {ins.pos.line:>4}  {ins}")
                 low = lowered_of.get(id(ins))
                 if low is not None:
@@ -576,6 +584,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                             p(f"          -> {li}")
                     else:
                         p(f"          -> ({low.note})")
+            for name in labels_at.get(len(th.code), []):
+                p(f"        {name}:")
         if any(loc.is_device for loc in eg.locations.values()):
             p("Note  the device model does not model early write acknowledgement (E) or "
               "gathering (G): see D3 in models/device.cat")
@@ -587,6 +597,16 @@ def cmd_show(args: argparse.Namespace) -> int:
         p("Events")
         for line in describe(eg).values():
             p(f"  {line}")
+        cut = [(name, leaf) for name, leaves in eg.leaves.items() for leaf in leaves if leaf.cut]
+        if cut:
+            from .smt.expr import band, show_bool
+
+            names = lambda b: (f"&{n}" if (n := eg.location_at(b)) else None)
+            p(f"Paths cut by the unrolling bound ({eg.unroll}; their executions are not "
+              "outcomes)")
+            for name, leaf in cut:
+                guard = f" if {show_bool(band(*leaf.guard), names)}" if leaf.guard else ""
+                p(f"  {name}{guard}")
         p("Relations")
         for rel in ("po", "addr", "data", "ctrl", "rmw"):
             pairs = sorted(eg.pairs(rel))
@@ -629,6 +649,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _unroll_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--unroll", type=_count, default=None, metavar="N",
+                   help=f"take each backward jump (a loop) at most N times per path, as herd7's "
+                        f"-unroll does (default {DEFAULT_UNROLL}, herd7's); executions cut "
+                        "short there are no outcomes and raise the flag loop-bound-reached")
+
+
 def _timeout_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
                    help=f"time limit per test and model in seconds (default {DEFAULT_TIMEOUT:g};"
@@ -652,6 +679,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cat", action="append", metavar="FILE", help="a model in a .cat file")
     run.add_argument("--format", choices=("text", "herd", "json"), default="text")
     _timeout_option(run)
+    _unroll_option(run)
     run.set_defaults(func=cmd_run)
 
     chk = sub.add_parser("check", help="compare each test's expect lines with the models")
@@ -663,6 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also run this .cat model on every test and print its observation")
     chk.add_argument("-v", "--verbose", action="store_true", help="list passing checks too")
     _timeout_option(chk)
+    _unroll_option(chk)
     chk.set_defaults(func=cmd_check)
 
     cmp = sub.add_parser("compare", help="one table per test: the observation under each model")
@@ -672,6 +701,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "sc,tso,arm,device; sc,tso for x86)")
     cmp.add_argument("--models", metavar="M1,M2,...", help="the same as -m M1,M2,...")
     _timeout_option(cmp)
+    _unroll_option(cmp)
     cmp.set_defaults(func=cmd_compare)
 
     ch = sub.add_parser("compare-herd",
@@ -691,6 +721,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the outcome to explain (default: the condition's; for ~exists "
                           "and forall, the outcome that violates it)")
     _timeout_option(exp)
+    _unroll_option(exp)
     exp.set_defaults(func=cmd_explain)
 
     gr = sub.add_parser("graph", help="draw the execution that explains an outcome, as herd7 "
@@ -706,6 +737,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="where to write the picture, its format by the suffix; SVG and PNG "
                          "need Graphviz's dot (default: DOT text on standard output)")
     _timeout_option(gr)
+    _unroll_option(gr)
     gr.set_defaults(func=cmd_graph)
 
     fx = sub.add_parser("fix", help="the cheapest edits that make a model forbid the "
@@ -731,6 +763,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="print the program, its lowering and its event graph")
     show.add_argument("files", nargs="+", metavar="FILE", help=files_help)
+    _unroll_option(show)
     show.set_defaults(func=cmd_show)
     return ap
 

@@ -275,8 +275,14 @@ class Session:
         flags = self._flags(ev, bool(states), deadline)
         states.sort(key=_state_sort_key)
         st = tuple(states)
+        notes: tuple[str, ...] = ()
+        if LOOP_FLAG in flags:
+            n = self.eg.unroll
+            notes = (f"loops were unrolled {n} time{'s' if n != 1 else ''}: executions that "
+                     "take a backward jump more often are not outcomes, so some outcomes may "
+                     f"be missing (--unroll {n + 1} or more to look further)",)
         return Result(self.test, model_name, st, observation_of(st), flags,
-                      time.perf_counter() - t0)
+                      time.perf_counter() - t0, notes)
 
     def state_of(self, raw: list[int], holds: bool) -> State:
         """The state with these raw 64-bit values of the observables, printed as

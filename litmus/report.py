@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from .enumerate import Result, State
+from .enumerate import LOOP_FLAG, Result, State
 from .program import Test, format_condition
 
 #: herd names a test's kind after its condition's quantifier
@@ -91,7 +91,9 @@ def herd(result: Result) -> str:
     lines = [f"Test {t.name} {kind}", f"States {len(result.states)}"]
     for st in result.states:
         lines.append(state_text(t, st, sep="; ") + ";")
-    lines.append("Ok" if result.validated else "No")
+    # herd7 prints "Loop" before Ok/No when the unrolling bound cut an allowed execution
+    loop = "Loop " if LOOP_FLAG in result.flags else ""
+    lines.append(loop + ("Ok" if result.validated else "No"))
     lines.append("Witnesses")
     pos, neg = result.witnesses
     lines.append(f"Positive: {pos} Negative: {neg}")
