@@ -601,7 +601,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         if cut:
             from .smt.expr import band, show_bool
 
-            names = lambda b: (f"&{n}" if (n := eg.location_at(b)) else None)
+            names = lambda b, eg=eg: (f"&{n}" if (n := eg.location_at(b)) else None)
             p(f"Paths cut by the unrolling bound ({eg.unroll}; their executions are not "
               "outcomes)")
             for name, leaf in cut:

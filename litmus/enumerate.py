@@ -278,9 +278,10 @@ class Session:
         notes: tuple[str, ...] = ()
         if LOOP_FLAG in flags:
             n = self.eg.unroll
-            notes = (f"loops were unrolled {n} time{'s' if n != 1 else ''}: executions that "
-                     "take a backward jump more often are not outcomes, so some outcomes may "
-                     f"be missing (--unroll {n + 1} or more to look further)",)
+            note = (f"loops were unrolled {n} time{'s' if n != 1 else ''}: executions that "
+                    "take a backward jump more often are not outcomes, so some outcomes may "
+                    f"be missing (--unroll {n + 1} or more to look further)")
+            notes = (note,)
         return Result(self.test, model_name, st, observation_of(st), flags,
                       time.perf_counter() - t0, notes)
 

@@ -492,6 +492,10 @@ class PathState:
                 return
         self.next_pc = target
 
+    def halt(self) -> None:
+        """End the thread here (x86 ``RET``)."""
+        self.next_pc = len(self.thread.code)
+
     def split(
         self, cond: BoolExpr, ctrl_deps: Taint | None = None
     ) -> tuple[PathState | None, PathState | None]:

@@ -450,7 +450,7 @@ def test_condition_errors_in_full() -> None:
         ("X86_64 T\n{}\n P0 ;\n movz $1,(x) ;\nexists ([x]=1)\n",
          "t.litmus:4:2: unknown instruction 'movz' (did you mean mov?)"),
         ("X86_64 T\n{}\n P0 ;\n addl $1,(x) ;\nexists ([x]=1)\n",
-         "t.litmus:4:2: 'addl' is supported only as a locked instruction"),
+         "t.litmus:4:2: 'addl' on memory is supported only as a locked instruction"),
         ("X86_64 T\n{}\n P0 ;\n movl $1,8(%rax) ;\nexists ([x]=1)\n",
          "t.litmus:4:10: unsupported memory operand '8(%rax)'"),
         ("X86 T\n{}\n P0 ;\n MOV [EAX],$1 ;\nexists ([x]=1)\n",

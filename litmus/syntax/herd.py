@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParseError, Pos
+from ..isa.x86 import ATT_NOPS
 from ..program import (
     CTYPES,
     MEMORY_ENDPOINT,
@@ -733,6 +734,8 @@ class _Reader:
         pos = self.pos(offset)
         rest = text[j:]
         raws: list[RawOperand] = []
+        if self.syntax == "att" and mnemonic.lower() in ATT_NOPS:
+            rest = ""  # herd ignores a NOP's operands (nopl 0(%rax,%eax,0))
         if rest.strip():
             if not rest[0].isspace() and rest[0] not in "[(%$#&":
                 raise self.error(f"expected an instruction or a label, found '{text}'", offset)
@@ -949,7 +952,12 @@ class _Reader:
             return Observable(key=f"[{name}]", loc=name)
         self.check_thread(thread, offset, "in 'locations [...]'")
         reg = reg_or_error(self.arch, name, self.pos(self.name_offset))
-        return Observable(key=f"{thread}:{name}", thread=f"P{thread}", reg=reg)
+        return Observable(key=f"{thread}:{self.reg_key(name)}", thread=f"P{thread}", reg=reg)
+
+    def reg_key(self, name: str) -> str:
+        """A register as herd7 prints it in a state: X86_64 (AT&T) names in
+        lower case (``0:rax``), the others as written."""
+        return name.lower().removeprefix("%") if self.syntax == "att" else name
 
     # herd's precedence, loosest first: \/, /\, => (right), ~
     def prop(self, p: _TokStream) -> Prop:
@@ -1026,7 +1034,8 @@ class _Reader:
         else:
             self.check_thread(thread, offset, "in the condition")
             reg = reg_or_error(self.arch, name, self.pos(name_offset))
-            atom = RegAtom(f"P{thread}", reg, value, f"{thread}:{name}", self.pos(offset))
+            atom = RegAtom(f"P{thread}", reg, value, f"{thread}:{self.reg_key(name)}",
+                           self.pos(offset))
         return PNot(atom) if op.text in ("!=", "<>") else atom
 
 

@@ -29,7 +29,14 @@ from dataclasses import dataclass
 from .. import isa
 from ..errors import ParseError, Pos
 from ..isa.base import IMM, LABEL, LOCREF, MEM, REG, SHIFT, SYM, Sig, sig
-from ..isa.x86 import ATT_FENCES, ATT_LOCKED, ATT_MNEMONICS, ATT_SIZES
+from ..isa.x86 import (
+    ATT_FENCES,
+    ATT_LOCKED,
+    ATT_MNEMONICS,
+    ATT_NOPS,
+    ATT_REGISTER_ALU,
+    ATT_SIZES,
+)
 from ..program import Addr, Imm, Instr, Label, LocRef, Operand, Reg, Shift, Sym
 from .source import check_digits, shorten
 
@@ -524,10 +531,14 @@ def att_to_intel(
     a :class:`RawMem`. ``cmpxchg`` keeps herd's order ``(x),%reg`` and accepts
     the GNU order ``%reg,(x)`` too; ``lock xchg`` is ``XCHG``. Raises
     :class:`ParseError` for an unknown mnemonic (with a suggestion), for 8- and
-    16-bit forms (``movb``) and for ``add``/``inc``/``xadd``/``cmpxchg`` without
-    ``lock``.
+    16-bit forms (``movb``) and for ``xadd``/``cmpxchg`` without ``lock``, and
+    ``add``/``sub``/``and``/``or``/``xor``/``inc``/``dec`` on memory without
+    ``lock`` (on a register they are plain arithmetic). herd's NOPs (``nop``,
+    ``nopl``, ``nopw``, ``endbr64``) are ``NOP``, their operands ignored.
     """
     words = mnemonic.split()
+    if len(words) == 1 and words[0].lower() in ATT_NOPS:
+        return "NOP", []
     lock = len(words) == 2 and words[0].lower() == "lock"
     if len(words) != (2 if lock else 1):
         hint = did_you_mean(mnemonic, _att_spellings())
@@ -545,9 +556,12 @@ def att_to_intel(
             f"(use the 32- or 64-bit form, {base}l or {base}q)",
             pos,
         )
-    if base in ATT_LOCKED and not lock:
+    on_memory = any(isinstance(o, RawMem) for o in operands)
+    if base in ATT_LOCKED and not lock and (on_memory or base not in ATT_REGISTER_ALU):
+        where = " on memory" if base in ATT_REGISTER_ALU else ""
         raise ParseError(
-            f"'{words[-1]}' is supported only as a locked instruction (lock {words[-1]})", pos
+            f"'{words[-1]}'{where} is supported only as a locked instruction "
+            f"(lock {words[-1]})", pos
         )
     ops = list(operands)
     if base == "xchg":
