@@ -580,7 +580,10 @@ def cmd_show(args: argparse.Namespace) -> int:
                 low = lowered_of.get(id(ins))
                 if low is not None:
                     if low.result:
-                        for li in low.result:
+                        for k, li in enumerate(low.result):
+                            for j, name in low.labels:
+                                if j == k:
+                                    p(f"             {name}:")
                             p(f"          -> {li}")
                     else:
                         p(f"          -> ({low.note})")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..program import Addr, Imm, Instr, Label, Reg
+from ..program import Addr, Imm, Instr, Label, Reg, Sym
 from ..smt.expr import TRUE, BoolExpr, Const, app, band, biff, bnot, bor, cmp, ite
 from .base import IMM, LABEL, MEM, REG, SV, Arch, Flags, Machine, Sig, sig, zext
 
@@ -200,6 +200,14 @@ def _width(op: object) -> int:
     return op.width if isinstance(op, Reg) else 64
 
 
+def _mem_width(ins: Instr, src: object = None) -> int:
+    """The width of a memory operand: a register operand's, else ``DWORD PTR``
+    (32 bits, written by the lowering of Linux's 32-bit atomics), else 64."""
+    if isinstance(src, Reg):
+        return src.width
+    return 32 if Sym("DWORD") in ins.args else 64
+
+
 def _xchg(st: Machine, ins: Instr):
     mem, reg = ins.args
     assert isinstance(mem, Addr) and isinstance(reg, Reg)
@@ -208,9 +216,9 @@ def _xchg(st: Machine, ins: Instr):
 
 
 def _lock_add(st: Machine, ins: Instr):
-    mem, src = ins.args
+    mem, src = ins.args[0], ins.args[1]
     v = st.operand(src)
-    w = _width(src)
+    w = _mem_width(ins, src)
     _locked(st, mem, lambda old: SV(zext(app("add", old.val, v.val), w), v.taint), None, w,
             lambda old: X86Flags("add", old.val, v.val, w, old.taint | v.taint))
 
@@ -233,12 +241,14 @@ def _lock_op(st: Machine, ins: Instr):
 
 
 def _lock_inc(st: Machine, ins: Instr):
-    """``LOCK INC [m]`` / ``LOCK DEC [m]`` (64 bits: no register gives a width)."""
-    (mem,) = ins.args
+    """``LOCK INC [m]`` / ``LOCK DEC [m]`` (64 bits: no register gives a width;
+    ``DWORD PTR [m]``, from the lowering of ``atomic_inc``, is 32)."""
+    mem = ins.args[0]
+    w = _mem_width(ins)
     kind = "add" if ins.op == "LOCK INC" else "sub"
     cf = _old_carry(st)
-    _locked(st, mem, lambda old: SV(app(kind, old.val, Const(1))), None, 64,
-            lambda old: X86Flags(kind, old.val, Const(1), 64, old.taint, cf))
+    _locked(st, mem, lambda old: SV(zext(app(kind, old.val, Const(1)), w)), None, w,
+            lambda old: X86Flags(kind, old.val, Const(1), w, old.taint, cf))
 
 
 def _lock_xadd(st: Machine, ins: Instr):

@@ -225,16 +225,36 @@ _R = frozenset({REG})
 _M = frozenset({MEM})
 
 #: Linux accessors: pseudo-instructions of both arches, lowered later
-#: (:mod:`litmus.lowering`).
+#: (:mod:`litmus.lowering`, which says what each becomes). Operands are in
+#: the order of the architecture's own loads and stores: the register or
+#: value first, the memory operand last.
 ACCESSORS: dict[str, tuple[Sig, ...]] = {}
-for _op in ("writel", "writel_relaxed", "smp_store_release"):
-    ACCESSORS[_op] = sig(_RI, _M)
-for _op in ("readl", "readl_relaxed", "smp_load_acquire"):
-    ACCESSORS[_op] = sig(_R, _M)
-for _op in ("wmb", "rmb", "mb", "dma_wmb", "dma_rmb", "smp_wmb", "smp_rmb", "smp_mb"):
+for _w, _n in (("b", "8"), ("w", "16"), ("l", "32"), ("q", "64")):
+    for _op in (f"write{_w}", f"write{_w}_relaxed", f"__raw_write{_w}", f"iowrite{_n}"):
+        ACCESSORS[_op] = sig(_RI, _M)  # writel Rt|#imm, [ADDR]
+    for _op in (f"read{_w}", f"read{_w}_relaxed", f"__raw_read{_w}", f"ioread{_n}"):
+        ACCESSORS[_op] = sig(_R, _M)  # readl Rt, [ADDR]
+ACCESSORS["smp_store_release"] = sig(_RI, _M)
+ACCESSORS["smp_load_acquire"] = sig(_R, _M)
+for _op in ("wmb", "rmb", "mb", "dma_wmb", "dma_rmb", "dma_mb", "smp_wmb", "smp_rmb", "smp_mb",
+            "smp_mb__before_atomic", "smp_mb__after_atomic", "mmiowb"):
     ACCESSORS[_op] = sig()
 for _op in ("spin_lock", "spin_unlock"):
     ACCESSORS[_op] = sig(_M)
+# readl_poll Rt, [ADDR], #MASK: until Rt & MASK != 0 (no mask: until Rt != 0)
+for _op in ("readl_poll", "readl_relaxed_poll"):
+    ACCESSORS[_op] = sig(_R, _M) + sig(_R, _M, frozenset({IMM}))
+ACCESSORS["atomic_read"] = sig(_R, _M)  # atomic_read Rt, [v]
+ACCESSORS["atomic_set"] = sig(_RI, _M)  # atomic_set Rt|#imm, [v]
+ACCESSORS["atomic_add"] = sig(_RI, _M)  # atomic_add Rt|#imm, [v]
+for _op in ("atomic_inc", "atomic_dec"):
+    ACCESSORS[_op] = sig(_M)  # atomic_inc [v]
+for _o in ("", "_relaxed", "_acquire", "_release"):
+    ACCESSORS[f"atomic_add_return{_o}"] = sig(_R, _RI, _M)  # Rd := the new value
+    ACCESSORS[f"atomic_inc_return{_o}"] = sig(_R, _M)
+    ACCESSORS[f"atomic_dec_return{_o}"] = sig(_R, _M)
+    ACCESSORS[f"xchg{_o}"] = sig(_R, _RI, _M)  # xchg Rd, Rs|#imm, [x]: Rd := the old value
+    ACCESSORS[f"cmpxchg{_o}"] = sig(_R, _RI, _RI, _M)  # cmpxchg Rd, old, new, [x]
 
 
 def mnemonics(arch: str) -> tuple[str, ...]:
@@ -489,14 +509,20 @@ def make_instr(
     """
     op, sigs = _lookup(arch, mnemonic, pos)
     ops = list(operands)
-    for form in sigs:
-        items = _fold_shifts(ops) if form.has_shift else ops
-        if len(items) == len(form.slots) and all(map(_fits, form.slots, items)):
-            args = tuple(_convert(arch, op, s, r, locations, form.symbols)
-                         for s, r in zip(form.slots, items))
-            if form.order is not None:
-                args = tuple(args[i] for i in form.order)
-            return Instr(op, args, pos, text)
+    candidates = [(op, sigs)]
+    native = " ".join(mnemonic.split()).upper()
+    if is_accessor(op) and native in isa.get(arch).instructions:
+        # x86's XCHG and Linux's xchg: the form of the operands decides
+        candidates.append((native, isa.get(arch).instructions[native]))
+    for cop, csigs in candidates:
+        for form in csigs:
+            items = _fold_shifts(ops) if form.has_shift else ops
+            if len(items) == len(form.slots) and all(map(_fits, form.slots, items)):
+                args = tuple(_convert(arch, cop, s, r, locations, form.symbols)
+                             for s, r in zip(form.slots, items))
+                if form.order is not None:
+                    args = tuple(args[i] for i in form.order)
+                return Instr(cop, args, pos, text)
     found = f"'{', '.join(str(o) for o in ops)}'" if ops else "no operands"
     err_pos = pos
     same_arity = [s for s in sigs if len(s.slots) == len(ops)]
