@@ -151,8 +151,9 @@ def check(test: Test | str | Path, model: str | Path = "arm",
     (None: no limit). Loops are unrolled as herd unrolls them: a backward
     jump is taken at most ``unroll`` times on a path (default: herd's, 2);
     executions cut short there have no final state, and when the model allows
-    one the result has the flag ``loop-bound-reached``. ``symbolic=True`` evaluates the model with no static
-    shortcut (slower, same answer: for testing the shortcuts). Raises
+    one the result has the flag ``loop-bound-reached``. ``symbolic=True``
+    evaluates the model with no static shortcut (slower, same answer: for
+    testing the shortcuts). Raises
     :class:`~litmus.errors.LitmusError` subclasses: ``ParseError``/
     ``ModelError``/``EncodingError`` for bad input and ``Timeout`` when the
     time limit is reached.

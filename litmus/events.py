@@ -657,7 +657,9 @@ class _Builder:
         threads = [th] if th is not None else self.test.threads
         if not any(_has_loop(t) for t in threads):
             return ""
-        return f" with loops unrolled {self.unroll} times (--unroll {self.unroll})"
+        n = self.unroll
+        times = "time" if n == 1 else "times"
+        return f" with loops unrolled {n} {times} (a smaller --unroll gives fewer)"
 
     def run_thread(self, th: Thread) -> list[Leaf]:
         leaves: list[Leaf] = []
