@@ -35,7 +35,13 @@ def test_corpus_is_there():
 def test_fully_symbolic_evaluation_gives_the_same_answers(path: Path):
     test = load(path)
     for model in MODELS:
-        fast = litmus.check(test, model)
+        try:
+            fast = litmus.check(test, model)
+        except litmus.EncodingError as exc:
+            if "not supported" not in str(exc):
+                raise
+            # tests/litmus/device-sized/: refused until sized accesses exist
+            pytest.skip(f"refused: {exc}")
         slow = litmus.check(test, model, symbolic=True)
         where = f"{path.relative_to(CORPUS)} under {model}"
         assert [str(s) for s in slow.states] == [str(s) for s in fast.states], where
