@@ -293,8 +293,12 @@ def _lookup(arch: str, mnemonic: str, pos: Pos) -> tuple[str, tuple[Sig, ...]]:
     for other in isa.NAMES:
         if other != arch and upper in isa.get(other).instructions:
             raise ParseError(f"'{upper}' is an {other} instruction; this test is arch {arch}", pos)
-    hint = did_you_mean(upper, mnemonics(arch))
-    raise ParseError(f"unknown instruction '{' '.join(words)}'{hint}", pos)
+    # an instruction written in capitals is compared with instructions only, not
+    # with the (lower-case) Linux accessors: REV64 is not ioread64
+    written = " ".join(words)
+    pool = table if written == upper else mnemonics(arch)
+    hint = did_you_mean(upper, pool)
+    raise ParseError(f"unknown instruction '{written}'{hint}", pos)
 
 
 # --------------------------------------------------------------------------- matching
