@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .errors import ParseError, UsageError
 from .library import load_model, model_label, stdlib
-from .limits import DEFAULT_TIMEOUT, Deadline
+from .limits import DEFAULT_TIMEOUT, Deadline, unroll_bound
 from .program import Test
 from .syntax.source import read_source, strip_bom
 
@@ -108,46 +108,52 @@ def _is_file(name: str) -> bool:
         return False
 
 
-# one prepared encoding per recently checked test, shared across its models
-_SESSIONS: OrderedDict[int, tuple[Test, Session]] = OrderedDict()
+# one prepared encoding per recently checked test (and unrolling bound),
+# shared across its models
+_SESSIONS: OrderedDict[tuple[int, int], tuple[Test, Session]] = OrderedDict()
 
 
-def session(test: Test) -> Session:
-    """The shared encoding of a test (built once, reused by every model)."""
+def session(test: Test, unroll: int | None = None) -> Session:
+    """The shared encoding of a test (built once, reused by every model), its
+    loops unrolled ``unroll`` times (default: herd's, 2). Raises
+    :class:`~litmus.errors.UsageError` for a bad bound."""
     from .enumerate import Session
 
-    key = id(test)
+    n = unroll_bound(unroll)
+    key = (id(test), n)
     hit = _SESSIONS.get(key)
     if hit is not None and hit[0] is test:
         _SESSIONS.move_to_end(key)
         return hit[1]
-    s = Session(events(test))
+    s = Session(events(test, n))
     _SESSIONS[key] = (test, s)
     while len(_SESSIONS) > 16:
         _SESSIONS.popitem(last=False)
     return s
 
 
-def diagnose(test: Test) -> list[Diagnostic]:
+def diagnose(test: Test, unroll: int | None = None) -> list[Diagnostic]:
     """Warnings about ``test``'s condition: a register no instruction of its
     thread writes, a location no thread accesses, a value no store or initial
     value can give a location (see :mod:`litmus.diagnostics`). Raises
     :class:`~litmus.errors.EncodingError` for a test the engine cannot run."""
     from .diagnostics import condition_warnings
 
-    return condition_warnings(test, session(test).eg)
+    return condition_warnings(test, session(test, unroll).eg)
 
 
-def events(test: Test) -> EventGraph:
+def events(test: Test, unroll: int | None = None) -> EventGraph:
     """The event graph of a test (Linux accessors lowered first), built by the
-    semantics of the test's architecture (:mod:`litmus.isa`). Raises
-    :class:`~litmus.errors.EncodingError` for a test the engine cannot run."""
+    semantics of the test's architecture (:mod:`litmus.isa`), each backward
+    jump taken at most ``unroll`` times on a path (default: herd's, 2).
+    Raises :class:`~litmus.errors.EncodingError` for a test the engine cannot
+    run."""
     from . import isa
     from .events import build_events
     from .lowering import lower
 
     return build_events(lower(test), isa.get(test.arch), isa.all_tags(),
-                        isa.memory_type_sets())
+                        isa.memory_type_sets(), unroll_bound(unroll))
 
 
 #: Bundled models written for one architecture's programs only: the Arm models
@@ -167,7 +173,7 @@ def check_applies(test: Test, model: str | Path) -> None:
 
 def check(test: Test | str | Path, model: str | Path | Model = "arm",
           variants: Iterable[str] = (), timeout: float | None = DEFAULT_TIMEOUT, *,
-          symbolic: bool = False) -> Result:
+          symbolic: bool = False, unroll: int | None = None) -> Result:
     """Every final state ``model`` allows for ``test``, and the observation.
 
     ``test`` is a :class:`Test`, or what :func:`load` takes (a path or the
@@ -177,8 +183,12 @@ def check(test: Test | str | Path, model: str | Path | Model = "arm",
     <litmus.model.Model.from_text>`, :meth:`Model.from_file
     <litmus.model.Model.from_file>`); ``variants`` are the cat variants
     enabled (``if "name" ...``); ``timeout`` bounds the check in seconds
-    (None: no limit). ``symbolic=True`` evaluates the model with no static
-    shortcut (slower, same answer: for testing the shortcuts).
+    (None: no limit). Loops are unrolled as herd unrolls them: a backward
+    jump is taken at most ``unroll`` times on a path (default: herd's, 2);
+    executions cut short there have no final state, and when the model allows
+    one the result has the flag ``loop-bound-reached``. ``symbolic=True``
+    evaluates the model with no static shortcut (slower, same answer: for
+    testing the shortcuts).
 
     Returns a :class:`~litmus.enumerate.Result`. Raises
     :class:`~litmus.errors.LitmusError` subclasses: ``ParseError``/
@@ -191,7 +201,7 @@ def check(test: Test | str | Path, model: str | Path | Model = "arm",
     deadline = Deadline(timeout, f"{test.source}: {test.name} under {model_label(model)}")
     check_applies(test, model)
     m = load_model(model)
-    s = session(test)
+    s = session(test, unroll)
     ev = s.evaluator(m, stdlib(), variants, symbolic=symbolic, deadline=deadline)
     result = s.enumerate(ev, model_label(model), deadline)
     if m is model:  # given as a Model: keep it, for Result.explain()
@@ -200,14 +210,15 @@ def check(test: Test | str | Path, model: str | Path | Model = "arm",
 
 
 def check_models(test: Test | str | Path, models: Sequence[str | Path | Model],
-                 timeout: float | None = DEFAULT_TIMEOUT) -> list[Result]:
+                 timeout: float | None = DEFAULT_TIMEOUT,
+                 unroll: int | None = None) -> list[Result]:
     """:func:`check` under each of ``models`` (names, paths or
     :class:`~litmus.model.Model`), sharing the test's encoding; returns the
     results in the order of ``models``. Raises what :func:`check` raises, at
     the first model that fails."""
     if not isinstance(test, Test):
         test = load(test)
-    return [check(test, m, timeout=timeout) for m in models]
+    return [check(test, m, timeout=timeout, unroll=unroll) for m in models]
 
 
 __all__ = ["ParseError", "Test", "check", "check_models", "detect_format",

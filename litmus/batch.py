@@ -163,11 +163,12 @@ def _work_unlocked(task: dict) -> dict:
     test: Test = task["test"]
     timeout = task["timeout"]
     variants = task["variants"]
+    unroll = task["unroll"]
     out: dict[str, Any] = {"tool": tool_fingerprint(), "warnings": None, "test_error": None,
                            "units": []}
     if task["warnings"]:
         try:
-            out["warnings"] = [str(w) for w in diagnose(test)]
+            out["warnings"] = [str(w) for w in diagnose(test, unroll)]
         except LitmusError as exc:  # the events cannot be built: no model can run it
             out["test_error"] = _error_data(exc)
             return out
@@ -181,7 +182,7 @@ def _work_unlocked(task: dict) -> dict:
             res["fp"] = model_fingerprint(unit["model"])
             observation = unit["observation"]
             if unit["result"]:
-                r = check(test, unit["model"], variants, timeout)
+                r = check(test, unit["model"], variants, timeout, unroll=unroll)
                 res["data"] = result_data(r)
                 observation = r.observation
             if task["explain"]:
@@ -190,7 +191,8 @@ def _work_unlocked(task: dict) -> dict:
                     if not _holds(word, observation) and kind not in unit["known"] \
                             and kind not in res["reasons"]:
                         res["reasons"][kind] = verdict_reason(test, unit["model"], word,
-                                                              observation, timeout, variants)
+                                                              observation, timeout, variants,
+                                                              unroll)
         except LitmusError as exc:
             res["error"] = _error_data(exc)
         except Exception as exc:  # noqa: BLE001
@@ -212,9 +214,9 @@ def reason_kind(expected: str, got: str) -> str:
                                             ("sometimes", "always")) else "outcome"
 
 
-def verdict_reason(test: Test, model: str | Path, expected: str, got: str,
-                   timeout: float | None = DEFAULT_TIMEOUT, variants: Iterable[str] = ()
-                   ) -> tuple[str, bool]:
+def verdict_reason(test: Test, model: str | Path | Model, expected: str, got: str,
+                   timeout: float | None = DEFAULT_TIMEOUT, variants: Iterable[str] = (),
+                   unroll: int | None = None) -> tuple[str, bool]:
     """The one-line reason a verdict (``got``) differs from the ``expected``
     one, as ``litmus check`` prints it under a failure (``litmus explain``'s
     reason: why the outcome happens or cannot; when whether it always happens
@@ -228,7 +230,8 @@ def verdict_reason(test: Test, model: str | Path, expected: str, got: str,
     about_absence = reason_kind(expected, got) == "absence"
     outcome = PNot(prop) if about_absence else prop
     try:
-        reason = explain(test, model, outcome, variants=variants, timeout=timeout).reason()
+        reason = explain(test, model, outcome, variants=variants, timeout=timeout,
+                         unroll=unroll).reason()
     except LitmusError as exc:
         return f"(no explanation: {exc})", False
     return (f"a state without the outcome is {reason}" if about_absence else reason), True
@@ -272,6 +275,7 @@ class _Pending:
     def task(self, batch: _Batch) -> dict:
         return {
             "test": self.test, "timeout": batch.timeout, "variants": batch.variants,
+            "unroll": batch.unroll,
             "explain": batch.explain, "warnings": self.warnings is None,
             "units": [{"model": u.model, "result": u.need_result,
                        "expects": [e.word for e in u.expects], "known": sorted(u.reasons),
@@ -286,11 +290,12 @@ class _Pending:
 
 class _Batch:
     def __init__(self, models, expected_only, extra_models, variants, cache, timeout,
-                 explain, kinds) -> None:
+                 explain, kinds, unroll) -> None:
         self.models = models
         self.expected_only = expected_only
         self.extra_models = list(extra_models)
         self.variants = tuple(variants)
+        self.unroll = unroll
         self.cache = cache
         self.timeout = timeout if timeout and timeout > 0 else None
         self.explain = explain
@@ -435,7 +440,7 @@ class _Batch:
                 else:
                     u.fp = fp
                     if self.cache is not None:
-                        u.key = result_key(test_id, fp, self.variants)
+                        u.key = result_key(test_id, fp, self.variants, self.unroll)
                         u.data = self.cache.get(u.key, "result")
             if e is not None:
                 u.expects.append(e)
@@ -450,7 +455,7 @@ class _Batch:
         warnings = None
         wkey = None
         if self.cache is not None:
-            wkey = warnings_key(test_id)
+            wkey = warnings_key(test_id, self.unroll)
             hit = self.cache.get(wkey, "warnings")
             warnings = hit["warnings"] if hit is not None else None
         p = _Pending(index, source, path, test, test_id, errors, tuple(expects), plan, units,
@@ -687,8 +692,9 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
                expected_only: bool = False, extra_models: Sequence[str | Path | Model] = (),
                variants: Iterable[str] = (), jobs: int | None = None,
                cache: ResultCache | str | Path | None = None,
-               timeout: float | None = DEFAULT_TIMEOUT, client: Any = None,
-               fail_fast: bool = False, explain: bool = True, kinds: bool = True,
+               timeout: float | None = DEFAULT_TIMEOUT, unroll: int | None = None,
+               client: Any = None, fail_fast: bool = False, explain: bool = True,
+               kinds: bool = True,
                on_report: Callable[[TestReport], None] | None = None,
                progress: Callable[[int, int, TestReport], None] | None = None,
                ) -> list[TestReport]:
@@ -711,12 +717,14 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
       expectations naming one of these models (``litmus check -m``);
     * then each of ``extra_models``, only run.
 
-    ``variants`` are passed to every model. ``timeout`` bounds each check in
+    ``variants`` are passed to every model; loops are unrolled ``unroll``
+    times (None: herd's default, 2; see :func:`litmus.check`). ``timeout`` bounds each check in
     seconds (None or 0: no limit); in worker processes a test that overruns
     its limits by far is stopped by killing its process, and reported as a
     :class:`~litmus.errors.Timeout`. ``jobs`` worker processes check tests in
     parallel (None: the number of cores; with 1, or fewer than
-    :data:`POOL_MIN` tests to compute, they are checked in this process). With a Dask ``client`` (``distributed.Client``), tests are
+    :data:`POOL_MIN` tests to compute, they are checked in this process).
+    With a Dask ``client`` (``distributed.Client``), tests are
     sent to its cluster instead (whose workers must have litmus installed;
     time limits are then the checks' own). ``cache`` (a
     :class:`litmus.cache.ResultCache` or its directory; None: no cache)
@@ -732,17 +740,19 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
 
     Errors about an input or a check are in its report; raises only
     :class:`~litmus.errors.UsageError` for a ``timeout`` that is not a
-    non-negative number of seconds, ``KeyboardInterrupt`` (the workers stopped
+    non-negative number of seconds or an ``unroll`` that is not a whole
+    number >= 0, ``KeyboardInterrupt`` (the workers stopped
     first) and what ``client`` raises when its cluster goes away."""
     from .cache import ResultCache
-    from .limits import Deadline
+    from .limits import Deadline, unroll_bound
 
     Deadline(timeout)  # raises UsageError for a limit that is not a number of seconds
+    bound = unroll_bound(unroll)
     items = list(tests)
     if cache is not None and not isinstance(cache, ResultCache):
         cache = ResultCache(cache)
     batch = _Batch(models, expected_only, extra_models, variants, cache, timeout, explain,
-                   kinds)
+                   kinds, bound)
     jobs = default_jobs() if not jobs else jobs
     n = len(items)
     done: dict[int, TestReport] = {}

@@ -8,7 +8,7 @@ What a check answers depends only on
 * the model: its name as reported, and the path and text of every file it is
   read from -- the model's file, every file it includes, and the prelude
   ``stdlib.cat`` with its includes (:func:`litmus.syntax.cat.model_files`);
-* the variants it is evaluated with;
+* the variants it is evaluated with, and the loop unrolling bound;
 * the tool: ``litmus.__version__`` and a digest of the package's own source
   files (``*.py``, ``*.lark``), so a changed engine invalidates as a new
   release does, even before the version number moves.
@@ -21,7 +21,7 @@ asked for it, the one-line reason of the verdict (one per kind of question,
 see :func:`litmus.batch.reason_kind`). Errors and timeouts are
 never stored: they are recomputed on the next run.
 
-Entries are small JSON files, ``DIR/v1/ab/<key>.json``, written to a
+Entries are small JSON files, ``DIR/v<FORMAT>/ab/<key>.json``, written to a
 temporary file and renamed into place, so that concurrent runs can share a
 directory. An entry that cannot be read or has not the expected shape is a
 miss (recomputed and overwritten); a directory that cannot be written only
@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cachedir import user_cache_dir
+from .limits import DEFAULT_UNROLL
 
 if TYPE_CHECKING:
     from .enumerate import Result
@@ -130,14 +131,17 @@ def _key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps([FORMAT, tool_fingerprint(), *parts]).encode()).hexdigest()
 
 
-def result_key(test_id: str, model_fp: str, variants: Iterable[str] = ()) -> str:
-    """The key of one test's result under one model (see the module's doc)."""
-    return _key("result", test_id, model_fp, sorted(variants))
+def result_key(test_id: str, model_fp: str, variants: Iterable[str] = (),
+               unroll: int = DEFAULT_UNROLL) -> str:
+    """The key of one test's result under one model, its variants and loop
+    unrolling bound (see the module's doc)."""
+    return _key("result", test_id, model_fp, sorted(variants), unroll)
 
 
-def warnings_key(test_id: str) -> str:
-    """The key of the warnings about one test's condition."""
-    return _key("warnings", test_id)
+def warnings_key(test_id: str, unroll: int = DEFAULT_UNROLL) -> str:
+    """The key of the warnings about one test's condition (its loops unrolled
+    ``unroll`` times)."""
+    return _key("warnings", test_id, unroll)
 
 
 class ResultCache:

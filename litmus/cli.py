@@ -22,7 +22,7 @@ from . import __version__, report
 from .api import check, diagnose, events, load, parse
 from .errors import LitmusError, UsageError
 from .library import DEFAULT_MODEL, MODELS, model_path
-from .limits import DEFAULT_TIMEOUT
+from .limits import DEFAULT_TIMEOUT, DEFAULT_UNROLL
 from .program import Test
 from .syntax.source import read_source
 
@@ -131,9 +131,9 @@ def _models_for(test: Test, models: list[str]) -> list[str]:
     return [DEFAULT_MODEL[test.arch]]
 
 
-def _warn(test: Test) -> None:
+def _warn(test: Test, unroll: int | None = None) -> None:
     """Print the warnings about the test's condition on standard error."""
-    for w in diagnose(test):
+    for w in diagnose(test, unroll):
         print(w, file=sys.stderr)
 
 
@@ -212,8 +212,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 out.print()
 
     check_many(_batch_inputs(args.files), lambda t: _models_for(t, models), jobs=args.jobs,
-               cache=_cache_of(args), timeout=args.timeout, explain=False, kinds=False,
-               on_report=show)
+               cache=_cache_of(args), timeout=args.timeout, unroll=args.unroll, explain=False,
+               kinds=False, on_report=show)
     if args.format == "json":
         print(report.json_report(results))
     return status
@@ -281,7 +281,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     with (dask_client(args.dask, args.jobs) if args.dask else nullcontext()) as client, \
             Progress(out, len(items)) as progress:
         reports = check_many(items, only or None, expected_only=bool(only), extra_models=extra,
-                             jobs=args.jobs, cache=cache, timeout=args.timeout, client=client,
+                             jobs=args.jobs, cache=cache, timeout=args.timeout,
+                             unroll=args.unroll, client=client,
                              fail_fast=args.fail_fast, on_report=show, progress=progress.update)
     seconds = time.monotonic() - t0
     stopped = len(items) - len(reports)
@@ -342,15 +343,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _reason(test: Test, model: str, timeout: float | None, expected: str = "never",
-            got: str = "sometimes") -> str:
-    """The one-line reason a verdict differs from the expected one (see
-    :func:`litmus.batch.verdict_reason`, which ``litmus check`` uses)."""
-    from .batch import verdict_reason
-
-    return verdict_reason(test, model, expected, got, timeout)[0]
-
-
 # --------------------------------------------------------------------------- compare
 
 #: The models `compare` runs by default, per architecture.
@@ -409,8 +401,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     reports = check_many(_batch_inputs(args.files),
                          lambda t: chosen or COMPARE_DEFAULT[t.arch], jobs=args.jobs,
-                         cache=_cache_of(args), timeout=args.timeout, explain=False,
-                         kinds=False, on_report=show)
+                         cache=_cache_of(args), timeout=args.timeout, unroll=args.unroll,
+                         explain=False, kinds=False, on_report=show)
     if args.json:
         import json
 
@@ -479,9 +471,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
             if isinstance(f, LitmusError):
                 raise f
             test = load_input(f)
-            _warn(test)
+            _warn(test, args.unroll)
             for m in _models_for(test, models):
-                x = explain(test, m, args.outcome, timeout=args.timeout)
+                x = explain(test, m, args.outcome, timeout=args.timeout, unroll=args.unroll)
                 print(x.text())
                 print()
         except LitmusError as exc:
@@ -509,8 +501,9 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if len(found) != 1:
         raise UsageError(f"{args.file}: graph draws one test; {len(found)} test files found")
     test = load_input(found[0])
-    _warn(test)
-    x = explain(test, _models_for(test, models)[0], args.outcome, timeout=args.timeout)
+    _warn(test, args.unroll)
+    x = explain(test, _models_for(test, models)[0], args.outcome, timeout=args.timeout,
+                unroll=args.unroll)
     if not args.output:
         sys.stdout.write(x.to_dot())
         return 0
@@ -627,9 +620,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             if isinstance(f, LitmusError):
                 raise f
             test = load_input(f)
-            _warn(test)
+            _warn(test, args.unroll)
             lowered, record = lower_with_record(test)
-            eg = events(test)
+            eg = events(test, args.unroll)
         except LitmusError as exc:
             _error(exc)
             status = 2
@@ -648,15 +641,25 @@ def cmd_show(args: argparse.Namespace) -> int:
             kind = "device agent" if th.device else "CPU"
             p(f"Thread {th.name} ({kind})")
             lowered_of = {id(r.source): r for r in record.get(th.name, [])}
-            for ins in th.code:
+            labels_at: dict[int, list[str]] = {}
+            for name, i in th.labels.items():
+                labels_at.setdefault(i, []).append(name)
+            for i, ins in enumerate(th.code):
+                for name in labels_at.get(i, []):
+                    p(f"        {name}:")
                 p(f"  {ins.pos.line:>4}  {ins}")
                 low = lowered_of.get(id(ins))
                 if low is not None:
                     if low.result:
-                        for li in low.result:
+                        for k, li in enumerate(low.result):
+                            for j, name in low.labels:
+                                if j == k:
+                                    p(f"             {name}:")
                             p(f"          -> {li}")
                     else:
                         p(f"          -> ({low.note})")
+            for name in labels_at.get(len(th.code), []):
+                p(f"        {name}:")
         if any(loc.is_device for loc in eg.locations.values()):
             p("Note  the device model does not model early write acknowledgement (E) or "
               "gathering (G): see D3 in models/device.cat")
@@ -668,6 +671,16 @@ def cmd_show(args: argparse.Namespace) -> int:
         p("Events")
         for line in describe(eg).values():
             p(f"  {line}")
+        cut = [(name, leaf) for name, leaves in eg.leaves.items() for leaf in leaves if leaf.cut]
+        if cut:
+            from .smt.expr import band, show_bool
+
+            names = lambda b, eg=eg: (f"&{n}" if (n := eg.location_at(b)) else None)
+            p(f"Paths cut by the unrolling bound ({eg.unroll}; their executions are not "
+              "outcomes)")
+            for name, leaf in cut:
+                guard = f" if {show_bool(band(*leaf.guard), names)}" if leaf.guard else ""
+                p(f"  {name}{guard}")
         p("Relations")
         for rel in ("po", "addr", "data", "ctrl", "rmw"):
             pairs = sorted(eg.pairs(rel))
@@ -710,6 +723,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _unroll_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--unroll", type=_count, default=None, metavar="N",
+                   help=f"take each backward jump (a loop) at most N times per path, as herd7's "
+                        f"-unroll does (default {DEFAULT_UNROLL}, herd7's); executions cut "
+                        "short there are no outcomes and raise the flag loop-bound-reached")
+
+
 def _timeout_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
                    help=f"time limit per test and model in seconds (default {DEFAULT_TIMEOUT:g};"
@@ -747,6 +767,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("text", "herd", "json"), default="text")
     _timeout_option(run)
     _batch_options(run, "1")
+    _unroll_option(run)
     run.set_defaults(func=cmd_run)
 
     chk = sub.add_parser("check", help="compare each test's expect lines with the models")
@@ -771,6 +792,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run the tests on a Dask cluster: 'local' starts one on this "
                           "machine (-j workers), else the scheduler's address "
                           "(tcp://host:8786); needs pip install 'litmus[dask]'")
+    _unroll_option(chk)
     chk.set_defaults(func=cmd_check)
 
     cmp = sub.add_parser("compare", help="one table per test: the observation under each model")
@@ -783,6 +805,7 @@ def build_parser() -> argparse.ArgumentParser:
     _batch_options(cmp, "1")
     cmp.add_argument("--json", metavar="FILE",
                      help="write every result (states, flags) and error to FILE as JSON")
+    _unroll_option(cmp)
     cmp.set_defaults(func=cmd_compare)
 
     ch = sub.add_parser("compare-herd",
@@ -802,6 +825,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the outcome to explain (default: the condition's; for ~exists "
                           "and forall, the outcome that violates it)")
     _timeout_option(exp)
+    _unroll_option(exp)
     exp.set_defaults(func=cmd_explain)
 
     gr = sub.add_parser("graph", help="draw the execution that explains an outcome, as herd7 "
@@ -817,6 +841,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="where to write the picture, its format by the suffix; SVG and PNG "
                          "need Graphviz's dot (default: DOT text on standard output)")
     _timeout_option(gr)
+    _unroll_option(gr)
     gr.set_defaults(func=cmd_graph)
 
     fx = sub.add_parser("fix", help="the cheapest edits that make a model forbid the "
@@ -842,6 +867,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="print the program, its lowering and its event graph")
     show.add_argument("files", nargs="+", metavar="FILE", help=files_help)
+    _unroll_option(show)
     show.set_defaults(func=cmd_show)
     return ap
 

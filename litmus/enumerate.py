@@ -6,8 +6,9 @@ the registers and locations the condition mentions, herd's convention),
 which is then blocked until no new state remains. Whether a state satisfies
 the condition is read from the same z3 model (the condition is encoded once,
 by :meth:`Session.prop_term`). Executions in which a thread faults (an
-address that designates no location) have no final state; the result's
-flags say when such executions exist.
+address that designates no location), and those the loop unrolling bound
+cut short, have no final state; the result's flags say when such executions
+exist.
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ MAX_STATES = 100_000
 
 #: The flag raised when some executions allowed by the model fault.
 FAULT_FLAG = "some-executions-fault"
+
+#: The flag raised when the model allows some execution that the loop
+#: unrolling bound cut short (herd7 prints "Loop" before Ok/No and warns
+#: "unrolling limit exceeded, legal outcomes may be missing").
+LOOP_FLAG = "loop-bound-reached"
 
 @dataclass(frozen=True)
 class State:
@@ -194,6 +200,10 @@ class Session:
             self.filter_term = self.prop_term(self.test.filter)
         self.fault_term = self.enc.fault_term()
         self._check_refusals()
+        self.cut_term = self.enc.cut_term()
+        #: executions without a final state: a thread faulted or was cut short
+        self.stop_term = disj_all([t for t in (self.fault_term, self.cut_term)
+                                   if t is not None])
 
     def _check_refusals(self) -> None:
         """Raise the error of an access refused on a path that some candidate
@@ -286,8 +296,8 @@ class Session:
         Raises :class:`~litmus.errors.Timeout` when ``deadline`` passes."""
         t0 = time.perf_counter()
         s = self.solver(ev)
-        if self.fault_term is not None:
-            s.add(as_bool(neg(self.fault_term)))
+        if self.stop_term is not None:
+            s.add(as_bool(neg(self.stop_term)))
         states: list[State] = []
         terms = self.obs_terms
         cond = as_bool(self.cond_term)
@@ -309,8 +319,15 @@ class Session:
         flags = self._flags(ev, bool(states), deadline)
         states.sort(key=_state_sort_key)
         st = tuple(states)
+        notes: tuple[str, ...] = ()
+        if LOOP_FLAG in flags:
+            n = self.eg.unroll
+            note = (f"loops were unrolled {n} time{'s' if n != 1 else ''}: executions that "
+                    "take a backward jump more often are not outcomes, so some outcomes may "
+                    f"be missing (--unroll {n + 1} or more to look further)")
+            notes = (note,)
         return Result(self.test, model_name, st, observation_of(st), flags,
-                      time.perf_counter() - t0)
+                      time.perf_counter() - t0, notes)
 
     def state_of(self, raw: list[int], holds: bool) -> State:
         """The state with these raw 64-bit values of the observables, printed as
@@ -334,7 +351,7 @@ class Session:
 
     def _flags(self, ev: Evaluator, allowed: bool, deadline: Deadline) -> tuple[str, ...]:
         """The flags raised by at least one allowed execution, and whether some
-        allowed executions fault."""
+        allowed executions fault or were cut short by the loop unrolling bound."""
         raised = []
         fresh = None
         for f in ev.flags if allowed else ():
@@ -350,11 +367,12 @@ class Session:
             if _check(fresh, deadline):
                 raised.append(f.name)
             fresh.pop()
-        if self.fault_term is not None:
-            s = self.solver(ev)
-            s.add(as_bool(self.fault_term))
-            if _check(s, deadline):
-                raised.append(FAULT_FLAG)
+        for term, flag in ((self.fault_term, FAULT_FLAG), (self.cut_term, LOOP_FLAG)):
+            if term is not None:
+                s = self.solver(ev)
+                s.add(as_bool(term))
+                if _check(s, deadline):
+                    raised.append(flag)
         return tuple(raised)
 
 
@@ -380,4 +398,5 @@ def _state_sort_key(s: State):
                  for _, v in s.values)
 
 
-__all__ = ["FAULT_FLAG", "Result", "Session", "State", "format_state_value", "observation_of"]
+__all__ = ["FAULT_FLAG", "LOOP_FLAG", "Result", "Session", "State", "format_state_value",
+           "observation_of"]

@@ -1,12 +1,21 @@
 """Events: a lowered :class:`~litmus.program.Test` becomes an :class:`EventGraph`.
 
-Each thread is executed symbolically along every path of its (forward-only)
-control flow, by the semantics of its architecture (an
+Each thread is executed symbolically along every path of its control flow,
+by the semantics of its architecture (an
 :class:`~litmus.isa.base.Arch`, given by the caller: this module knows no
 architecture). A branch forks the path; the events after the fork exist only
 when the path's condition holds (their *guard*). This is herd's semantics:
 every candidate execution follows one path per thread, with the address,
 data and control dependencies of that path.
+
+Loops are unrolled as herd unrolls them (herd's ``mem.ml``, option
+``-unroll``, default 2): a backward jump to an instruction is taken at most
+``unroll`` times on a path; the next one *cuts* the path there. A
+conditional backward branch whose condition is known without reading memory
+(a loop over constants) is not counted, as in herd, so such a loop runs to
+its end. As in herd (``top_herd.ml``), an execution in which some thread's
+path was cut has no final state; the result says that such executions exist
+(the flag ``loop-bound-reached``).
 
 Values are the 64-bit expressions of :mod:`litmus.smt.expr`; every location
 gets a 64-bit address (a base from :data:`ADDRESS_BASES` + ``i`` *
@@ -34,6 +43,7 @@ import networkx as nx
 
 from .errors import EncodingError, Pos
 from .isa.base import NOTAINT, SV, Arch, Flags, Taint, taint_of
+from .limits import DEFAULT_UNROLL
 from .program import (
     Addr,
     CType,
@@ -54,16 +64,24 @@ from .smt.expr import (
     FALSE,
     TRUE,
     ZERO,
+    App,
+    BAnd,
+    BNot,
     BoolExpr,
+    BOr,
     Choice,
+    Cmp,
     Const,
+    Ite,
     ReadVal,
     Val,
     app,
     band,
     bnot,
+    bor,
     cmp,
     const,
+    ite,
     show_bool,
     show_val,
 )
@@ -71,6 +89,9 @@ from .smt.expr import (
 #: Limits that keep a test within what the engine handles quickly.
 MAX_EVENTS = 400
 MAX_PATHS_PER_THREAD = 64
+#: Instructions one path may execute: a loop over constants is not bounded by
+#: the unrolling (as in herd), this bound stops one that never ends.
+MAX_STEPS_PER_PATH = 10_000
 
 #: Addresses of locations: far from the small integers tests compute with, and
 #: with low 32 bits that no small integer has either (herd compares ``int``
@@ -132,11 +153,18 @@ class Event:
 class Leaf:
     """The end of one path through a thread: its guard and final registers.
     ``fault`` marks a path that stopped at an address that designates no
-    location."""
+    location; ``cut`` one that stopped at a backward jump over the unrolling
+    bound. Neither has a final state."""
 
     guard: tuple[BoolExpr, ...]
     regs: dict[str, SV]
     fault: bool = False
+    cut: bool = False
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the path ended before the end of its thread's code."""
+        return self.fault or self.cut
 
 
 @dataclass
@@ -165,6 +193,7 @@ class EventGraph:
     tag_universe: frozenset[str] = frozenset()
     memory_type_tags: frozenset[str] = frozenset()  # the memory-type set names among them
     choices: int = 0
+    unroll: int = DEFAULT_UNROLL  # the bound loops were unrolled to
     _pairs: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
     _cells: dict[int, str] = field(default_factory=dict)  # address -> location
 
@@ -211,21 +240,26 @@ class EventGraph:
         return show_val(v, self.address_name)
 
     def final_register(self, thread: str, reg: Reg) -> list[tuple[tuple[BoolExpr, ...], Val]]:
-        """The final value of a register (all 64 bits) on each non-faulting path
-        of its thread."""
+        """The final value of a register (all 64 bits) on each path of its
+        thread that reaches its end (neither faulting nor cut). When none
+        does, every execution is excluded and the value is the initial one."""
         out = []
         th = self.test.thread(thread)
         for leaf in self.leaves[thread]:
-            if leaf.fault:
+            if leaf.stopped:
                 continue
             sv = leaf.regs.get(reg.name)
             val = sv.val if sv is not None else _init_reg(th, reg, self.symbols or self.addresses)
             out.append((leaf.guard, val))
-        return out
+        return out or [((), _init_reg(th, reg, self.addresses))]
 
     def fault_guards(self) -> list[tuple[BoolExpr, ...]]:
         """The guards of every faulting path, of every thread."""
         return [leaf.guard for leaves in self.leaves.values() for leaf in leaves if leaf.fault]
+
+    def cut_guards(self) -> list[tuple[BoolExpr, ...]]:
+        """The guards of every path the unrolling bound cut, of every thread."""
+        return [leaf.guard for leaves in self.leaves.values() for leaf in leaves if leaf.cut]
 
 
 def _slots(symbols: Mapping[str, int]) -> list[tuple[str, int]]:
@@ -336,6 +370,12 @@ class PathState:
         self.pinned: dict[tuple[int, Addr], str] = {}  # computed addresses, per path
         self.instr: Instr | None = None
         self.fault = False
+        self.cut = False  # stopped by the unrolling bound
+        self.seen: dict[int, int] = {}  # target -> backward jumps to it counted so far
+        self.steps = 0  # instructions executed on this path
+        # whether the jump this instruction makes counts against the unrolling
+        # bound (herd: not a conditional branch whose condition is a constant)
+        self.counted = True
 
     def clone(self) -> PathState:
         c = PathState.__new__(PathState)
@@ -343,6 +383,7 @@ class PathState:
         c.regs = dict(self.regs)
         c.last_write = dict(self.last_write)
         c.pinned = dict(self.pinned)
+        c.seen = dict(self.seen)
         return c
 
     def pin_addresses(self, instr: Instr) -> list[PathState]:
@@ -442,6 +483,10 @@ class PathState:
         via = f" (the value of {addr.base})" if isinstance(addr.base, Reg) else ""
         raise self.error(f"address {val.bits:#x}{via} is not a location of the test")
 
+    def size(self, loc: str) -> int:
+        """The size of location ``loc`` in bits (its C type's; 64 untyped)."""
+        return self.b.sizes.get(loc, 64)
+
     def read(self, loc: str, tags: Iterable[str], addr: Taint = NOTAINT,
              width: int | None = 64) -> tuple[int, SV]:
         """A read event of the location's value, by an access of ``width`` bits
@@ -524,12 +569,24 @@ class PathState:
 
     # -- control flow
     def goto(self, label: Label) -> None:
+        """Jump to ``label``. A backward jump (to this instruction or an
+        earlier one) is counted per target on this path, unless it is a
+        conditional branch on a constant; over the unrolling bound the path is
+        cut instead (herd's ``fetch_addr`` in ``mem.ml``)."""
         target = self.thread.labels.get(label.name)
         if target is None:
             raise self.error(f"unknown label '{label.name}'")
-        if target <= self.pc:
-            raise self.error(f"backward branch to '{label.name}' (loops are not supported)")
+        if target <= self.pc and self.counted:
+            n = self.seen.get(target, 0) + 1
+            self.seen[target] = n
+            if n > self.b.unroll:
+                self.cut = True
+                return
         self.next_pc = target
+
+    def halt(self) -> None:
+        """End the thread here (x86 ``RET``)."""
+        self.next_pc = len(self.thread.code)
 
     def split(
         self, cond: BoolExpr, ctrl_deps: Taint | None = None
@@ -540,12 +597,19 @@ class PathState:
         on both paths is control-dependent on those reads. A side whose
         condition is statically false is returned as None.
         """
+        # a branch on a constant condition does not count against the unrolling
+        # bound (herd: a jump whose condition is determined); one on a value a
+        # free choice of this path decided (a store-exclusive's status) does
+        constant = cond == TRUE or cond == FALSE
+        if not constant:
+            cond = _assume(cond, self.guard)
         if cond in self.guard:  # already decided on this path (CSELs on one CMP)
             cond = TRUE
         elif bnot(cond) in self.guard:
             cond = FALSE
         if cond == TRUE or cond == FALSE:
             s = self.clone()
+            s.counted = not constant
             if ctrl_deps is not None:
                 s.ctrl = self.ctrl | ctrl_deps
             return (s, None) if cond == TRUE else (None, s)
@@ -555,6 +619,7 @@ class PathState:
             s = self.clone()
             s.guard = self.guard + (c,)
             s.path = self.path + ((fork, taken),)
+            s.counted = True
             if ctrl_deps is not None:
                 s.ctrl = self.ctrl | ctrl_deps
             out.append(s)
@@ -567,9 +632,11 @@ class PathState:
 
 class _Builder:
     def __init__(self, test: Test, arch: Arch, tag_universe: Collection[str],
-                 memory_type_sets: Mapping[str, Collection[str]]) -> None:
+                 memory_type_sets: Mapping[str, Collection[str]],
+                 unroll: int = DEFAULT_UNROLL) -> None:
         self.test = test
         self.arch = arch
+        self.unroll = unroll
         self.tag_universe = frozenset(tag_universe)
         self.mtype_sets = memory_type_sets
         self.graph = nx.MultiDiGraph()
@@ -653,8 +720,8 @@ class _Builder:
         if eid >= MAX_EVENTS:
             where = st.instr.pos if st is not None and st.instr is not None else None
             raise EncodingError(
-                f"test has more than {MAX_EVENTS} events (limit); split it or remove branches",
-                where or Pos(self.test.source),
+                f"test has more than {MAX_EVENTS} events (limit){self._loop_hint()}; "
+                "split it or remove branches", where or Pos(self.test.source),
             )
         location = self.test.location(loc) if loc is not None else None
         if kind == "R":
@@ -703,16 +770,32 @@ class _Builder:
                 g.add_edge(r, eid, key="pick-basic")
         return eid
 
+    def _loop_hint(self, th: Thread | None = None) -> str:
+        """Why a limit may be reached: loops unrolled ``unroll`` times."""
+        threads = [th] if th is not None else self.test.threads
+        if not any(_has_loop(t) for t in threads):
+            return ""
+        n = self.unroll
+        times = "time" if n == 1 else "times"
+        return f" with loops unrolled {n} {times} (a smaller --unroll gives fewer)"
+
     def run_thread(self, th: Thread) -> list[Leaf]:
         leaves: list[Leaf] = []
         work = [PathState(self, th)]
         paths = 1
         while work:
             st = work.pop()
-            while st.pc < len(th.code) and not st.fault:
+            while st.pc < len(th.code) and not st.fault and not st.cut:
                 instr = th.code[st.pc]
                 st.instr = instr
                 st.next_pc = None
+                st.counted = True
+                st.steps += 1
+                if st.steps > MAX_STEPS_PER_PATH:
+                    raise EncodingError(
+                        f"thread {th.name} runs more than {MAX_STEPS_PER_PATH} instructions on "
+                        "one path (limit): a loop whose exit depends on no memory value "
+                        "never ends", instr.pos)
                 pinned = st.pin_addresses(instr)
                 assert pinned, "pinning an address leaves at least the faulting path"
                 if len(pinned) > 1:
@@ -725,24 +808,70 @@ class _Builder:
                 nexts = [st] if result is None else [s for s in result if s is not None]
                 assert nexts, f"{instr.op} left no path to continue"
                 for s in nexts:
-                    s.pc = s.next_pc if s.next_pc is not None else s.pc + 1
+                    s.pinned = {}  # a loop may run this instruction again, on other values
+                    if not s.cut:
+                        s.pc = s.next_pc if s.next_pc is not None else s.pc + 1
                     s.next_pc = None
                 st = nexts[0]  # type: ignore[assignment]
                 if len(nexts) > 1:
                     paths = self._more(paths, len(nexts) - 1, th, instr)
                     # depth-first: finish this path, then the others in order
                     work.extend(reversed(nexts[1:]))  # type: ignore[arg-type]
-            leaves.append(Leaf(guard=st.guard, regs=st.regs, fault=st.fault))
+            leaves.append(Leaf(guard=st.guard, regs=st.regs, fault=st.fault, cut=st.cut))
         return leaves
 
-    @staticmethod
-    def _more(paths: int, extra: int, th: Thread, instr: Instr) -> int:
+    def _more(self, paths: int, extra: int, th: Thread, instr: Instr) -> int:
         paths += extra
         if paths > MAX_PATHS_PER_THREAD:
             raise EncodingError(
-                f"thread {th.name} has more than {MAX_PATHS_PER_THREAD} paths (limit)",
-                instr.pos)
+                f"thread {th.name} has more than {MAX_PATHS_PER_THREAD} paths (limit)"
+                f"{self._loop_hint(th)}", instr.pos)
         return paths
+
+
+def _assume(cond: BoolExpr, guard: tuple[BoolExpr, ...]) -> BoolExpr:
+    """``cond`` with the free choices a path's guard decides replaced by their
+    values (a store-exclusive's status, ``ite(choice, 0, 1)``, is 0 on the
+    path where it succeeded)."""
+    facts = {g.ident: TRUE for g in guard if isinstance(g, Choice)}
+    facts.update((g.arg.ident, FALSE) for g in guard
+                 if isinstance(g, BNot) and isinstance(g.arg, Choice))
+    if not facts:
+        return cond
+
+    def b(c: BoolExpr) -> BoolExpr:
+        if isinstance(c, Choice):
+            return facts.get(c.ident, c)
+        if isinstance(c, Cmp):
+            return cmp(c.op, v(c.a), v(c.b))
+        if isinstance(c, BAnd):
+            return band(*(b(a) for a in c.args))
+        if isinstance(c, BOr):
+            return bor(*(b(a) for a in c.args))
+        if isinstance(c, BNot):
+            return bnot(b(c.arg))
+        return c
+
+    def v(x: Val) -> Val:
+        if isinstance(x, App):
+            return app(x.op, *(v(a) for a in x.args))
+        if isinstance(x, Ite):
+            return ite(b(x.cond), v(x.a), v(x.b))
+        return x
+
+    return b(cond)
+
+
+def _has_loop(th: Thread) -> bool:
+    """Whether a thread has a backward branch (a loop)."""
+    for i, ins in enumerate(th.code):
+        target = None
+        for a in ins.args:
+            if isinstance(a, Label):
+                target = a
+        if target is not None and th.labels.get(target.name, len(th.code)) <= i:
+            return True
+    return False
 
 
 def _referenced_locations(test: Test, arch: Arch) -> list[str]:
@@ -830,19 +959,21 @@ def address_base(test: Test, n: int) -> int:
 
 
 def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
-                 memory_type_sets: Mapping[str, Collection[str]] | None = None) -> EventGraph:
+                 memory_type_sets: Mapping[str, Collection[str]] | None = None,
+                 unroll: int = DEFAULT_UNROLL) -> EventGraph:
     """The event graph of a lowered test (Linux accessors already expanded),
     executed by the semantics of ``arch``.
 
     ``tag_universe`` is every tag name models may use as a set (by default the
     tags ``arch`` declares); ``memory_type_sets`` maps memory-type set names to
-    memory types (by default ``arch``'s). Raises :class:`EncodingError` for a
-    test over the limits or an instruction the architecture cannot run."""
+    memory types (by default ``arch``'s); ``unroll`` how many times a backward
+    jump is taken on a path (herd's ``-unroll``). Raises :class:`EncodingError`
+    for a test over the limits or an instruction the architecture cannot run."""
     if memory_type_sets is None:
         memory_type_sets = arch.memory_type_sets
     universe = set(tag_universe) | set(arch.tags) | set(memory_type_sets) | {"CPU",
                                                                                "DeviceAgent"}
-    b = _Builder(test, arch, universe, memory_type_sets)
+    b = _Builder(test, arch, universe, memory_type_sets, unroll)
     locations: dict[str, Location] = {}
     init: dict[str, int] = {}
     names = _referenced_locations(test, arch)
@@ -860,7 +991,7 @@ def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
         test=test, graph=b.graph, events=b.events, locations=locations, init=init,
         leaves=leaves, addresses=b.addresses, symbols=b.symbols, refusals=b.refusals,
         tag_universe=b.tag_universe,
-        memory_type_tags=frozenset(memory_type_sets), choices=b.choices,
+        memory_type_tags=frozenset(memory_type_sets), choices=b.choices, unroll=unroll,
     )
 
 

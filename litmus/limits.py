@@ -17,6 +17,22 @@ from .errors import Timeout, UsageError
 #: The time limit of one test under one model, in seconds, when none is given.
 DEFAULT_TIMEOUT = 60.0
 
+#: How many times a backward jump is taken on one path: herd7's default for
+#: its ``-unroll`` option (herd's ``opts.ml``/``mem.ml``; herd's manual: "The
+#: setting -unroll n performs backwards jumps n times ... Default is 2").
+DEFAULT_UNROLL = 2
+
+
+def unroll_bound(unroll: int | None) -> int:
+    """The unrolling bound ``unroll`` stands for: :data:`DEFAULT_UNROLL` for
+    None. Raises :class:`~litmus.errors.UsageError` for anything but a whole
+    number >= 0."""
+    if unroll is None:
+        return DEFAULT_UNROLL
+    if isinstance(unroll, bool) or not isinstance(unroll, int) or unroll < 0:
+        raise UsageError(f"the unrolling bound must be a whole number >= 0, found {unroll!r}")
+    return unroll
+
 
 class Deadline:
     """A point in time by which a check must end; ``seconds=None`` (or 0) is

@@ -96,7 +96,11 @@ def herd(result: Result) -> str:
     lines = [f"Test {t.name} {kind}", f"States {len(result.states)}"]
     for st in result.states:
         lines.append(state_text(t, st, sep="; ") + ";")
-    lines.append("Ok" if result.validated else "No")
+    from .enumerate import LOOP_FLAG  # loaded already: there is a result
+
+    # herd7 prints "Loop" before Ok/No when the unrolling bound cut an allowed execution
+    loop = "Loop " if LOOP_FLAG in result.flags else ""
+    lines.append(loop + ("Ok" if result.validated else "No"))
     lines.append("Witnesses")
     pos, neg = result.witnesses
     lines.append(f"Positive: {pos} Negative: {neg}")

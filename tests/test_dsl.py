@@ -897,12 +897,9 @@ def test_missing_condition() -> None:
 
 
 def test_labels_and_branches() -> None:
-    assert parse_err(one_thread("L:\n  NOP\n  B L")) == (
-        "t.lit:5:5: backward branch to 'L' (loops are not supported)"
-    )
-    assert parse_err(one_thread("  L: CBZ r0, L")) == (
-        "t.lit:3:14: backward branch to 'L' (loops are not supported)"
-    )
+    # backward branches are loops (unrolled when events are built)
+    assert parse_dsl(one_thread("L:\n  NOP\n  B L"), "t.lit").threads[0].labels == {"L": 0}
+    assert parse_dsl(one_thread("  L: CBZ r0, L"), "t.lit").threads[0].labels == {"L": 0}
     assert parse_err(one_thread("L:\n  NOP\n  L: NOP")) == (
         "t.lit:5:3: duplicate label 'L' (first defined at line 3)"
     )

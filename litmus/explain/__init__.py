@@ -213,10 +213,11 @@ def parse_outcome(test: Test, text: str) -> Prop:
 
 def explain(test: Test | str | Path, model: str | Path | Model = "arm",
             outcome: Prop | str | None = None, variants: Iterable[str] = (),
-            timeout: float | None = DEFAULT_TIMEOUT) -> Explanation:
+            timeout: float | None = DEFAULT_TIMEOUT, unroll: int | None = None) -> Explanation:
     """Why ``outcome`` (default: the one the condition asks about, see
     :func:`default_outcome`) is allowed or forbidden under ``model`` (a
-    name, a ``.cat`` path or a :class:`~litmus.model.Model`).
+    name, a ``.cat`` path or a :class:`~litmus.model.Model`), loops unrolled
+    ``unroll`` times (default: herd's, 2).
 
     Raises :class:`~litmus.errors.LitmusError` subclasses as
     :func:`litmus.check` does (``UsageError`` for a bad outcome text)."""
@@ -229,14 +230,14 @@ def explain(test: Test | str | Path, model: str | Path | Model = "arm",
     check_applies(test, model)
     cat = load_model(model)
     prelude = stdlib()
-    s = session(test)
+    s = session(test, unroll)
     ev = s.evaluator(cat, prelude, variants, deadline=deadline)
     label = model_label(model)
     out = Explanation(test, label, prop, allowed=False,
                       labels=describe_names(prelude, cat))
     solver = s.solver(ev, axioms=[])
-    if s.fault_term is not None:
-        solver.add(as_bool(neg(s.fault_term)))
+    if s.stop_term is not None:  # executions with a final state only
+        solver.add(as_bool(neg(s.stop_term)))
     solver.add(as_bool(s.prop_term(prop)))
     axioms = [ax for ax in ev.axioms if ax.constraints]
     lits = []

@@ -839,7 +839,11 @@ def _pair_access(st: Machine, ins: Instr):
 def _store_excl(st: Machine, ins: Instr):
     """``STXR Ws, Rt, [Xn]``: succeeds or fails freely when paired with an
     earlier load-exclusive of the same location on this path (and always
-    fails without one); Ws = 0 on success, 1 on failure, with no dependency."""
+    fails without one); Ws = 0 on success, 1 on failure, with no dependency.
+
+    Ws is the choice's value, ``ite(choice, 0, 1)``, on both paths (a branch
+    on it is decided by the path's guard): as in herd, it is not a constant,
+    so a retry loop on it counts against the unrolling bound."""
     status, src, addr = ins.args
     assert isinstance(addr, Addr) and isinstance(status, Reg)
     full, width, _ = _sized(st, ins, src)
@@ -849,13 +853,13 @@ def _store_excl(st: Machine, ins: Instr):
     if excl is None or excl[1] != loc:
         st.set(status, SV(Const(1)))
         return None
-    ok, fail = st.split(st.choice())
+    choice = st.choice()
+    st.set(status, SV(ite(choice, Const(0), Const(1))))
+    ok, fail = st.split(choice)
     assert ok is not None and fail is not None
     tags = ("X", "L") if full == "STLXR" else ("X",)
     w = ok.write(loc, value, tags, ataint, width=width)
     ok.rmw(excl[0], w, "lxsx")
-    ok.set(status, SV(Const(0)))
-    fail.set(status, SV(Const(1)))
     return [ok, fail]
 
 

@@ -6,13 +6,24 @@ and a write to it zero-extends into the 64-bit register (Intel SDM vol. 1,
 3.4.1.1). Locked instructions (``XCHG`` with memory and ``LOCK``-prefixed
 read-modify-writes) give a read and a write paired in ``rmw`` (kind ``amo``),
 both tagged ``LOCK``. Fences are tagged ``MFENCE``, ``SFENCE`` and ``LFENCE``.
+
+Register arithmetic (``ADD SUB AND OR XOR`` with a register destination,
+``SHL SHR SAR``, ``CMP``, ``TEST``) carries dependencies as AArch64's does;
+``CMP``, ``TEST``, ``ADD``, ``SUB``, the logical operations and the locked
+read-modify-writes set the flags ZF, SF, CF and OF as the SDM says (CF is the
+borrow of a subtraction; ``INC``/``DEC`` leave CF as it was), which ``Jcc``
+tests. ``JMP``, ``Jcc`` (backward too: loops are unrolled) and ``RET`` (the
+end of the thread) are the control flow; ``NOP`` (and herd's ``endbr64``,
+``nopl``, ``nopw``) does nothing.
 """
 
 from __future__ import annotations
 
-from ..program import Addr, Imm, Instr, Reg
-from ..smt.expr import app, cmp, ite
-from .base import IMM, MEM, REG, SV, Arch, Machine, Sig, sig, zext
+from dataclasses import dataclass
+
+from ..program import Addr, Imm, Instr, Label, Reg, Sym
+from ..smt.expr import TRUE, BoolExpr, Const, app, band, biff, bnot, bor, cmp, ite
+from .base import IMM, LABEL, MEM, REG, SV, Arch, Flags, Machine, Sig, sig, zext
 
 # --------------------------------------------------------------------------- registers
 
@@ -23,6 +34,11 @@ for _r in ("AX", "BX", "CX", "DX", "SI", "DI", "BP", "SP"):
 for _n in range(8, 16):
     _REGS[f"R{_n}"] = (f"R{_n}", 64)
     _REGS[f"R{_n}D"] = (f"R{_n}", 32)
+# the instruction pointer and the segment registers, which herd's X86_64 tests
+# may name (no instruction of a litmus test writes them)
+_REGS["RIP"] = ("RIP", 64)
+for _r in ("CS", "DS", "SS", "ES", "FS", "GS"):
+    _REGS[_r] = (_r, 16)
 
 REGISTER_HELP = ("registers are EAX, EBX, ECX, EDX, ESI, EDI, EBP, ESP, their R forms "
                  "(RAX, ..., RSP), R8-R15 and R8D-R15D")
@@ -51,6 +67,25 @@ _R = frozenset({REG})
 _RI = frozenset({REG, IMM})
 _RIM = frozenset({REG, IMM, MEM})
 _M = frozenset({MEM})
+_L = frozenset({LABEL})
+
+#: Jcc condition codes: what each tests, in ZF, SF, CF, OF (Intel SDM vol. 2,
+#: Jcc), with their synonyms.
+JCC: dict[str, str] = {
+    "E": "E", "Z": "E", "NE": "NE", "NZ": "NE",
+    "B": "B", "C": "B", "NAE": "B", "AE": "AE", "NB": "AE", "NC": "AE",
+    "A": "A", "NBE": "A", "BE": "BE", "NA": "BE",
+    "L": "L", "NGE": "L", "GE": "GE", "NL": "GE", "G": "G", "NLE": "G", "LE": "LE", "NG": "LE",
+    "S": "S", "NS": "NS", "O": "O", "NO": "NO",
+}
+#: After CMP a, b (a - b), the Arm condition code that tests the same thing
+#: (CF is the borrow, Arm's C its complement).
+_JCC_AS_SUB = {"E": "EQ", "NE": "NE", "B": "LO", "AE": "HS", "A": "HI", "BE": "LS",
+               "L": "LT", "GE": "GE", "G": "GT", "LE": "LE", "S": "MI", "NS": "PL",
+               "O": "VS", "NO": "VC"}
+#: register arithmetic: op -> the value table's operation
+_ALU = {"ADD": "add", "SUB": "sub", "AND": "and", "OR": "or", "XOR": "xor"}
+_SHIFTS = {"SHL": "lsl", "SHR": "lsr", "SAR": "asr"}
 
 INSTRUCTIONS: dict[str, tuple[Sig, ...]] = {
     # store / load-or-move (Intel order, destination first)
@@ -62,9 +97,27 @@ INSTRUCTIONS: dict[str, tuple[Sig, ...]] = {
     "XCHG": (Sig((_M, _R)), Sig((_R, _M), order=(1, 0))),
     "LOCK ADD": sig(_M, _RI),
     "LOCK INC": sig(_M),
+    "LOCK DEC": sig(_M),
     "LOCK XADD": sig(_M, _R),
     "LOCK CMPXCHG": sig(_M, _R),
+    "LOCK SUB": sig(_M, _RI),
+    "LOCK AND": sig(_M, _RI),
+    "LOCK OR": sig(_M, _RI),
+    "LOCK XOR": sig(_M, _RI),
+    "NOP": sig(),
+    "RET": sig(),
+    "JMP": sig(_L),
+    "CMP": sig(_R, _RI),
+    "TEST": sig(_R, _RI),
+    "INC": sig(_R),
+    "DEC": sig(_R),
 }
+for _op in (*_ALU, *_SHIFTS):
+    INSTRUCTIONS[_op] = sig(_R, _RI)
+for _cc in JCC:
+    INSTRUCTIONS["J" + _cc] = sig(_L)
+
+BRANCH_OPS: frozenset[str] = frozenset(["JMP"] + ["J" + cc for cc in JCC])
 
 # --------------------------------------------------------------------------- semantics
 
@@ -90,13 +143,57 @@ def _fence(st: Machine, ins: Instr):
     st.fence((ins.op,))
 
 
-def _locked(st: Machine, addr: Addr, new_of, dst: Reg | None, width: int | None = None):
+@dataclass(frozen=True)
+class X86Flags(Flags):
+    """Flags as an x86 instruction leaves them: ``cf``, when given, is CF
+    itself (``INC``/``DEC`` keep the earlier one); otherwise CF is computed
+    from the operation (the borrow of a subtraction, the carry of an
+    addition, 0 after a logical operation)."""
+
+    cf: BoolExpr | None = None
+
+    def carry(self) -> BoolExpr:
+        if self.cf is not None:
+            return self.cf
+        return bnot(self.c()) if self.kind == "sub" else self.c()
+
+    def jcc(self, code: str) -> BoolExpr:
+        """The condition ``Jcc`` tests (``code`` canonical: ``E``, ``B``, ...)."""
+        if self.kind == "sub" and self.cf is None:
+            return self.condition(_JCC_AS_SUB[code])
+        zf, sf, of, cf = self.z(), self.n(), self.v(), self.carry()
+        table = {
+            "E": zf, "NE": bnot(zf), "B": cf, "AE": bnot(cf), "A": band(bnot(cf), bnot(zf)),
+            "BE": bor(cf, zf), "L": bnot(biff(sf, of)), "GE": biff(sf, of),
+            "G": band(bnot(zf), biff(sf, of)), "LE": bor(zf, bnot(biff(sf, of))),
+            "S": sf, "NS": bnot(sf), "O": of, "NO": bnot(of),
+        }
+        return table[code]
+
+
+def _old_carry(st: Machine) -> BoolExpr:
+    """CF as the last flag-setting instruction left it (INC and DEC keep it)."""
+    f = st.flags
+    if isinstance(f, X86Flags):
+        return f.carry()
+    if f is None:
+        return bnot(TRUE)  # unknown: tested only after a flag-setting instruction anyway
+    return f.c()
+
+
+def _locked(st: Machine, addr: Addr, new_of, dst: Reg | None, width: int | None = None,
+            flags_of=None):
     """A locked read-modify-write of ``width`` bits (None: the location's
-    size, for an immediate operand); ``new_of(old)`` gives the value written."""
+    size, for an immediate operand); ``new_of(old, width)`` gives the value
+    written, ``flags_of(old, width)`` the flags it leaves (None: unchanged)."""
     loc, ataint = st.address(addr)
+    if width is None:
+        width = st.size(loc)
     eid, old = st.read(loc, ("LOCK",), ataint, width=width)
-    w = st.write(loc, new_of(old), ("LOCK",), ataint, flow=old.taint, width=width)
+    w = st.write(loc, new_of(old, width), ("LOCK",), ataint, flow=old.taint, width=width)
     st.rmw(eid, w, "amo")
+    if flags_of is not None:
+        st.flags = flags_of(old, width)
     if dst is not None:
         st.set(dst, old)
     return old
@@ -108,31 +205,64 @@ def _width(op: object) -> int | None:
     return op.width if isinstance(op, Reg) else None
 
 
+def _mem_width(ins: Instr, src: object = None) -> int | None:
+    """The width of a memory operand: a register operand's, else ``DWORD PTR``
+    (32 bits, written by the lowering of Linux's 32-bit atomics), else None:
+    the location's size (``LOCK INC [x]`` of an ``int32_t x`` is 32 bits)."""
+    if isinstance(src, Reg):
+        return src.width
+    return 32 if Sym("DWORD") in ins.args else None
+
+
 def _xchg(st: Machine, ins: Instr):
     mem, reg = ins.args
     assert isinstance(mem, Addr) and isinstance(reg, Reg)
     v = st.get(reg)
-    _locked(st, mem, lambda old: v, reg, reg.width)
+    _locked(st, mem, lambda old, w: v, reg, reg.width)
 
 
 def _lock_add(st: Machine, ins: Instr):
+    mem, src = ins.args[0], ins.args[1]
+    v = st.operand(src)
+    _locked(st, mem, lambda old, w: SV(zext(app("add", old.val, v.val), w), v.taint), None,
+            _mem_width(ins, src),
+            lambda old, w: X86Flags("add", old.val, v.val, w, old.taint | v.taint))
+
+
+def _lock_op(st: Machine, ins: Instr):
+    """``LOCK SUB|AND|OR|XOR [m], src``."""
     mem, src = ins.args
     v = st.operand(src)
-    w = _width(src)
-    _locked(st, mem, lambda old: SV(zext(app("add", old.val, v.val), w or 64), v.taint), None, w)
+    op = _ALU[ins.op.split()[1]]
+    kind = "sub" if op == "sub" else "logic"
+
+    def flags(old: SV, w: int) -> X86Flags:
+        if kind == "sub":
+            return X86Flags("sub", old.val, v.val, w, old.taint | v.taint)
+        return X86Flags("logic", zext(app(op, old.val, v.val), w), Const(0), w,
+                        old.taint | v.taint)
+
+    _locked(st, mem, lambda old, w: SV(zext(app(op, old.val, v.val), w), v.taint), None,
+            _mem_width(ins, src), flags)
 
 
 def _lock_inc(st: Machine, ins: Instr):
-    (mem,) = ins.args
-    _locked(st, mem, lambda old: SV(app("add", old.val, st.operand(Imm(1)).val)), None)
+    """``LOCK INC [m]`` / ``LOCK DEC [m]`` at the location's size (no register
+    gives a width; ``DWORD PTR [m]``, from the lowering of ``atomic_inc``, is
+    32 bits)."""
+    mem = ins.args[0]
+    kind = "add" if ins.op == "LOCK INC" else "sub"
+    cf = _old_carry(st)
+    _locked(st, mem, lambda old, w: SV(zext(app(kind, old.val, Const(1)), w)), None,
+            _mem_width(ins), lambda old, w: X86Flags(kind, old.val, Const(1), w, old.taint, cf))
 
 
 def _lock_xadd(st: Machine, ins: Instr):
     mem, reg = ins.args
     assert isinstance(reg, Reg)
     v = st.get(reg)
-    _locked(st, mem, lambda old: SV(zext(app("add", old.val, v.val), reg.width), v.taint), reg,
-            reg.width)
+    _locked(st, mem, lambda old, w: SV(zext(app("add", old.val, v.val), w), v.taint), reg,
+            reg.width, lambda old, w: X86Flags("add", old.val, v.val, w, old.taint | v.taint))
 
 
 def _lock_cmpxchg(st: Machine, ins: Instr):
@@ -160,12 +290,100 @@ def _lock_cmpxchg(st: Machine, ins: Instr):
     value = SV(ite(ok, n.val, r.val), n.taint)
     w = st.write(loc, value, ("LOCK",), ataint, flow=r.taint | expected.taint, width=width)
     st.rmw(eid, w, "amo")
+    # the flags of CMP accumulator, [m]: ZF says whether the exchange happened
+    st.flags = X86Flags("sub", expected.val, r.val, width, expected.taint | r.taint)
     if out is not None:
         st.set(out, r)
     else:  # the accumulator is written (zero-extended) only when the comparison fails
         full = Reg("RAX", 64)
         st.set(full, SV(ite(ok, st.get(full).val, zext(r.val, width)),
                         expected.taint | r.taint))
+
+
+def _alu(st: Machine, ins: Instr):
+    """``OP r, src``: ``r := r OP src`` at r's width; the result depends on
+    both operands; the flags are those of the operation."""
+    dst, src = ins.args
+    assert isinstance(dst, Reg)
+    w = dst.width
+    a, b = st.get(dst), st.operand(src)
+    taint = a.taint | b.taint
+    out = zext(app(_ALU[ins.op], a.val, b.val), w)
+    st.set(dst, SV(out, taint))
+    if ins.op in ("ADD", "SUB"):
+        st.flags = X86Flags(ins.op.lower(), a.val, b.val, w, taint)  # type: ignore[arg-type]
+    else:
+        st.flags = X86Flags("logic", out, Const(0), w, taint)
+
+
+def _incdec(st: Machine, ins: Instr):
+    """``INC r`` / ``DEC r``: CF is left as it was."""
+    (dst,) = ins.args
+    assert isinstance(dst, Reg)
+    w = dst.width
+    a = st.get(dst)
+    kind = "add" if ins.op == "INC" else "sub"
+    cf = _old_carry(st)
+    st.set(dst, SV(zext(app(kind, a.val, Const(1)), w), a.taint))
+    st.flags = X86Flags(kind, a.val, Const(1), w, a.taint, cf)  # type: ignore[arg-type]
+
+
+def _shift(st: Machine, ins: Instr):
+    """``SHL/SHR/SAR r, count``: the count is masked to 5 bits (6 for a 64-bit
+    register), as the SDM says. Their CF and OF are not modelled: a Jcc after
+    a shift is refused (a shift by 0 leaves the flags as they were)."""
+    dst, src = ins.args
+    assert isinstance(dst, Reg)
+    w = dst.width
+    a, n = st.get(dst), st.operand(src)
+    count = app("and", n.val, Const(63 if w == 64 else 31))
+    x = app("sext" + str(w), a.val) if ins.op == "SAR" and w < 64 else a.val
+    out = zext(app(_SHIFTS[ins.op], x, count), w)
+    st.set(dst, SV(out, a.taint | n.taint))
+    if not (isinstance(count, Const) and count.bits == 0):
+        st.flags = None
+
+
+def _compare(st: Machine, ins: Instr):
+    """``CMP r, src`` (the flags of r - src) and ``TEST r, src`` (of r & src)."""
+    a_op, b_op = ins.args
+    w = _width(a_op)
+    a, b = st.operand(a_op), st.operand(b_op)
+    taint = a.taint | b.taint
+    if ins.op == "CMP":
+        st.flags = X86Flags("sub", a.val, b.val, w, taint)
+    else:
+        st.flags = X86Flags("logic", zext(app("and", a.val, b.val), w), Const(0), w, taint)
+
+
+def _jcc(st: Machine, ins: Instr):
+    code = JCC[ins.op[1:]]
+    f = st.flags
+    if f is None:
+        raise st.error(f"{ins.op} tests flags no modelled instruction set (CMP, TEST, ADD, SUB, "
+                       "AND, OR, XOR, INC, DEC and locked instructions set them; shifts' are "
+                       "not modelled)")
+    xf = f if isinstance(f, X86Flags) else X86Flags(f.kind, f.a, f.b, f.width, f.taint)
+    (label,) = ins.args
+    assert isinstance(label, Label)
+    taken, fall = st.split(xf.jcc(code), ctrl_deps=f.taint)
+    if taken is not None:
+        taken.goto(label)
+    return [taken, fall]
+
+
+def _jmp(st: Machine, ins: Instr):
+    (label,) = ins.args
+    assert isinstance(label, Label)
+    st.goto(label)
+
+
+def _ret(st: Machine, ins: Instr):
+    st.halt()
+
+
+def _nop(st: Machine, ins: Instr):
+    return None
 
 
 HANDLERS = {
@@ -176,9 +394,24 @@ HANDLERS = {
     "XCHG": _xchg,
     "LOCK ADD": _lock_add,
     "LOCK INC": _lock_inc,
+    "LOCK DEC": _lock_inc,
     "LOCK XADD": _lock_xadd,
     "LOCK CMPXCHG": _lock_cmpxchg,
+    "LOCK SUB": _lock_op,
+    "LOCK AND": _lock_op,
+    "LOCK OR": _lock_op,
+    "LOCK XOR": _lock_op,
+    "NOP": _nop,
+    "RET": _ret,
+    "JMP": _jmp,
+    "CMP": _compare,
+    "TEST": _compare,
+    "INC": _incdec,
+    "DEC": _incdec,
 }
+HANDLERS.update(dict.fromkeys(_ALU, _alu))
+HANDLERS.update(dict.fromkeys(_SHIFTS, _shift))
+HANDLERS.update({"J" + cc: _jcc for cc in JCC})
 
 assert set(HANDLERS) == set(INSTRUCTIONS)
 
@@ -209,16 +442,37 @@ ATT_MNEMONICS: dict[str, str] = {
     "cmpxchg": "CMPXCHG",
     "xadd": "XADD",
     "add": "ADD",
+    "sub": "SUB",
+    "and": "AND",
+    "or": "OR",
+    "xor": "XOR",
     "inc": "INC",
+    "dec": "DEC",
+    "shl": "SHL",
+    "sal": "SHL",
+    "shr": "SHR",
+    "sar": "SAR",
+    "cmp": "CMP",
+    "test": "TEST",
     "mfence": "MFENCE",
     "lfence": "LFENCE",
     "sfence": "SFENCE",
+    "nop": "NOP",
+    "endbr64": "NOP",  # herd: a NOP
+    "ret": "RET",
+    "jmp": "JMP",
 }
+ATT_MNEMONICS.update({"j" + cc.lower(): "J" + cc for cc in JCC})
 #: AT&T forms that have no size suffix, the size suffixes, and the operations
-#: supported only with a ``lock`` prefix.
-ATT_FENCES = frozenset({"mfence", "lfence", "sfence"})
+#: supported only with a ``lock`` prefix (on memory) or on a register.
+ATT_FENCES = frozenset({"mfence", "lfence", "sfence", "endbr64", "ret", "jmp"}
+                       | {"j" + cc.lower() for cc in JCC})
 ATT_SIZES = {"l": 32, "q": 64, "b": 8, "w": 16}
-ATT_LOCKED = frozenset({"add", "inc", "xadd", "cmpxchg"})
+ATT_LOCKED = frozenset({"add", "inc", "dec", "xadd", "cmpxchg", "sub", "and", "or", "xor"})
+#: of those, the ones that also exist, unlocked, on a register
+ATT_REGISTER_ALU = frozenset({"add", "inc", "dec", "sub", "and", "or", "xor"})
+#: NOPs whose operands herd ignores (``nopl 0(%rax,%eax,0)``)
+ATT_NOPS = frozenset({"nop", "nopl", "nopw", "nopq", "endbr64"})
 
 
 ARCH = Arch(
@@ -233,6 +487,7 @@ ARCH = Arch(
     looks_like_register=looks_like_register,
     register_help=REGISTER_HELP,
     address_value=address_value,
+    branch_ops=BRANCH_OPS,
 )
 
-__all__ = ["ARCH", "ATT_MNEMONICS", "parse_reg"]
+__all__ = ["ARCH", "ATT_MNEMONICS", "JCC", "parse_reg"]

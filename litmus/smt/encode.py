@@ -236,7 +236,7 @@ class Encoding:
 
     def final_register(self, thread: str, reg: Reg) -> z3.BitVecRef:
         """The final 64-bit value of a register: its value at the end of the
-        (non-faulting) path its thread took."""
+        path its thread took (one that neither faults nor is cut)."""
         key = f"{thread}:{reg.name}"
         v = self._fin.get(key)
         if v is None:
@@ -247,6 +247,10 @@ class Encoding:
     def fault_term(self) -> Term | None:
         """When some thread's path faults (an address that names no location)."""
         return disj_all(self.guard_term(g) for g in self.eg.fault_guards())
+
+    def cut_term(self) -> Term | None:
+        """When some thread's path was cut by the loop unrolling bound."""
+        return disj_all(self.guard_term(g) for g in self.eg.cut_guards())
 
     # ------------------------------------------------------------------ cat vocabulary
 

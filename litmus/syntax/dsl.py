@@ -755,10 +755,6 @@ class _Builder:
                 raise self.error(
                     f"unknown label '{target.name}' in thread {name_tok}{hint}", raw.pos
                 )
-            if labels[target.name] <= i:
-                raise self.error(
-                    f"backward branch to '{target.name}' (loops are not supported)", raw.pos
-                )
         return Thread(
             name=str(name_tok),
             index=index,

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import ParseError, Pos
+from ..isa.x86 import ATT_NOPS
 from ..program import (
     CTYPES,
     MEMORY_ENDPOINT,
@@ -844,11 +845,6 @@ class _Reader:
             if target.name not in labels:
                 hint = did_you_mean(target.name, labels)
                 raise ParseError(f"unknown label '{target.name}' in thread P{index}{hint}", raw.pos)
-            if labels[target.name] <= i:
-                raise ParseError(
-                    f"backward branch to '{target.name.split('@')[0]}' (loops are not "
-                    "supported)", raw.pos
-                )
         return Thread(
             name=f"P{index}", index=index, code=tuple(code), labels=labels, init=init, pos=pos,
             types=self.reg_types.get(index, {}),
@@ -872,6 +868,8 @@ class _Reader:
         pos = self.pos(offset)
         rest = text[j:]
         raws: list[RawOperand] = []
+        if self.syntax == "att" and mnemonic.lower() in ATT_NOPS:
+            rest = ""  # herd ignores a NOP's operands (nopl 0(%rax,%eax,0))
         if rest.strip():
             if not rest[0].isspace() and rest[0] not in "[(%$#&":
                 raise self.error(f"expected an instruction or a label, found '{text}'", offset)
@@ -1090,7 +1088,12 @@ class _Reader:
             return Observable(key=memory_key(name, name in self.loc_lengths), loc=name)
         self.check_thread(thread, offset, "in 'locations [...]'")
         reg = reg_or_error(self.arch, name, self.pos(self.name_offset))
-        return Observable(key=f"{thread}:{name}", thread=f"P{thread}", reg=reg)
+        return Observable(key=f"{thread}:{self.reg_key(name)}", thread=f"P{thread}", reg=reg)
+
+    def reg_key(self, name: str) -> str:
+        """A register as herd7 prints it in a state: X86_64 (AT&T) names in
+        lower case (``0:rax``), the others as written."""
+        return name.lower().removeprefix("%") if self.syntax == "att" else name
 
     # herd's precedence, loosest first: \/, /\, => (right), ~
     def prop(self, p: _TokStream) -> Prop:
@@ -1174,7 +1177,8 @@ class _Reader:
         else:
             self.check_thread(thread, offset, "in the condition")
             reg = reg_or_error(self.arch, name, self.pos(name_offset))
-            atom = RegAtom(f"P{thread}", reg, value, f"{thread}:{name}", self.pos(offset))
+            atom = RegAtom(f"P{thread}", reg, value, f"{thread}:{self.reg_key(name)}",
+                           self.pos(offset))
         return PNot(atom) if op.text in ("!=", "<>") else atom
 
 

@@ -44,7 +44,14 @@ from ..isa.base import (
     Sig,
     sig,
 )
-from ..isa.x86 import ATT_FENCES, ATT_LOCKED, ATT_MNEMONICS, ATT_SIZES
+from ..isa.x86 import (
+    ATT_FENCES,
+    ATT_LOCKED,
+    ATT_MNEMONICS,
+    ATT_NOPS,
+    ATT_REGISTER_ALU,
+    ATT_SIZES,
+)
 from ..program import Addr, Imm, Instr, Label, LocRef, Operand, Reg, Shift, ShiftedImm, Sym
 from .source import check_digits, shorten
 
@@ -247,16 +254,36 @@ _R = frozenset({REG})
 _M = frozenset({MEM})
 
 #: Linux accessors: pseudo-instructions of both arches, lowered later
-#: (:mod:`litmus.lowering`).
+#: (:mod:`litmus.lowering`, which says what each becomes). Operands are in
+#: the order of the architecture's own loads and stores: the register or
+#: value first, the memory operand last.
 ACCESSORS: dict[str, tuple[Sig, ...]] = {}
-for _op in ("writel", "writel_relaxed", "smp_store_release"):
-    ACCESSORS[_op] = sig(_RI, _M)
-for _op in ("readl", "readl_relaxed", "smp_load_acquire"):
-    ACCESSORS[_op] = sig(_R, _M)
-for _op in ("wmb", "rmb", "mb", "dma_wmb", "dma_rmb", "smp_wmb", "smp_rmb", "smp_mb"):
+for _w, _n in (("b", "8"), ("w", "16"), ("l", "32"), ("q", "64")):
+    for _op in (f"write{_w}", f"write{_w}_relaxed", f"__raw_write{_w}", f"iowrite{_n}"):
+        ACCESSORS[_op] = sig(_RI, _M)  # writel Rt|#imm, [ADDR]
+    for _op in (f"read{_w}", f"read{_w}_relaxed", f"__raw_read{_w}", f"ioread{_n}"):
+        ACCESSORS[_op] = sig(_R, _M)  # readl Rt, [ADDR]
+ACCESSORS["smp_store_release"] = sig(_RI, _M)
+ACCESSORS["smp_load_acquire"] = sig(_R, _M)
+for _op in ("wmb", "rmb", "mb", "dma_wmb", "dma_rmb", "dma_mb", "smp_wmb", "smp_rmb", "smp_mb",
+            "smp_mb__before_atomic", "smp_mb__after_atomic", "mmiowb"):
     ACCESSORS[_op] = sig()
 for _op in ("spin_lock", "spin_unlock"):
     ACCESSORS[_op] = sig(_M)
+# readl_poll Rt, [ADDR], #MASK: until Rt & MASK != 0 (no mask: until Rt != 0)
+for _op in ("readl_poll", "readl_relaxed_poll"):
+    ACCESSORS[_op] = sig(_R, _M) + sig(_R, _M, frozenset({IMM}))
+ACCESSORS["atomic_read"] = sig(_R, _M)  # atomic_read Rt, [v]
+ACCESSORS["atomic_set"] = sig(_RI, _M)  # atomic_set Rt|#imm, [v]
+ACCESSORS["atomic_add"] = sig(_RI, _M)  # atomic_add Rt|#imm, [v]
+for _op in ("atomic_inc", "atomic_dec"):
+    ACCESSORS[_op] = sig(_M)  # atomic_inc [v]
+for _o in ("", "_relaxed", "_acquire", "_release"):
+    ACCESSORS[f"atomic_add_return{_o}"] = sig(_R, _RI, _M)  # Rd := the new value
+    ACCESSORS[f"atomic_inc_return{_o}"] = sig(_R, _M)
+    ACCESSORS[f"atomic_dec_return{_o}"] = sig(_R, _M)
+    ACCESSORS[f"xchg{_o}"] = sig(_R, _RI, _M)  # xchg Rd, Rs|#imm, [x]: Rd := the old value
+    ACCESSORS[f"cmpxchg{_o}"] = sig(_R, _RI, _RI, _M)  # cmpxchg Rd, old, new, [x]
 
 
 def mnemonics(arch: str) -> tuple[str, ...]:
@@ -298,8 +325,12 @@ def _lookup(arch: str, mnemonic: str, pos: Pos) -> tuple[str, tuple[Sig, ...]]:
     for other in isa.NAMES:
         if other != arch and upper in isa.get(other).instructions:
             raise ParseError(f"'{upper}' is an {other} instruction; this test is arch {arch}", pos)
-    hint = did_you_mean(upper, mnemonics(arch))
-    raise ParseError(f"unknown instruction '{' '.join(words)}'{hint}", pos)
+    # an instruction written in capitals is compared with instructions only, not
+    # with the (lower-case) Linux accessors: REV64 is not ioread64
+    written = " ".join(words)
+    pool = table if written == upper else mnemonics(arch)
+    hint = did_you_mean(upper, pool)
+    raise ParseError(f"unknown instruction '{written}'{hint}", pos)
 
 
 # --------------------------------------------------------------------------- matching
@@ -573,23 +604,29 @@ def make_instr(
     """
     op, sigs = _lookup(arch, mnemonic, pos)
     ops = list(operands)
-    for form in sigs:
-        items = _fold_shifts(ops) if form.has_shift else ops
-        if len(items) == len(form.slots) and all(map(_fits, form.slots, items)):
-            args = [_convert(arch, op, s, r, locations, form.symbols)
-                    for s, r in zip(form.slots, items)]
-            where = [r.pos for r in items]
-            _post_index(form, args, where, items)
-            if form.order is not None:
-                args = [args[i] for i in form.order]
-                where = [where[i] for i in form.order]
-            instr = Instr(op, tuple(args), pos, text)
-            check = isa.get(arch).check
-            problem = check(instr) if check is not None else None
-            if problem is not None:
-                message, index = problem
-                raise ParseError(message, where[index] if 0 <= index < len(where) else pos)
-            return instr
+    candidates = [(op, sigs)]
+    native = " ".join(mnemonic.split()).upper()
+    if is_accessor(op) and native in isa.get(arch).instructions:
+        # x86's XCHG and Linux's xchg: the form of the operands decides
+        candidates.append((native, isa.get(arch).instructions[native]))
+    for cop, csigs in candidates:
+        for form in csigs:
+            items = _fold_shifts(ops) if form.has_shift else ops
+            if len(items) == len(form.slots) and all(map(_fits, form.slots, items)):
+                args = [_convert(arch, cop, s, r, locations, form.symbols)
+                        for s, r in zip(form.slots, items)]
+                where = [r.pos for r in items]
+                _post_index(form, args, where, items)
+                if form.order is not None:
+                    args = [args[i] for i in form.order]
+                    where = [where[i] for i in form.order]
+                instr = Instr(cop, tuple(args), pos, text)
+                check = isa.get(arch).check
+                problem = check(instr) if check is not None else None
+                if problem is not None:
+                    message, index = problem
+                    raise ParseError(message, where[index] if 0 <= index < len(where) else pos)
+                return instr
     found = f"'{', '.join(str(o) for o in ops)}'" if ops else "no operands"
     err_pos = pos
     same_arity = [s for s in sigs if len(s.slots) == len(ops)]
@@ -627,10 +664,14 @@ def att_to_intel(
     a :class:`RawMem`. ``cmpxchg`` keeps herd's order ``(x),%reg`` and accepts
     the GNU order ``%reg,(x)`` too; ``lock xchg`` is ``XCHG``. Raises
     :class:`ParseError` for an unknown mnemonic (with a suggestion), for 8- and
-    16-bit forms (``movb``) and for ``add``/``inc``/``xadd``/``cmpxchg`` without
-    ``lock``.
+    16-bit forms (``movb``) and for ``xadd``/``cmpxchg`` without ``lock``, and
+    ``add``/``sub``/``and``/``or``/``xor``/``inc``/``dec`` on memory without
+    ``lock`` (on a register they are plain arithmetic). herd's NOPs (``nop``,
+    ``nopl``, ``nopw``, ``endbr64``) are ``NOP``, their operands ignored.
     """
     words = mnemonic.split()
+    if len(words) == 1 and words[0].lower() in ATT_NOPS:
+        return "NOP", []
     lock = len(words) == 2 and words[0].lower() == "lock"
     if len(words) != (2 if lock else 1):
         hint = did_you_mean(mnemonic, _att_spellings())
@@ -648,9 +689,12 @@ def att_to_intel(
             f"(use the 32- or 64-bit form, {base}l or {base}q)",
             pos,
         )
-    if base in ATT_LOCKED and not lock:
+    on_memory = any(isinstance(o, RawMem) for o in operands)
+    if base in ATT_LOCKED and not lock and (on_memory or base not in ATT_REGISTER_ALU):
+        where = " on memory" if base in ATT_REGISTER_ALU else ""
         raise ParseError(
-            f"'{words[-1]}' is supported only as a locked instruction (lock {words[-1]})", pos
+            f"'{words[-1]}'{where} is supported only as a locked instruction "
+            f"(lock {words[-1]})", pos
         )
     ops = list(operands)
     if base == "xchg":
