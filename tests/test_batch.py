@@ -617,3 +617,39 @@ def test_two_different_models_of_one_name_are_refused_not_mixed_up():
     first, second = report.checks
     assert first.result is not None and first.result.observation == "never"
     assert second.result is None and "two different models are named 'model'" in str(second.error)
+
+
+# A spin loop. Hand derivation: each pass adds 1 to X1 and loops back while
+# the read gave 0. With --unroll 0 the backward jump is never taken, so the
+# executions that survive read 1 at once (X1 = 1; those reading 0 are cut);
+# with --unroll 1 one more pass is possible, giving X1 = 2 too.
+SPIN = """\
+test spin
+arch aarch64
+memory
+  x = 0
+thread P0
+loop:
+  LDR X0, [x]
+  ADD X1, X1, #1
+  CBZ X0, loop
+thread P1
+  STR #1, [x]
+exists (P0:X1 = 2)
+"""
+
+
+def test_the_unrolling_bound_is_part_of_the_cache_key(tmp_path):
+    seen = []
+    for unroll in (0, 1, 0):
+        [report] = check_many([SPIN], models=["sc"], unroll=unroll, cache=tmp_path, jobs=1)
+        r = report.checks[0].result
+        seen.append((r.observation, [str(s) for s in r.states]))
+        assert "loop-bound-reached" in r.flags
+    assert seen == [("never", ["P0:X1=1"]), ("sometimes", ["P0:X1=1", "P0:X1=2"]),
+                    ("never", ["P0:X1=1"])]
+
+
+def test_check_many_refuses_a_bad_unrolling_bound():
+    with pytest.raises(litmus.UsageError, match="unrolling bound"):
+        check_many([SPIN], models=["sc"], unroll=-1)

@@ -288,3 +288,13 @@ def test_explain_witness_is_not_a_cut_execution():
     assert x.allowed and w is not None
     assert not holds_in(w.model, w.session.cut_term)
     assert any(w.event(e).loc == "data" for e in w.events)  # P1 left the loop
+
+
+def test_a_locked_increment_of_an_immediate_has_the_location_size():
+    """``LOCK INC [x]`` names no register: the access has x's size (32 bits for
+    a uint32_t), so 0xFFFFFFFF + 1 wraps to 0 (Intel SDM: INC of a doubleword
+    operand), rather than being a 64-bit store into a 32-bit location."""
+    text = ("arch x86\nmemory\n  x uint32_t = 0xFFFFFFFF\nthread P0\n  LOCK INC [x]\n"
+            "exists (x = 0)\n")
+    r = litmus.check(litmus.parse(text), "tso")
+    assert r.observation == "always" and [str(s) for s in r.states] == ["[x]=0"]
