@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from cliutil import run
 
 import litmus
 from litmus.batch import Check, TestReport, check_many
@@ -48,12 +49,6 @@ def huge_test() -> str:
                 lines.append(f"  LDR r{i % 20}, [{'abc'[(i + 1) % 3]}]")
     lines += ["exists (P0:r0 = 1 /\\ a = 1)", "expect arm: sometimes"]
     return "\n".join(lines) + "\n"
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def normalized(report: dict) -> dict:

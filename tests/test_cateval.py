@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cliutil import MP
 
 import litmus
 from litmus.api import session
@@ -19,17 +20,6 @@ from litmus.smt.relations import Rel
 from litmus.syntax.cat import parse_cat
 
 ROOT = Path(__file__).resolve().parent.parent
-
-MP = """\
-test MP
-thread P0
-  STR #1, [x]
-  STR #1, [y]
-thread P1
-  LDR r0, [y]
-  LDR r1, [x]
-exists (P1:r0 = 1 /\\ P1:r1 = 0)
-"""
 
 
 @pytest.fixture(scope="module")

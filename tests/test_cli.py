@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from litmus.cli import main
+from cliutil import MP, run
 
 ROOT = Path(__file__).resolve().parent.parent
 MMIO = ROOT / "tests" / "litmus" / "mmio"
@@ -16,24 +15,6 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     p = tmp_path / name
     p.write_text(text)
     return p
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-MP = """\
-test MP
-thread P0
-  STR #1, [x]
-  STR #1, [y]
-thread P1
-  LDR r0, [y]
-  LDR r1, [x]
-exists (P1:r0 = 1 /\\ P1:r1 = 0)
-"""
 
 
 @pytest.mark.parametrize(

@@ -11,28 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from cliutil import MP, run
 from expectations import REFERENCE
 
 from litmus.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-
-MP = """\
-test MP
-thread P0
-  STR #1, [x]
-  STR #1, [y]
-thread P1
-  LDR r0, [y]
-  LDR r1, [x]
-exists (P1:r0 = 1 /\\ P1:r1 = 0)
-"""
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

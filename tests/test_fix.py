@@ -24,9 +24,9 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+from cliutil import run
 
 import litmus
-from litmus.cli import main
 from litmus.explain.fix import COSTS, Fix, _apply, choose_model, fixed_file_text, search
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -339,12 +339,6 @@ def test_fixed_file_keeps_and_updates_expect_lines():
 
 
 # --------------------------------------------------------------------------- command line
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_fix_writes_a_runnable_fixed_test(tmp_path, capsys):

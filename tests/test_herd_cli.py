@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from litmus.cli import main
+from cliutil import run
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT.parent / "shared" / "reference" / "herd-catalogue"
@@ -26,12 +25,6 @@ AArch64 MP
  STR W2,[X3] |             ;
 exists (1:X0=1 /\\ 1:X2=0)
 """
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def herd_log(records: list[dict]) -> str:

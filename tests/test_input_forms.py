@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cliutil import run
 
 from litmus.api import check, detect_format, load, parse
-from litmus.cli import main
 from litmus.errors import ModelError, ParseError, Pos, printable
 from litmus.model import Binary
 from litmus.program import Expect, Imm, MemAtom, PNot, Reg, RegAtom
@@ -70,12 +70,6 @@ def cat_err(text: str, path: str = "t.cat") -> str:
     with pytest.raises(ModelError) as info:
         parse_cat(text, path)
     return str(info.value)
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_line_error(capsys, *argv: str) -> str:

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cliutil import run
 from expectations import REFERENCE
 
 import litmus
@@ -38,12 +39,6 @@ loop:
   LDR r1, [data]
 exists (P1:r1 = 0)
 """
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def states(result: litmus.Result) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cliutil import MP
 
 import litmus
 from litmus.errors import ModelError
@@ -14,16 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 DOORBELL2 = ROOT / "tests" / "litmus" / "mmio" / "doorbell-two-peripherals.lit"
 
-MP = """\
-test MP
-thread P0
-  STR #1, [x]
-  STR #1, [y]
-thread P1
-  LDR r0, [y]
-  LDR r1, [x]
-exists (P1:r0 = 1 /\\ P1:r1 = 0)
-"""
 
 SC = '"my SC"\nacyclic po | rf | co | fr as sc\n'
 # a model that allows everything (no axiom)

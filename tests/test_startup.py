@@ -16,22 +16,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from cliutil import MP
 
 import litmus
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("z3", "networkx", "lark", "rich")
-
-MP = """\
-test MP
-thread P0
-  STR #1, [x]
-  STR #1, [y]
-thread P1
-  LDR r0, [y]
-  LDR r1, [x]
-exists (P1:r0 = 1 /\\ P1:r1 = 0)
-"""
 
 
 def fresh(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
