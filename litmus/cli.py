@@ -723,6 +723,12 @@ def _count(text: str) -> int:
     return value
 
 
+def _outcome_option(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument("--outcome", metavar="'T:R=V /\\ LOC=V'",
+                   help=f"the outcome to {verb} (default: the condition's; for ~exists and "
+                        "forall, the outcome that violates it)")
+
+
 def _unroll_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unroll", type=_count, default=None, metavar="N",
                    help=f"take each backward jump (a loop) at most N times per path, as herd7's "
@@ -821,9 +827,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "not ordered) or forbidden (the axiom and its cycle)")
     exp.add_argument("files", nargs="+", metavar="FILE", help=files_help)
     exp.add_argument("-m", "--model", action="append", help=models_help)
-    exp.add_argument("--outcome", metavar="'T:R=V /\\ LOC=V'",
-                     help="the outcome to explain (default: the condition's; for ~exists "
-                          "and forall, the outcome that violates it)")
+    _outcome_option(exp, "explain")
     _timeout_option(exp)
     _unroll_option(exp)
     exp.set_defaults(func=cmd_explain)
@@ -834,9 +838,7 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("-m", "--model", action="append",
                     help=f"model: {', '.join(MODELS)} or a .cat file (default: arm for aarch64 "
                          "tests, tso for x86)")
-    gr.add_argument("--outcome", metavar="'T:R=V /\\ LOC=V'",
-                    help="the outcome to draw (default: the condition's; for ~exists and "
-                         "forall, the outcome that violates it)")
+    _outcome_option(gr, "draw")
     gr.add_argument("-o", "--output", metavar="OUT.svg|OUT.png|OUT.dot",
                     help="where to write the picture, its format by the suffix; SVG and PNG "
                          "need Graphviz's dot (default: DOT text on standard output)")
