@@ -422,6 +422,10 @@ class Test:
     source: str = "<string>"
     format: Literal["dsl", "herd"] = "dsl"
     meta: Mapping[str, str] = field(default_factory=dict)
+    #: what reading the test ignored as herd7 does (a stray line before the
+    #: initial state, an unknown type on a register): ``(message, position)``
+    #: pairs, reported by :func:`litmus.diagnose` as ``file:line:col: warning: ...``
+    warnings: tuple[tuple[str, Pos], ...] = ()
 
     def thread(self, name: str) -> Thread:
         """The thread named ``name``. Raises KeyError for no such thread."""

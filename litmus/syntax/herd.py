@@ -257,7 +257,9 @@ _HEADER = re.compile(
     r"(?:\"(?P<doc>[^\"]*)\"[ \t]*)?;?[ \t]*(?P<rest>[^\n]*)"
 )
 _DOC_LINE = re.compile(r"[ \t]*\"(?P<doc>[^\"]*)\"[ \t]*;?[ \t]*(?:\n|\Z)")
-_META = re.compile(r"[ \t]*(?P<key>[A-Za-z][A-Za-z0-9_/.\-]*)[ \t]*=[ \t]*(?P<value>[^\n]*)")
+# herd's splitter (lib/splitter.mll, find_init) reads an info line only where
+# its lexer stands, at the start of a line: no blanks before the key
+_META = re.compile(r"(?P<key>[A-Za-z][A-Za-z0-9_/.\-]*)[ \t]*=[ \t]*(?P<value>[^\n]*)")
 _COND_START = re.compile(
     r"(?<![A-Za-z0-9_./$\-])"
     r"(?:~\s*exists|exists|forall|final|locations|filter|observed|Observed|cases)"
@@ -307,6 +309,7 @@ class _Reader:
         self.reg_types: dict[int, dict[str, CType]] = {}
         self.name_offset = 0  # offset of the register name last read by location()
         self.depth = 0  # how deeply the condition being read nests
+        self.warnings: list[tuple[str, Pos]] = []
 
     # -- helpers
 
@@ -329,6 +332,10 @@ class _Reader:
 
     def error(self, message: str, offset: int) -> ParseError:
         return ParseError(message, self.pos(offset))
+
+    def warn(self, message: str, offset: int) -> None:
+        """Record a warning at ``offset`` (the test's :attr:`Test.warnings`)."""
+        self.warnings.append((message, self.pos(offset)))
 
     def eof(self) -> int:
         """The offset just after the last non-blank character."""
@@ -383,6 +390,7 @@ class _Reader:
             source=self.path,
             format="herd",
             meta=meta,
+            warnings=tuple(self.warnings),
         )
 
     def header(self) -> tuple[str, str, int]:
@@ -411,19 +419,14 @@ class _Reader:
         self.arch, self.syntax = known
         if m.group("name") is None:
             raise self.error(f"expected a test name after '{arch_word}'", m.end("arch"))
-        if m.group("rest"):
-            raise self.error(
-                f"unexpected '{shorten(m.group('rest').strip())}' after the test name",
-                m.start("rest"),
-            )
         name = m.group("name")
         if name == "--":
             name = "test" if self.path == "<string>" else Path(self.path).stem
         elif name.endswith(".litmus"):  # herd drops the suffix
             name = name.removesuffix(".litmus")
         doc = m.group("doc")
-        offset = m.end()
-        if doc is None:
+        offset = m.start("rest")  # what follows on the line is read as the lines after it
+        if doc is None and not m.group("rest"):
             d = _DOC_LINE.match(text, offset + 1)
             if d is not None:
                 doc = d.group("doc")
@@ -431,26 +434,41 @@ class _Reader:
         return name, (doc or "").strip(), offset
 
     def meta(self, offset: int) -> tuple[dict[str, str], int]:
-        """The ``key=value`` lines before ``{``; the offset of ``{``."""
+        """The ``key=value`` lines before ``{``; the offset of ``{``.
+
+        What herd7 accepts there is what its splitter does (herd's
+        ``lib/splitter.mll``, rule ``find_init``): a ``key=value`` line whose
+        key starts the line is an info line (its value runs to the end of the
+        line, a ``{`` in it included); anything else up to a ``{`` or the end
+        of the line is skipped, silently. So is it here, with a warning for
+        each skipped text (:attr:`Test.warnings`), a description line
+        (``"..."``) excepted. A file with no ``{`` at all is refused, as
+        herd7 refuses it."""
         meta: dict[str, str] = {}
         text = self.text
+        skipped: list[tuple[str, int]] = []  # what herd skips, and where
         while offset < len(text):
             nl = text.find("\n", offset)
             end = len(text) if nl < 0 else nl
             line = text[offset:end]
-            stripped = line.strip()
-            if stripped.startswith("{"):
-                return meta, offset + line.index("{")
-            m = _META.fullmatch(line)
-            if m is not None:
+            m = _META.match(line)
+            if m is not None and nl >= 0:  # herd's info line ends with a newline
                 meta[m.group("key")] = m.group("value").strip()
-            elif stripped and not _DOC_LINE.fullmatch(line):
-                found = stripped if "{" not in stripped else stripped[: stripped.index("{")]
-                raise self.error(
-                    f"expected 'key=value' or the initial state '{{ ... }}', found '{found}'",
-                    offset + len(line) - len(line.lstrip()),
-                )
+            else:
+                brace = line.find("{")
+                before = line if brace < 0 else line[:brace]
+                if before.strip() and not _DOC_LINE.fullmatch(line):
+                    skipped.append((before.strip(), offset + len(before) - len(before.lstrip())))
+                if brace >= 0:
+                    for found, at in skipped:
+                        self.warn(f"'{shorten(found)}' before the initial state ignored, as "
+                                  "herd7 does", at)
+                    return meta, offset + brace
             offset = end + 1
+        if skipped:  # herd: "find init section", an error
+            found, at = skipped[0]
+            raise self.error(f"expected 'key=value' or the initial state '{{ ... }}', found "
+                             f"'{shorten(found)}' (and no '{{' follows)", at)
         raise self.error("expected the initial state '{ ... }', found end of file", self.eof())
 
     def init_block(self, offset: int) -> tuple[int, int]:
