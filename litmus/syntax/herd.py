@@ -63,6 +63,7 @@ from ..program import (
     Value,
     format_value,
     memory_key,
+    prop_atoms,
     split_element,
 )
 from .instructions import (
@@ -77,6 +78,7 @@ from .instructions import (
     did_you_mean,
     make_instr,
     parse_int,
+    parse_reg,
     reg_or_error,
 )
 from .source import MAX_NESTING, shorten, strip_bom
@@ -215,6 +217,60 @@ def _bare_immediates(raw: RawOperand, mark: str) -> RawOperand:
     return raw
 
 
+def _unsymbolic(raw: RawOperand, env: dict[str, str]) -> RawOperand:
+    """``raw`` with its symbolic registers (``X%name``, ``W%name``) replaced by
+    the registers ``env`` gives them (the W form of one for ``W%name``)."""
+    if isinstance(raw, RawMem):
+        return RawMem(tuple(_unsymbolic(i, env) for i in raw.items), raw.pos, raw.text,
+                      raw.writeback)
+    if isinstance(raw, RawName):
+        m = _SYMB_REG.match(raw.name)
+        if m is not None:
+            real = env[m.group(2)]
+            return RawName(("W" if m.group(1).upper() == "W" else "X") + real[1:], raw.pos,
+                           raw.text)
+    return raw
+
+
+def _collect_registers(raws: list[RawOperand], names: dict[str, Pos], regs: set[int]) -> None:
+    """The symbolic registers (name -> first position) and the numbers of the
+    general-purpose registers (X0-X30, W0-W30) ``raws`` name, added to
+    ``names`` and ``regs``."""
+    for raw in raws:
+        if isinstance(raw, RawMem):
+            _collect_registers(list(raw.items), names, regs)
+        elif isinstance(raw, RawName):
+            m = _SYMB_REG.match(raw.name)
+            if m is not None:
+                names.setdefault(m.group(2), raw.pos)
+                continue
+            reg = parse_reg("aarch64", raw.name)
+            if reg is not None and re.fullmatch(r"X[0-9]+", reg.name):
+                regs.add(int(reg.name[1:]))
+
+
+def _fix(fixed: dict[int, set[int]], thread: int, name: str) -> None:
+    """Record that register ``name`` is named for thread ``thread`` (no
+    symbolic register of that thread may be given it)."""
+    reg = parse_reg("aarch64", name)
+    if reg is not None and re.fullmatch(r"X[0-9]+", reg.name):
+        fixed.setdefault(thread, set()).add(int(reg.name[1:]))
+
+
+def _instr_texts(cells: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The instructions of a thread's cells, labels removed: (text, offset)."""
+    out: list[tuple[str, int]] = []
+    for cell, offset in cells:
+        i = len(cell) - len(cell.lstrip())
+        while m := _LABEL.match(cell, i):
+            i = m.end()
+            i += len(cell[i:]) - len(cell[i:].lstrip())
+        rest = cell[i:].rstrip()
+        if rest:
+            out.append((rest, offset + i))
+    return out
+
+
 def _describe(tok: _Tok) -> str:
     return "end of file" if tok.kind == "eof" else f"'{shorten(tok.text)}'"
 
@@ -272,6 +328,16 @@ _INT = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z")
 _NAME_OPERAND = re.compile(r"%?\.?[A-Za-z_][A-Za-z0-9_.]*\Z")
 #: A branch target relative to the branch (``.+8``: two instructions on).
 _PC_RELATIVE = re.compile(r"\.[ \t]*([+-])[ \t]*([0-9]+)\Z")
+#: herd's symbolic registers in AArch64 code (lib/AArch64Lexer.mll): ``%name``
+#: and ``X%name`` (64 bits), ``W%name`` (32 bits).
+_SYMB_REG = re.compile(r"([XxWw]?)%([A-Za-z][A-Za-z0-9_/.\-]*)\Z")
+#: The registers herd allocates to symbolic ones (lib/AArch64Base.ml,
+#: ``allowed_for_symb``: every general-purpose register but the link register
+#: X30), in herd's order (``reg_compare``).
+_SYMB_ALLOWED = tuple(range(30))
+#: The thread of a symbolic register (``%name``) in the initial state, before
+#: the register is allocated.
+_SYMBOLIC = -1
 _SHIFT_OPERAND = re.compile(r"([A-Za-z]+)(?:[ \t]*#[ \t]*|[ \t]+)(-?[0-9]\S*)\Z")
 _SECTION_WORDS = ("exists", "forall", "locations", "filter")
 _PROC = re.compile(r"P([0-9]+)\Z")
@@ -310,6 +376,10 @@ class _Reader:
         self.name_offset = 0  # offset of the register name last read by location()
         self.depth = 0  # how deeply the condition being read nests
         self.warnings: list[tuple[str, Pos]] = []
+        # herd's symbolic registers: thread -> {name: real register}, once allocated
+        self.sym_env: dict[int, dict[str, str]] | None = None
+        # registers declared with a type herd cannot size: (thread, register, type, offset)
+        self.unknown_types: list[tuple[int, str, str, int]] = []
 
     # -- helpers
 
@@ -359,6 +429,7 @@ class _Reader:
         m = _COND_START.search(self.text, init_end + 1)
         cond_start = m.start() if m else len(self.text)
         threads_cells, thread_pos = self.table(init_end + 1, cond_start)
+        self.allocate_symbolic(threads_cells, init_items, cond_start)
         reg_init = self.register_init(init_items)
         threads = [
             self.thread(i, cells, thread_pos[i], reg_init.get(i, {}))
@@ -371,6 +442,7 @@ class _Reader:
             )
         condition, filt, extra, expects = self.condition(cond_start)
         self.check_arrays()
+        self.check_unknown_types(condition, filt, extra)
         default = "wb" if self.arch == "x86" else "normal"
         locations = {
             loc: Location(loc, default, MEMORY_ENDPOINT, init, pos, self.loc_types.get(loc),
@@ -525,8 +597,13 @@ class _Reader:
                 words.append(p.next())
             else:
                 break
-        ctype = self.ctype(words)
+        ctype, unknown = self.ctype(words)
         thread, name, offset = self.location(p, "in the initial state", declare=True)
+        if unknown is not None:
+            text, at, message = unknown
+            if thread is None:  # herd: "Cannot find the size of type ..."
+                raise self.error(message, at)
+            self.unknown_types.append((thread, name, text, at))
         value: Value = 0
         length: int | None = None
         elem = split_element(name) if thread is None else None
@@ -566,15 +643,25 @@ class _Reader:
                 self.loc_types[name] = ctype
         return thread, name, value, offset, self.name_offset, ctype
 
-    def ctype(self, words: list[_Tok]) -> CType | None:
-        """The C type named by the words before an initial value (None if none)."""
+    def ctype(self, words: list[_Tok]) -> tuple[CType | None, tuple[str, int, str] | None]:
+        """The C type named by the words before an initial value (None if
+        none), or, for a name that is no type, None and (the name, its offset,
+        the error it is for a location).
+
+        herd takes any name there as a type (lib/stateParser.mly, ``atom_init``:
+        ``typ=NAME loc=left_loc``) and looks its size up only when it needs it
+        (herd/archExtra_herd.ml, ``size_of_t``, a fatal error for an unknown
+        name): for every location, for a register only to compare or print
+        its value. So an unknown type is refused on a location, and on a
+        register only where the register is compared or printed
+        (:meth:`check_unknown_types`)."""
         names = [w for w in words if w.text != "*" and w.text not in _QUALIFIERS]
         if not words:
-            return None
+            return None, None
         if any(w.text == "*" for w in words):
-            return POINTER
+            return POINTER, None
         if not names:
-            return None
+            return None, None
         text = " ".join(w.text for w in names)
         if text == "ins_t":
             raise self.error("not supported: instruction values (ins_t; self-modifying code)",
@@ -582,8 +669,31 @@ class _Reader:
         known = CTYPES.get(text)
         if known is None:
             hint = did_you_mean(text, CTYPES)
-            raise self.error(f"unknown type '{text}'{hint}", names[0].offset)
-        return known
+            return None, (text, names[0].offset, f"unknown type '{text}'{hint}")
+        return known, None
+
+    def check_unknown_types(self, condition: Condition, filt: Prop | None,
+                            extra: list[Observable]) -> None:
+        """A register declared with an unknown type (:meth:`ctype`) is refused
+        if the condition, the filter or ``locations [...]`` names it (herd7
+        would need the type's size there, and stops); else the type is
+        ignored, with a warning, as herd7 ignores it."""
+        named = {(a.thread, a.reg.name) for a in prop_atoms(condition.prop)
+                 if isinstance(a, RegAtom)}
+        if filt is not None:
+            named |= {(a.thread, a.reg.name) for a in prop_atoms(filt) if isinstance(a, RegAtom)}
+        named |= {(o.thread, o.reg.name) for o in extra if o.reg is not None}
+        for thread, reg, text, at in self.unknown_types:
+            hint = did_you_mean(text, CTYPES)
+            shown = f"{thread}:{self.reg_key(reg)}"
+            canonical = reg_or_error(self.arch, reg, self.pos(at)).name
+            if (f"P{thread}", canonical) in named:
+                raise self.error(
+                    f"unknown type '{text}'{hint} of register {shown}, which the final "
+                    "condition names: herd7 cannot compare or print a value of a type it "
+                    "does not know", at)
+            self.warn(f"unknown type '{text}'{hint} of register {shown} ignored, as herd7 "
+                      "does (no condition names the register)", at)
 
     def location(self, p: _TokStream, where: str,
                  declare: bool = False) -> tuple[int | None, str, int]:
@@ -641,6 +751,12 @@ class _Reader:
             if not declare:
                 self.use(name, t.offset)
             return None, name, t.offset
+        if t.kind == "sreg" and self.arch == "aarch64":  # herd: a symbolic register
+            self.name_offset = t.offset
+            if self.sym_env is None:  # the initial state, read before the code
+                return _SYMBOLIC, t.text, t.offset
+            thread, reg = self.resolve_symbolic(t.text, t.offset)
+            return thread, reg, t.offset
         raise self.error(
             f"expected a register (0:X1) or a location (x) {where}, found {_describe(t)}",
             t.offset,
@@ -694,12 +810,119 @@ class _Reader:
             f"expected an {what} (an integer or a location name), found {_describe(t)}", t.offset
         )
 
+    # -- symbolic registers
+
+    def allocate_symbolic(self, threads_cells: list[list[tuple[str, int]]],
+                          init_items: list[_InitItem], cond_start: int) -> None:
+        """Give each symbolic register of AArch64 code (``%name``, ``X%name``,
+        ``W%name``) a real register, as herd7 does before it runs a test
+        (herd's ``lib/symbReg.ml``, ``allocate_regs``, called by
+        ``herd/test_herd.ml``): in each thread, the symbolic registers, in
+        the order of their names, get the lowest of X0-X29 that the thread's
+        code does not name and that the initial state, the condition,
+        ``locations`` and the filter do not name for that thread. A
+        ``%name`` of the initial state or the condition is the register its
+        thread's code was given (``0:X1`` in states). As in herd7, it is an
+        error for such a ``%name`` to be in no thread's code, or in the code
+        of two threads (ambiguous), and for a thread to need more registers
+        than are free; a symbolic register of the condition must be in the
+        initial state too. A symbolic register the initial state does not
+        name holds 0, as any register."""
+        if self.arch != "aarch64" or "%" not in self.text:
+            return
+        used: list[dict[str, Pos]] = []  # per thread: symbolic name -> its first use
+        real: list[set[int]] = []  # per thread: the registers its code names
+        for cells in threads_cells:
+            names: dict[str, Pos] = {}
+            regs: set[int] = set()
+            for text, offset in _instr_texts(cells):
+                _collect_registers(self.raw_instr(text, offset)[1], names, regs)
+            used.append(names)
+            real.append(regs)
+        named: dict[str, int] = {}  # symbolic names of the initial state and condition
+        fixed: dict[int, set[int]] = {}  # per thread: registers named for it
+        initialised: set[str] = set()
+        for thread, name, _value, _offset, name_offset, _ctype in init_items:
+            if thread == _SYMBOLIC:
+                named.setdefault(name[1:], name_offset)
+                initialised.add(name[1:])
+            elif thread is not None:
+                _fix(fixed, thread, name)
+        for thread, name, offset in self.condition_registers(cond_start):
+            if thread is not None:
+                _fix(fixed, thread, name)
+                continue
+            if name[1:] not in initialised:
+                raise self.error(f"symbolic register {name} in the final condition has no "
+                                 "initial value (herd7 refuses a condition on a symbolic "
+                                 "register the initial state does not name)", offset)
+            named.setdefault(name[1:], offset)
+        for name, offset in named.items():
+            users = [i for i, names in enumerate(used) if name in names]
+            if not users:
+                raise self.error(f"symbolic register %{name} does not appear in code (herd7 "
+                                 "gives registers to the symbolic registers of the code)",
+                                 offset)
+            if len(users) > 1:
+                raise self.error(f"ambiguous symbolic register %{name}: threads P{users[0]} "
+                                 f"and P{users[1]} both use it, so the initial state or "
+                                 "condition cannot say whose it is (herd7 refuses it too)",
+                                 offset)
+        env: dict[int, dict[str, str]] = {}
+        self.sym_where: dict[str, tuple[int, str]] = {}
+        for i, names in enumerate(used):
+            free = [k for k in _SYMB_ALLOWED if k not in real[i] and k not in fixed.get(i, ())]
+            order = sorted(names)  # herd: a StringSet, in the order of the names' bytes
+            if len(order) > len(free):
+                raise ParseError(f"not enough registers for the {len(order)} symbolic "
+                                 f"registers of thread P{i} ({len(free)} of X0-X29 are "
+                                 "free)", names[order[len(free)]])
+            env[i] = {name: f"X{k}" for name, k in zip(order, free)}
+            for name, reg in env[i].items():
+                self.sym_where[name] = (i, reg)
+        self.sym_env = env
+
+    def resolve_symbolic(self, text: str, offset: int) -> tuple[int, str]:
+        """The thread and real register of the symbolic register ``text``
+        (``%name``) of the initial state or condition."""
+        hit = getattr(self, "sym_where", {}).get(text[1:])
+        if hit is None:  # pragma: no cover - refused by allocate_symbolic
+            raise self.error(f"symbolic register {text} does not appear in code", offset)
+        return hit
+
+    def condition_registers(self, start: int) -> list[tuple[int | None, str, int]]:
+        """The registers the condition, ``locations`` and the filter name, read
+        ahead of the condition itself: (thread, register, offset) for
+        ``N:REG``, (None, ``%name``, offset) for a symbolic register."""
+        end = self.text.find("<<", start)
+        try:
+            toks = _tokens(self.text[start : end if end >= 0 else len(self.text)], start,
+                           self.pos)
+        except ParseError:
+            return []  # reported when the condition is read
+        out: list[tuple[int | None, str, int]] = []
+        for i, t in enumerate(toks):
+            after = toks[i + 1] if i + 1 < len(toks) else t
+            if t.kind == "sreg" and (i == 0 or toks[i - 1].text != ":"):
+                out.append((None, t.text, t.offset))
+            elif (t.kind == "num" or _PROC.match(t.text)) and after.text == ":" \
+                    and i + 2 < len(toks) and toks[i + 2].kind == "name":
+                digits = t.text.removeprefix("P")
+                if digits.isdigit() and len(digits) <= 9:
+                    out.append((int(digits), toks[i + 2].text, toks[i + 2].offset))
+        return out
+
     def register_init(self, items: list[_InitItem]) -> dict[int, dict[Reg, Value]]:
         out: dict[int, dict[Reg, Value]] = {}
         seen: dict[tuple[int, str], int] = {}
         for thread, name, value, offset, name_offset, ctype in items:
             if thread is None:
                 continue
+            if thread == _SYMBOLIC:
+                symbolic = name
+                thread, name = self.resolve_symbolic(name, name_offset)
+                self.unknown_types = [(thread, name, *u[2:]) if u[:2] == (_SYMBOLIC, symbolic)
+                                      else u for u in self.unknown_types]
             self.check_thread(thread, offset, "in the initial state")
             reg = reg_or_error(self.arch, name, self.pos(name_offset))
             key = (thread, reg.name)
@@ -840,7 +1063,7 @@ class _Reader:
                 i += len(cell[i:]) - len(cell[i:].lstrip())
             rest = cell[i:].rstrip()
             if rest:
-                instr, raws = self.instr(rest, offset + i)
+                instr, raws = self.instr(rest, offset + i, index)
                 if branch_target(self.arch, instr) is not None and raws:
                     branches[len(code)] = raws[-1]
                 code.append(instr)
@@ -870,31 +1093,15 @@ class _Reader:
 
     # -- instructions
 
-    def instr(self, text: str, offset: int) -> tuple[Instr, list[RawOperand]]:
-        m = _MNEMONIC.match(text)
-        if m is None:
-            raise self.error(f"expected an instruction or a label, found '{text}'", offset)
-        mnemonic = m.group()
-        j = m.end()
-        if mnemonic.upper() == "LOCK":
-            k = j + len(text[j:]) - len(text[j:].lstrip())
-            m2 = _MNEMONIC.match(text, k)
-            if m2 is None:
-                raise self.error("expected an instruction after LOCK", offset + k)
-            mnemonic = f"{mnemonic} {m2.group()}"
-            j = m2.end()
+    def instr(self, text: str, offset: int,
+              thread: int | None = None) -> tuple[Instr, list[RawOperand]]:
+        """The instruction ``text`` (at ``offset``) of thread ``thread``, and
+        its raw operands."""
+        mnemonic, raws = self.raw_instr(text, offset)
+        env = (self.sym_env or {}).get(thread) if thread is not None else None
+        if env:
+            raws = [_unsymbolic(r, env) for r in raws]
         pos = self.pos(offset)
-        rest = text[j:]
-        raws: list[RawOperand] = []
-        if self.syntax == "att" and mnemonic.lower() in ATT_NOPS:
-            rest = ""  # herd ignores a NOP's operands (nopl 0(%rax,%eax,0))
-        if rest.strip():
-            if not rest[0].isspace() and rest[0] not in "[(%$#&":
-                raise self.error(f"expected an instruction or a label, found '{text}'", offset)
-            for part, off in _split_top(rest, offset + j, self.pos):
-                raws.append(self.operand(part, off))
-        # herd reads a bare integer operand as an immediate (MOV X10,1; LSL X0,X0,28)
-        raws = [_bare_immediates(r, "$" if self.arch == "x86" else "#") for r in raws]
         if self.arch == "x86":
             if self.syntax == "att":
                 mnemonic, raws = att_to_intel(mnemonic, raws, pos)
@@ -907,6 +1114,32 @@ class _Reader:
             elif isinstance(arg, LocRef):
                 self.use(arg.name, offset)
         return instr, raws
+
+    def raw_instr(self, text: str, offset: int) -> tuple[str, list[RawOperand]]:
+        """The mnemonic and raw operands of the instruction ``text``."""
+        m = _MNEMONIC.match(text)
+        if m is None:
+            raise self.error(f"expected an instruction or a label, found '{text}'", offset)
+        mnemonic = m.group()
+        j = m.end()
+        if mnemonic.upper() == "LOCK":
+            k = j + len(text[j:]) - len(text[j:].lstrip())
+            m2 = _MNEMONIC.match(text, k)
+            if m2 is None:
+                raise self.error("expected an instruction after LOCK", offset + k)
+            mnemonic = f"{mnemonic} {m2.group()}"
+            j = m2.end()
+        rest = text[j:]
+        raws: list[RawOperand] = []
+        if self.syntax == "att" and mnemonic.lower() in ATT_NOPS:
+            rest = ""  # herd ignores a NOP's operands (nopl 0(%rax,%eax,0))
+        if rest.strip():
+            if not rest[0].isspace() and rest[0] not in "[(%$#&":
+                raise self.error(f"expected an instruction or a label, found '{text}'", offset)
+            for part, off in _split_top(rest, offset + j, self.pos):
+                raws.append(self.operand(part, off))
+        # herd reads a bare integer operand as an immediate (MOV X10,1; LSL X0,X0,28)
+        return mnemonic, [_bare_immediates(r, "$" if self.arch == "x86" else "#") for r in raws]
 
     def operand(self, text: str, offset: int, inside: bool = False) -> RawOperand:
         t, off = _strip(text, offset)
@@ -946,7 +1179,7 @@ class _Reader:
             return RawShift(
                 m.group(1), parse_int(m.group(2), self.pos(off + m.start(2) - 1)), pos, t
             )
-        if _NAME_OPERAND.match(t):
+        if _NAME_OPERAND.match(t) or (self.syntax == "arm" and _SYMB_REG.match(t)):
             return RawName(t, pos, t)
         if "(" in t and self.syntax == "att":
             raise self.error(
