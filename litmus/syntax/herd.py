@@ -68,6 +68,7 @@ from ..program import (
 )
 from .instructions import (
     RawAddrOf,
+    RawAttMem,
     RawImm,
     RawMem,
     RawName,
@@ -268,6 +269,17 @@ def _instr_texts(cells: list[tuple[str, int]]) -> list[tuple[str, int]]:
         rest = cell[i:].rstrip()
         if rest:
             out.append((rest, offset + i))
+    return out
+
+
+def _offsets(parts: list[str]) -> list[tuple[str, int]]:
+    """``parts`` (a text cut at one-character separators) with the offset of
+    each in the text."""
+    out: list[tuple[str, int]] = []
+    k = 0
+    for part in parts:
+        out.append((part, k))
+        k += len(part) + 1
     return out
 
 
@@ -1146,6 +1158,8 @@ class _Reader:
         pos = self.pos(off)
         if not t:
             raise self.error("expected an operand, found nothing", off)
+        if self.syntax == "att" and not inside and t.endswith(")") and "(" in t:
+            return self.att_mem(t, off)
         if t[0] in "[(" and not inside:
             close = "]" if t[0] == "[" else ")"
             writeback = close == "]" and t.endswith("]!")
@@ -1181,12 +1195,69 @@ class _Reader:
             )
         if _NAME_OPERAND.match(t) or (self.syntax == "arm" and _SYMB_REG.match(t)):
             return RawName(t, pos, t)
-        if "(" in t and self.syntax == "att":
-            raise self.error(
-                f"unsupported memory operand '{t}' (this tool reads absolute locations, '(x)')",
-                off,
-            )
         raise self.error(f"cannot read operand '{t}'", off)
+
+    def att_mem(self, t: str, off: int) -> RawAttMem:
+        """An AT&T memory operand ``disp(base,index,scale)`` (at ``off``): each
+        part optional, ``disp`` an integer or a location, ``base`` and
+        ``index`` registers, ``scale`` 1, 2, 4 or 8 (Intel SDM vol. 2,
+        2.1.5), and herd's ``(x)``, location ``x``. herd7 reads ``(x)``,
+        ``(%reg)``, ``disp(%reg)`` and ``disp(%base,%index,scale)``
+        (lib/X86_64Parser.mly; ``Rm64_scaled`` in lib/X86_64Base.ml)."""
+        pos = self.pos(off)
+        open_at = t.index("(")
+        body = t[open_at + 1 : -1]
+        if "(" in body or ")" in body:
+            raise self.error(f"unsupported memory operand '{t}'", off)
+        disp_text, disp_off = _strip(t[:open_at], off)
+        parts = [_strip(part, off + open_at + 1 + k)
+                 for part, k in _offsets(body.split(","))]
+        if len(parts) > 3:
+            raise self.error(f"unsupported memory operand '{t}': AT&T's is "
+                             "disp(base,index,scale)", off)
+
+        def register(text: str, at: int, what: str) -> RawName:
+            if not text.startswith("%"):
+                raise self.error(f"expected a register as the {what} of '{t}' (as in "
+                                 f"%rax), found '{shorten(text)}'", at)
+            return RawName(text, self.pos(at), text)
+
+        symbol: RawName | None = None
+        disp = 0
+        if disp_text:
+            if _INT.match(disp_text):
+                disp = parse_int(disp_text, self.pos(disp_off))
+            elif _NAME_OPERAND.match(disp_text) and not disp_text.startswith("%"):
+                symbol = RawName(disp_text, self.pos(disp_off), disp_text)
+            else:
+                raise self.error(f"expected a displacement (an integer or a location) "
+                                 f"before '(' in '{t}', found '{shorten(disp_text)}'", disp_off)
+        (base_text, base_off) = parts[0]
+        base: RawName | None = None
+        if len(parts) == 1 and not disp_text and base_text and not base_text.startswith("%"):
+            if not _NAME_OPERAND.match(base_text):
+                raise self.error(f"expected a location or register inside '()', found "
+                                 f"'{shorten(base_text)}'", base_off)
+            symbol = RawName(base_text, self.pos(base_off), base_text)  # herd's (x)
+        elif base_text:
+            base = register(base_text, base_off, "base")
+        elif len(parts) == 1:
+            raise self.error("expected a location or register inside '()', found nothing",
+                             base_off)
+        index: RawName | None = None
+        scale = 1
+        if len(parts) >= 2:
+            index = register(parts[1][0], parts[1][1], "index")
+        if len(parts) == 3:
+            scale_text, scale_off = parts[2]
+            given = parse_int(scale_text, self.pos(scale_off)) if _INT.match(scale_text) \
+                else None
+            if given not in (1, 2, 4, 8):
+                raise self.error(f"the scale of '{t}' is 1, 2, 4 or 8 (Intel SDM vol. 2, "
+                                 f"2.1.5), found '{shorten(scale_text)}'", scale_off)
+            scale = given
+        return RawAttMem((), pos, t, symbol=symbol, base=base, index=index, scale=scale,
+                         disp=disp)
 
     # -- condition
 
