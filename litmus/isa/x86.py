@@ -14,7 +14,9 @@ read-modify-writes set the flags ZF, SF, CF and OF as the SDM says (CF is the
 borrow of a subtraction; ``INC``/``DEC`` leave CF as it was), which ``Jcc``
 tests. ``JMP``, ``Jcc`` (backward too: loops are unrolled) and ``RET`` (the
 end of the thread) are the control flow; ``NOP`` (and herd's ``endbr64``,
-``nopl``, ``nopw``) does nothing.
+``nopl``, ``nopw``) does nothing. A memory operand names a location or
+computes an address, base + index * scale + displacement (AT&T
+``8(%rax,%rbx,4)``), which depends on the registers in it.
 """
 
 from __future__ import annotations

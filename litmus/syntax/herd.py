@@ -21,7 +21,13 @@ position), the table is cut at ``;`` and ``|``, and the initial state and the
 condition are read by a small recursive-descent parser. Each instruction is
 reduced to raw operands and checked by :func:`.instructions.make_instr`, which
 also produces its canonical form; herd's ``X86_64`` tests are in AT&T syntax
-and go through :func:`.instructions.att_to_intel` first.
+and go through :func:`.instructions.att_to_intel` first. herd's symbolic
+registers (``%r``, ``X%r``, ``W%r`` in AArch64 code) are given real registers
+before the code is read, as herd7 gives them (:meth:`_Reader.allocate_symbolic`).
+
+What herd7 reads and ignores (text before the initial state, an unknown type
+on a register it never compares) is ignored here too, with a warning in
+:attr:`~litmus.program.Test.warnings`.
 
 Every problem is one :class:`~litmus.errors.ParseError` at ``file:line:col``.
 """
@@ -390,6 +396,7 @@ class _Reader:
         self.warnings: list[tuple[str, Pos]] = []
         # herd's symbolic registers: thread -> {name: real register}, once allocated
         self.sym_env: dict[int, dict[str, str]] | None = None
+        self.sym_where: dict[str, tuple[int, str]] = {}  # name -> (thread, register)
         # registers declared with a type herd cannot size: (thread, register, type, offset)
         self.unknown_types: list[tuple[int, str, str, int]] = []
 
@@ -881,7 +888,6 @@ class _Reader:
                                  "condition cannot say whose it is (herd7 refuses it too)",
                                  offset)
         env: dict[int, dict[str, str]] = {}
-        self.sym_where: dict[str, tuple[int, str]] = {}
         for i, names in enumerate(used):
             free = [k for k in _SYMB_ALLOWED if k not in real[i] and k not in fixed.get(i, ())]
             order = sorted(names)  # herd: a StringSet, in the order of the names' bytes
@@ -897,7 +903,7 @@ class _Reader:
     def resolve_symbolic(self, text: str, offset: int) -> tuple[int, str]:
         """The thread and real register of the symbolic register ``text``
         (``%name``) of the initial state or condition."""
-        hit = getattr(self, "sym_where", {}).get(text[1:])
+        hit = self.sym_where.get(text[1:])
         if hit is None:  # pragma: no cover - refused by allocate_symbolic
             raise self.error(f"symbolic register {text} does not appear in code", offset)
         return hit
