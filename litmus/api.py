@@ -133,13 +133,16 @@ def session(test: Test, unroll: int | None = None) -> Session:
 
 
 def diagnose(test: Test, unroll: int | None = None) -> list[Diagnostic]:
-    """Warnings about ``test``'s condition: a register no instruction of its
-    thread writes, a location no thread accesses, a value no store or initial
-    value can give a location (see :mod:`litmus.diagnostics`). Raises
-    :class:`~litmus.errors.EncodingError` for a test the engine cannot run."""
-    from .diagnostics import condition_warnings
+    """Warnings about ``test``: first what reading it ignored as herd7 does
+    (:attr:`Test.warnings`), then about its condition: a register no
+    instruction of its thread writes, a location no thread accesses, a value
+    no store or initial value can give a location (see
+    :mod:`litmus.diagnostics`). Raises :class:`~litmus.errors.EncodingError`
+    for a test the engine cannot run."""
+    from .diagnostics import Diagnostic, condition_warnings
 
-    return condition_warnings(test, session(test, unroll).eg)
+    read = [Diagnostic(message, pos) for message, pos in test.warnings]
+    return read + condition_warnings(test, session(test, unroll).eg)
 
 
 def events(test: Test, unroll: int | None = None) -> EventGraph:

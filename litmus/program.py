@@ -158,18 +158,21 @@ class Addr:
     ``index`` is ``""`` (the address is base + offset), ``"pre"`` (``[X1, #8]!``:
     the same address, and the base register is then set to it) or ``"post"``
     (``[X1], #8``: the address is the base, which is then increased by the
-    offset)."""
+    offset). ``disp`` is a constant added to the address, x86's displacement
+    (AT&T ``8(%rax,%rbx,4)`` is base RAX, offset RBX shifted left by 2,
+    displacement 8); it is 0 in AArch64 operands."""
 
     base: Reg | LocRef
     offset: Reg | Imm | Shift | None = None
     index: Literal["", "pre", "post"] = ""
+    disp: int = 0
 
     def __str__(self) -> str:
         if self.index == "post":
             return f"[{self.base}], {self.offset}"
-        if self.offset is None:
-            return f"[{self.base}]"
-        return f"[{self.base}, {self.offset}]" + ("!" if self.index == "pre" else "")
+        parts = [str(self.base)] + ([str(self.offset)] if self.offset is not None else []) \
+            + ([f"#{self.disp}"] if self.disp else [])
+        return f"[{', '.join(parts)}]" + ("!" if self.index == "pre" else "")
 
 
 @dataclass(frozen=True)
@@ -422,6 +425,10 @@ class Test:
     source: str = "<string>"
     format: Literal["dsl", "herd"] = "dsl"
     meta: Mapping[str, str] = field(default_factory=dict)
+    #: what reading the test ignored as herd7 does (a stray line before the
+    #: initial state, an unknown type on a register): ``(message, position)``
+    #: pairs, reported by :func:`litmus.diagnose` as ``file:line:col: warning: ...``
+    warnings: tuple[tuple[str, Pos], ...] = ()
 
     def thread(self, name: str) -> Thread:
         """The thread named ``name``. Raises KeyError for no such thread."""

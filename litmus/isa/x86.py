@@ -14,15 +14,17 @@ read-modify-writes set the flags ZF, SF, CF and OF as the SDM says (CF is the
 borrow of a subtraction; ``INC``/``DEC`` leave CF as it was), which ``Jcc``
 tests. ``JMP``, ``Jcc`` (backward too: loops are unrolled) and ``RET`` (the
 end of the thread) are the control flow; ``NOP`` (and herd's ``endbr64``,
-``nopl``, ``nopw``) does nothing.
+``nopl``, ``nopw``) does nothing. A memory operand names a location or
+computes an address, base + index * scale + displacement (AT&T
+``8(%rax,%rbx,4)``), which depends on the registers in it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..program import Addr, Imm, Instr, Label, Reg, Sym
-from ..smt.expr import TRUE, BoolExpr, Const, app, band, biff, bnot, bor, cmp, ite
+from ..program import Addr, Imm, Instr, Label, Reg, Shift, Sym
+from ..smt.expr import TRUE, BoolExpr, Const, app, band, biff, bnot, bor, cmp, const, ite
 from .base import IMM, LABEL, MEM, REG, SV, Arch, Flags, Machine, Sig, sig, zext
 
 # --------------------------------------------------------------------------- registers
@@ -123,8 +125,26 @@ BRANCH_OPS: frozenset[str] = frozenset(["JMP"] + ["J" + cc for cc in JCC])
 
 
 def address_value(st: Machine, addr: Addr) -> SV:
-    """x86 memory operands name a location: ``[x]``."""
-    return st.operand(addr.base)
+    """The address of a memory operand, base + index * scale + displacement
+    (Intel SDM vol. 1, 3.7.5): the base a location (``[x]``, AT&T ``(x)``) or
+    a register (``(%rax)``); the offset, if any, an index register, scaled
+    by a left shift (AT&T ``8(%rax,%rbx,4)``: RAX + (RBX << 2) + 8). The
+    address depends on every register in it (herd: an address dependency)."""
+    base = st.operand(addr.base)
+    val, taint = base.val, base.taint
+    if addr.offset is not None:
+        off = addr.offset
+        if isinstance(off, Shift):
+            index = st.operand(off.reg)
+            assert off.op == "LSL"
+            term = app("lsl", index.val, const(off.amount))
+        else:
+            index = st.operand(off)
+            term = index.val
+        val, taint = app("add", val, term), taint | index.taint
+    if addr.disp:
+        val = app("add", val, const(addr.disp))
+    return SV(val, taint)
 
 
 def _mov(st: Machine, ins: Instr):

@@ -21,7 +21,13 @@ position), the table is cut at ``;`` and ``|``, and the initial state and the
 condition are read by a small recursive-descent parser. Each instruction is
 reduced to raw operands and checked by :func:`.instructions.make_instr`, which
 also produces its canonical form; herd's ``X86_64`` tests are in AT&T syntax
-and go through :func:`.instructions.att_to_intel` first.
+and go through :func:`.instructions.att_to_intel` first. herd's symbolic
+registers (``%r``, ``X%r``, ``W%r`` in AArch64 code) are given real registers
+before the code is read, as herd7 gives them (:meth:`_Reader.allocate_symbolic`).
+
+What herd7 reads and ignores (text before the initial state, an unknown type
+on a register it never compares) is ignored here too, with a warning in
+:attr:`~litmus.program.Test.warnings`.
 
 Every problem is one :class:`~litmus.errors.ParseError` at ``file:line:col``.
 """
@@ -63,10 +69,12 @@ from ..program import (
     Value,
     format_value,
     memory_key,
+    prop_atoms,
     split_element,
 )
 from .instructions import (
     RawAddrOf,
+    RawAttMem,
     RawImm,
     RawMem,
     RawName,
@@ -77,6 +85,7 @@ from .instructions import (
     did_you_mean,
     make_instr,
     parse_int,
+    parse_reg,
     reg_or_error,
 )
 from .source import MAX_NESTING, shorten, strip_bom
@@ -215,6 +224,71 @@ def _bare_immediates(raw: RawOperand, mark: str) -> RawOperand:
     return raw
 
 
+def _unsymbolic(raw: RawOperand, env: dict[str, str]) -> RawOperand:
+    """``raw`` with its symbolic registers (``X%name``, ``W%name``) replaced by
+    the registers ``env`` gives them (the W form of one for ``W%name``)."""
+    if isinstance(raw, RawMem):
+        return RawMem(tuple(_unsymbolic(i, env) for i in raw.items), raw.pos, raw.text,
+                      raw.writeback)
+    if isinstance(raw, RawName):
+        m = _SYMB_REG.match(raw.name)
+        if m is not None:
+            real = env[m.group(2)]
+            return RawName(("W" if m.group(1).upper() == "W" else "X") + real[1:], raw.pos,
+                           raw.text)
+    return raw
+
+
+def _collect_registers(raws: list[RawOperand], names: dict[str, Pos], regs: set[int]) -> None:
+    """The symbolic registers (name -> first position) and the numbers of the
+    general-purpose registers (X0-X30, W0-W30) ``raws`` name, added to
+    ``names`` and ``regs``."""
+    for raw in raws:
+        if isinstance(raw, RawMem):
+            _collect_registers(list(raw.items), names, regs)
+        elif isinstance(raw, RawName):
+            m = _SYMB_REG.match(raw.name)
+            if m is not None:
+                names.setdefault(m.group(2), raw.pos)
+                continue
+            reg = parse_reg("aarch64", raw.name)
+            if reg is not None and re.fullmatch(r"X[0-9]+", reg.name):
+                regs.add(int(reg.name[1:]))
+
+
+def _fix(fixed: dict[int, set[int]], thread: int, name: str) -> None:
+    """Record that register ``name`` is named for thread ``thread`` (no
+    symbolic register of that thread may be given it)."""
+    reg = parse_reg("aarch64", name)
+    if reg is not None and re.fullmatch(r"X[0-9]+", reg.name):
+        fixed.setdefault(thread, set()).add(int(reg.name[1:]))
+
+
+def _instr_texts(cells: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The instructions of a thread's cells, labels removed: (text, offset)."""
+    out: list[tuple[str, int]] = []
+    for cell, offset in cells:
+        i = len(cell) - len(cell.lstrip())
+        while m := _LABEL.match(cell, i):
+            i = m.end()
+            i += len(cell[i:]) - len(cell[i:].lstrip())
+        rest = cell[i:].rstrip()
+        if rest:
+            out.append((rest, offset + i))
+    return out
+
+
+def _offsets(parts: list[str]) -> list[tuple[str, int]]:
+    """``parts`` (a text cut at one-character separators) with the offset of
+    each in the text."""
+    out: list[tuple[str, int]] = []
+    k = 0
+    for part in parts:
+        out.append((part, k))
+        k += len(part) + 1
+    return out
+
+
 def _describe(tok: _Tok) -> str:
     return "end of file" if tok.kind == "eof" else f"'{shorten(tok.text)}'"
 
@@ -257,7 +331,9 @@ _HEADER = re.compile(
     r"(?:\"(?P<doc>[^\"]*)\"[ \t]*)?;?[ \t]*(?P<rest>[^\n]*)"
 )
 _DOC_LINE = re.compile(r"[ \t]*\"(?P<doc>[^\"]*)\"[ \t]*;?[ \t]*(?:\n|\Z)")
-_META = re.compile(r"[ \t]*(?P<key>[A-Za-z][A-Za-z0-9_/.\-]*)[ \t]*=[ \t]*(?P<value>[^\n]*)")
+# herd's splitter (lib/splitter.mll, find_init) reads an info line only where
+# its lexer stands, at the start of a line: no blanks before the key
+_META = re.compile(r"(?P<key>[A-Za-z][A-Za-z0-9_/.\-]*)[ \t]*=[ \t]*(?P<value>[^\n]*)")
 _COND_START = re.compile(
     r"(?<![A-Za-z0-9_./$\-])"
     r"(?:~\s*exists|exists|forall|final|locations|filter|observed|Observed|cases)"
@@ -270,6 +346,16 @@ _INT = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z")
 _NAME_OPERAND = re.compile(r"%?\.?[A-Za-z_][A-Za-z0-9_.]*\Z")
 #: A branch target relative to the branch (``.+8``: two instructions on).
 _PC_RELATIVE = re.compile(r"\.[ \t]*([+-])[ \t]*([0-9]+)\Z")
+#: herd's symbolic registers in AArch64 code (lib/AArch64Lexer.mll): ``%name``
+#: and ``X%name`` (64 bits), ``W%name`` (32 bits).
+_SYMB_REG = re.compile(r"([XxWw]?)%([A-Za-z][A-Za-z0-9_/.\-]*)\Z")
+#: The registers herd allocates to symbolic ones (lib/AArch64Base.ml,
+#: ``allowed_for_symb``: every general-purpose register but the link register
+#: X30), in herd's order (``reg_compare``).
+_SYMB_ALLOWED = tuple(range(30))
+#: The thread of a symbolic register (``%name``) in the initial state, before
+#: the register is allocated.
+_SYMBOLIC = -1
 _SHIFT_OPERAND = re.compile(r"([A-Za-z]+)(?:[ \t]*#[ \t]*|[ \t]+)(-?[0-9]\S*)\Z")
 _SECTION_WORDS = ("exists", "forall", "locations", "filter")
 _PROC = re.compile(r"P([0-9]+)\Z")
@@ -307,6 +393,12 @@ class _Reader:
         self.reg_types: dict[int, dict[str, CType]] = {}
         self.name_offset = 0  # offset of the register name last read by location()
         self.depth = 0  # how deeply the condition being read nests
+        self.warnings: list[tuple[str, Pos]] = []
+        # herd's symbolic registers: thread -> {name: real register}, once allocated
+        self.sym_env: dict[int, dict[str, str]] | None = None
+        self.sym_where: dict[str, tuple[int, str]] = {}  # name -> (thread, register)
+        # registers declared with a type herd cannot size: (thread, register, type, offset)
+        self.unknown_types: list[tuple[int, str, str, int]] = []
 
     # -- helpers
 
@@ -330,6 +422,10 @@ class _Reader:
     def error(self, message: str, offset: int) -> ParseError:
         return ParseError(message, self.pos(offset))
 
+    def warn(self, message: str, offset: int) -> None:
+        """Record a warning at ``offset`` (the test's :attr:`Test.warnings`)."""
+        self.warnings.append((message, self.pos(offset)))
+
     def eof(self) -> int:
         """The offset just after the last non-blank character."""
         return len(self.text.rstrip())
@@ -352,6 +448,7 @@ class _Reader:
         m = _COND_START.search(self.text, init_end + 1)
         cond_start = m.start() if m else len(self.text)
         threads_cells, thread_pos = self.table(init_end + 1, cond_start)
+        self.allocate_symbolic(threads_cells, init_items, cond_start)
         reg_init = self.register_init(init_items)
         threads = [
             self.thread(i, cells, thread_pos[i], reg_init.get(i, {}))
@@ -364,6 +461,7 @@ class _Reader:
             )
         condition, filt, extra, expects = self.condition(cond_start)
         self.check_arrays()
+        self.check_unknown_types(condition, filt, extra)
         default = "wb" if self.arch == "x86" else "normal"
         locations = {
             loc: Location(loc, default, MEMORY_ENDPOINT, init, pos, self.loc_types.get(loc),
@@ -383,6 +481,7 @@ class _Reader:
             source=self.path,
             format="herd",
             meta=meta,
+            warnings=tuple(self.warnings),
         )
 
     def header(self) -> tuple[str, str, int]:
@@ -411,19 +510,14 @@ class _Reader:
         self.arch, self.syntax = known
         if m.group("name") is None:
             raise self.error(f"expected a test name after '{arch_word}'", m.end("arch"))
-        if m.group("rest"):
-            raise self.error(
-                f"unexpected '{shorten(m.group('rest').strip())}' after the test name",
-                m.start("rest"),
-            )
         name = m.group("name")
         if name == "--":
             name = "test" if self.path == "<string>" else Path(self.path).stem
         elif name.endswith(".litmus"):  # herd drops the suffix
             name = name.removesuffix(".litmus")
         doc = m.group("doc")
-        offset = m.end()
-        if doc is None:
+        offset = m.start("rest")  # what follows on the line is read as the lines after it
+        if doc is None and not m.group("rest"):
             d = _DOC_LINE.match(text, offset + 1)
             if d is not None:
                 doc = d.group("doc")
@@ -431,26 +525,41 @@ class _Reader:
         return name, (doc or "").strip(), offset
 
     def meta(self, offset: int) -> tuple[dict[str, str], int]:
-        """The ``key=value`` lines before ``{``; the offset of ``{``."""
+        """The ``key=value`` lines before ``{``; the offset of ``{``.
+
+        What herd7 accepts there is what its splitter does (herd's
+        ``lib/splitter.mll``, rule ``find_init``): a ``key=value`` line whose
+        key starts the line is an info line (its value runs to the end of the
+        line, a ``{`` in it included); anything else up to a ``{`` or the end
+        of the line is skipped, silently. So is it here, with a warning for
+        each skipped text (:attr:`Test.warnings`), a description line
+        (``"..."``) excepted. A file with no ``{`` at all is refused, as
+        herd7 refuses it."""
         meta: dict[str, str] = {}
         text = self.text
+        skipped: list[tuple[str, int]] = []  # what herd skips, and where
         while offset < len(text):
             nl = text.find("\n", offset)
             end = len(text) if nl < 0 else nl
             line = text[offset:end]
-            stripped = line.strip()
-            if stripped.startswith("{"):
-                return meta, offset + line.index("{")
-            m = _META.fullmatch(line)
-            if m is not None:
+            m = _META.match(line)
+            if m is not None and nl >= 0:  # herd's info line ends with a newline
                 meta[m.group("key")] = m.group("value").strip()
-            elif stripped and not _DOC_LINE.fullmatch(line):
-                found = stripped if "{" not in stripped else stripped[: stripped.index("{")]
-                raise self.error(
-                    f"expected 'key=value' or the initial state '{{ ... }}', found '{found}'",
-                    offset + len(line) - len(line.lstrip()),
-                )
+            else:
+                brace = line.find("{")
+                before = line if brace < 0 else line[:brace]
+                if before.strip() and not _DOC_LINE.fullmatch(line):
+                    skipped.append((before.strip(), offset + len(before) - len(before.lstrip())))
+                if brace >= 0:
+                    for found, at in skipped:
+                        self.warn(f"'{shorten(found)}' before the initial state ignored, as "
+                                  "herd7 does", at)
+                    return meta, offset + brace
             offset = end + 1
+        if skipped:  # herd: "find init section", an error
+            found, at = skipped[0]
+            raise self.error(f"expected 'key=value' or the initial state '{{ ... }}', found "
+                             f"'{shorten(found)}' (and no '{{' follows)", at)
         raise self.error("expected the initial state '{ ... }', found end of file", self.eof())
 
     def init_block(self, offset: int) -> tuple[int, int]:
@@ -507,8 +616,13 @@ class _Reader:
                 words.append(p.next())
             else:
                 break
-        ctype = self.ctype(words)
+        ctype, unknown = self.ctype(words)
         thread, name, offset = self.location(p, "in the initial state", declare=True)
+        if unknown is not None:
+            text, at, message = unknown
+            if thread is None:  # herd: "Cannot find the size of type ..."
+                raise self.error(message, at)
+            self.unknown_types.append((thread, name, text, at))
         value: Value = 0
         length: int | None = None
         elem = split_element(name) if thread is None else None
@@ -548,15 +662,25 @@ class _Reader:
                 self.loc_types[name] = ctype
         return thread, name, value, offset, self.name_offset, ctype
 
-    def ctype(self, words: list[_Tok]) -> CType | None:
-        """The C type named by the words before an initial value (None if none)."""
+    def ctype(self, words: list[_Tok]) -> tuple[CType | None, tuple[str, int, str] | None]:
+        """The C type named by the words before an initial value (None if
+        none), or, for a name that is no type, None and (the name, its offset,
+        the error it is for a location).
+
+        herd takes any name there as a type (lib/stateParser.mly, ``atom_init``:
+        ``typ=NAME loc=left_loc``) and looks its size up only when it needs it
+        (herd/archExtra_herd.ml, ``size_of_t``, a fatal error for an unknown
+        name): for every location, for a register only to compare or print
+        its value. So an unknown type is refused on a location, and on a
+        register only where the register is compared or printed
+        (:meth:`check_unknown_types`)."""
         names = [w for w in words if w.text != "*" and w.text not in _QUALIFIERS]
         if not words:
-            return None
+            return None, None
         if any(w.text == "*" for w in words):
-            return POINTER
+            return POINTER, None
         if not names:
-            return None
+            return None, None
         text = " ".join(w.text for w in names)
         if text == "ins_t":
             raise self.error("not supported: instruction values (ins_t; self-modifying code)",
@@ -564,8 +688,31 @@ class _Reader:
         known = CTYPES.get(text)
         if known is None:
             hint = did_you_mean(text, CTYPES)
-            raise self.error(f"unknown type '{text}'{hint}", names[0].offset)
-        return known
+            return None, (text, names[0].offset, f"unknown type '{text}'{hint}")
+        return known, None
+
+    def check_unknown_types(self, condition: Condition, filt: Prop | None,
+                            extra: list[Observable]) -> None:
+        """A register declared with an unknown type (:meth:`ctype`) is refused
+        if the condition, the filter or ``locations [...]`` names it (herd7
+        would need the type's size there, and stops); else the type is
+        ignored, with a warning, as herd7 ignores it."""
+        named = {(a.thread, a.reg.name) for a in prop_atoms(condition.prop)
+                 if isinstance(a, RegAtom)}
+        if filt is not None:
+            named |= {(a.thread, a.reg.name) for a in prop_atoms(filt) if isinstance(a, RegAtom)}
+        named |= {(o.thread, o.reg.name) for o in extra if o.reg is not None}
+        for thread, reg, text, at in self.unknown_types:
+            hint = did_you_mean(text, CTYPES)
+            shown = f"{thread}:{self.reg_key(reg)}"
+            canonical = reg_or_error(self.arch, reg, self.pos(at)).name
+            if (f"P{thread}", canonical) in named:
+                raise self.error(
+                    f"unknown type '{text}'{hint} of register {shown}, which the final "
+                    "condition names: herd7 cannot compare or print a value of a type it "
+                    "does not know", at)
+            self.warn(f"unknown type '{text}'{hint} of register {shown} ignored, as herd7 "
+                      "does (no condition names the register)", at)
 
     def location(self, p: _TokStream, where: str,
                  declare: bool = False) -> tuple[int | None, str, int]:
@@ -623,6 +770,12 @@ class _Reader:
             if not declare:
                 self.use(name, t.offset)
             return None, name, t.offset
+        if t.kind == "sreg" and self.arch == "aarch64":  # herd: a symbolic register
+            self.name_offset = t.offset
+            if self.sym_env is None:  # the initial state, read before the code
+                return _SYMBOLIC, t.text, t.offset
+            thread, reg = self.resolve_symbolic(t.text, t.offset)
+            return thread, reg, t.offset
         raise self.error(
             f"expected a register (0:X1) or a location (x) {where}, found {_describe(t)}",
             t.offset,
@@ -676,12 +829,118 @@ class _Reader:
             f"expected an {what} (an integer or a location name), found {_describe(t)}", t.offset
         )
 
+    # -- symbolic registers
+
+    def allocate_symbolic(self, threads_cells: list[list[tuple[str, int]]],
+                          init_items: list[_InitItem], cond_start: int) -> None:
+        """Give each symbolic register of AArch64 code (``%name``, ``X%name``,
+        ``W%name``) a real register, as herd7 does before it runs a test
+        (herd's ``lib/symbReg.ml``, ``allocate_regs``, called by
+        ``herd/test_herd.ml``): in each thread, the symbolic registers, in
+        the order of their names, get the lowest of X0-X29 that the thread's
+        code does not name and that the initial state, the condition,
+        ``locations`` and the filter do not name for that thread. A
+        ``%name`` of the initial state or the condition is the register its
+        thread's code was given (``0:X1`` in states). As in herd7, it is an
+        error for such a ``%name`` to be in no thread's code, or in the code
+        of two threads (ambiguous), and for a thread to need more registers
+        than are free; a symbolic register of the condition must be in the
+        initial state too. A symbolic register the initial state does not
+        name holds 0, as any register."""
+        if self.arch != "aarch64" or "%" not in self.text:
+            return
+        used: list[dict[str, Pos]] = []  # per thread: symbolic name -> its first use
+        real: list[set[int]] = []  # per thread: the registers its code names
+        for cells in threads_cells:
+            names: dict[str, Pos] = {}
+            regs: set[int] = set()
+            for text, offset in _instr_texts(cells):
+                _collect_registers(self.raw_instr(text, offset)[1], names, regs)
+            used.append(names)
+            real.append(regs)
+        named: dict[str, int] = {}  # symbolic names of the initial state and condition
+        fixed: dict[int, set[int]] = {}  # per thread: registers named for it
+        initialised: set[str] = set()
+        for thread, name, _value, _offset, name_offset, _ctype in init_items:
+            if thread == _SYMBOLIC:
+                named.setdefault(name[1:], name_offset)
+                initialised.add(name[1:])
+            elif thread is not None:
+                _fix(fixed, thread, name)
+        for thread, name, offset in self.condition_registers(cond_start):
+            if thread is not None:
+                _fix(fixed, thread, name)
+                continue
+            if name[1:] not in initialised:
+                raise self.error(f"symbolic register {name} in the final condition has no "
+                                 "initial value (herd7 refuses a condition on a symbolic "
+                                 "register the initial state does not name)", offset)
+            named.setdefault(name[1:], offset)
+        for name, offset in named.items():
+            users = [i for i, names in enumerate(used) if name in names]
+            if not users:
+                raise self.error(f"symbolic register %{name} does not appear in code (herd7 "
+                                 "gives registers to the symbolic registers of the code)",
+                                 offset)
+            if len(users) > 1:
+                raise self.error(f"ambiguous symbolic register %{name}: threads P{users[0]} "
+                                 f"and P{users[1]} both use it, so the initial state or "
+                                 "condition cannot say whose it is (herd7 refuses it too)",
+                                 offset)
+        env: dict[int, dict[str, str]] = {}
+        for i, names in enumerate(used):
+            free = [k for k in _SYMB_ALLOWED if k not in real[i] and k not in fixed.get(i, ())]
+            order = sorted(names)  # herd: a StringSet, in the order of the names' bytes
+            if len(order) > len(free):
+                raise ParseError(f"not enough registers for the {len(order)} symbolic "
+                                 f"registers of thread P{i} ({len(free)} of X0-X29 are "
+                                 "free)", names[order[len(free)]])
+            env[i] = {name: f"X{k}" for name, k in zip(order, free)}
+            for name, reg in env[i].items():
+                self.sym_where[name] = (i, reg)
+        self.sym_env = env
+
+    def resolve_symbolic(self, text: str, offset: int) -> tuple[int, str]:
+        """The thread and real register of the symbolic register ``text``
+        (``%name``) of the initial state or condition."""
+        hit = self.sym_where.get(text[1:])
+        if hit is None:  # pragma: no cover - refused by allocate_symbolic
+            raise self.error(f"symbolic register {text} does not appear in code", offset)
+        return hit
+
+    def condition_registers(self, start: int) -> list[tuple[int | None, str, int]]:
+        """The registers the condition, ``locations`` and the filter name, read
+        ahead of the condition itself: (thread, register, offset) for
+        ``N:REG``, (None, ``%name``, offset) for a symbolic register."""
+        end = self.text.find("<<", start)
+        try:
+            toks = _tokens(self.text[start : end if end >= 0 else len(self.text)], start,
+                           self.pos)
+        except ParseError:
+            return []  # reported when the condition is read
+        out: list[tuple[int | None, str, int]] = []
+        for i, t in enumerate(toks):
+            after = toks[i + 1] if i + 1 < len(toks) else t
+            if t.kind == "sreg" and (i == 0 or toks[i - 1].text != ":"):
+                out.append((None, t.text, t.offset))
+            elif (t.kind == "num" or _PROC.match(t.text)) and after.text == ":" \
+                    and i + 2 < len(toks) and toks[i + 2].kind == "name":
+                digits = t.text.removeprefix("P")
+                if digits.isdigit() and len(digits) <= 9:
+                    out.append((int(digits), toks[i + 2].text, toks[i + 2].offset))
+        return out
+
     def register_init(self, items: list[_InitItem]) -> dict[int, dict[Reg, Value]]:
         out: dict[int, dict[Reg, Value]] = {}
         seen: dict[tuple[int, str], int] = {}
         for thread, name, value, offset, name_offset, ctype in items:
             if thread is None:
                 continue
+            if thread == _SYMBOLIC:
+                symbolic = name
+                thread, name = self.resolve_symbolic(name, name_offset)
+                self.unknown_types = [(thread, name, *u[2:]) if u[:2] == (_SYMBOLIC, symbolic)
+                                      else u for u in self.unknown_types]
             self.check_thread(thread, offset, "in the initial state")
             reg = reg_or_error(self.arch, name, self.pos(name_offset))
             key = (thread, reg.name)
@@ -822,7 +1081,7 @@ class _Reader:
                 i += len(cell[i:]) - len(cell[i:].lstrip())
             rest = cell[i:].rstrip()
             if rest:
-                instr, raws = self.instr(rest, offset + i)
+                instr, raws = self.instr(rest, offset + i, index)
                 if branch_target(self.arch, instr) is not None and raws:
                     branches[len(code)] = raws[-1]
                 code.append(instr)
@@ -852,31 +1111,15 @@ class _Reader:
 
     # -- instructions
 
-    def instr(self, text: str, offset: int) -> tuple[Instr, list[RawOperand]]:
-        m = _MNEMONIC.match(text)
-        if m is None:
-            raise self.error(f"expected an instruction or a label, found '{text}'", offset)
-        mnemonic = m.group()
-        j = m.end()
-        if mnemonic.upper() == "LOCK":
-            k = j + len(text[j:]) - len(text[j:].lstrip())
-            m2 = _MNEMONIC.match(text, k)
-            if m2 is None:
-                raise self.error("expected an instruction after LOCK", offset + k)
-            mnemonic = f"{mnemonic} {m2.group()}"
-            j = m2.end()
+    def instr(self, text: str, offset: int,
+              thread: int | None = None) -> tuple[Instr, list[RawOperand]]:
+        """The instruction ``text`` (at ``offset``) of thread ``thread``, and
+        its raw operands."""
+        mnemonic, raws = self.raw_instr(text, offset)
+        env = (self.sym_env or {}).get(thread) if thread is not None else None
+        if env:
+            raws = [_unsymbolic(r, env) for r in raws]
         pos = self.pos(offset)
-        rest = text[j:]
-        raws: list[RawOperand] = []
-        if self.syntax == "att" and mnemonic.lower() in ATT_NOPS:
-            rest = ""  # herd ignores a NOP's operands (nopl 0(%rax,%eax,0))
-        if rest.strip():
-            if not rest[0].isspace() and rest[0] not in "[(%$#&":
-                raise self.error(f"expected an instruction or a label, found '{text}'", offset)
-            for part, off in _split_top(rest, offset + j, self.pos):
-                raws.append(self.operand(part, off))
-        # herd reads a bare integer operand as an immediate (MOV X10,1; LSL X0,X0,28)
-        raws = [_bare_immediates(r, "$" if self.arch == "x86" else "#") for r in raws]
         if self.arch == "x86":
             if self.syntax == "att":
                 mnemonic, raws = att_to_intel(mnemonic, raws, pos)
@@ -890,11 +1133,39 @@ class _Reader:
                 self.use(arg.name, offset)
         return instr, raws
 
+    def raw_instr(self, text: str, offset: int) -> tuple[str, list[RawOperand]]:
+        """The mnemonic and raw operands of the instruction ``text``."""
+        m = _MNEMONIC.match(text)
+        if m is None:
+            raise self.error(f"expected an instruction or a label, found '{text}'", offset)
+        mnemonic = m.group()
+        j = m.end()
+        if mnemonic.upper() == "LOCK":
+            k = j + len(text[j:]) - len(text[j:].lstrip())
+            m2 = _MNEMONIC.match(text, k)
+            if m2 is None:
+                raise self.error("expected an instruction after LOCK", offset + k)
+            mnemonic = f"{mnemonic} {m2.group()}"
+            j = m2.end()
+        rest = text[j:]
+        raws: list[RawOperand] = []
+        if self.syntax == "att" and mnemonic.lower() in ATT_NOPS:
+            rest = ""  # herd ignores a NOP's operands (nopl 0(%rax,%eax,0))
+        if rest.strip():
+            if not rest[0].isspace() and rest[0] not in "[(%$#&":
+                raise self.error(f"expected an instruction or a label, found '{text}'", offset)
+            for part, off in _split_top(rest, offset + j, self.pos):
+                raws.append(self.operand(part, off))
+        # herd reads a bare integer operand as an immediate (MOV X10,1; LSL X0,X0,28)
+        return mnemonic, [_bare_immediates(r, "$" if self.arch == "x86" else "#") for r in raws]
+
     def operand(self, text: str, offset: int, inside: bool = False) -> RawOperand:
         t, off = _strip(text, offset)
         pos = self.pos(off)
         if not t:
             raise self.error("expected an operand, found nothing", off)
+        if self.syntax == "att" and not inside and t.endswith(")") and "(" in t:
+            return self.att_mem(t, off)
         if t[0] in "[(" and not inside:
             close = "]" if t[0] == "[" else ")"
             writeback = close == "]" and t.endswith("]!")
@@ -928,14 +1199,71 @@ class _Reader:
             return RawShift(
                 m.group(1), parse_int(m.group(2), self.pos(off + m.start(2) - 1)), pos, t
             )
-        if _NAME_OPERAND.match(t):
+        if _NAME_OPERAND.match(t) or (self.syntax == "arm" and _SYMB_REG.match(t)):
             return RawName(t, pos, t)
-        if "(" in t and self.syntax == "att":
-            raise self.error(
-                f"unsupported memory operand '{t}' (this tool reads absolute locations, '(x)')",
-                off,
-            )
         raise self.error(f"cannot read operand '{t}'", off)
+
+    def att_mem(self, t: str, off: int) -> RawAttMem:
+        """An AT&T memory operand ``disp(base,index,scale)`` (at ``off``): each
+        part optional, ``disp`` an integer or a location, ``base`` and
+        ``index`` registers, ``scale`` 1, 2, 4 or 8 (Intel SDM vol. 2,
+        2.1.5), and herd's ``(x)``, location ``x``. herd7 reads ``(x)``,
+        ``(%reg)``, ``disp(%reg)`` and ``disp(%base,%index,scale)``
+        (lib/X86_64Parser.mly; ``Rm64_scaled`` in lib/X86_64Base.ml)."""
+        pos = self.pos(off)
+        open_at = t.index("(")
+        body = t[open_at + 1 : -1]
+        if "(" in body or ")" in body:
+            raise self.error(f"unsupported memory operand '{t}'", off)
+        disp_text, disp_off = _strip(t[:open_at], off)
+        parts = [_strip(part, off + open_at + 1 + k)
+                 for part, k in _offsets(body.split(","))]
+        if len(parts) > 3:
+            raise self.error(f"unsupported memory operand '{t}': AT&T's is "
+                             "disp(base,index,scale)", off)
+
+        def register(text: str, at: int, what: str) -> RawName:
+            if not text.startswith("%"):
+                raise self.error(f"expected a register as the {what} of '{t}' (as in "
+                                 f"%rax), found '{shorten(text)}'", at)
+            return RawName(text, self.pos(at), text)
+
+        symbol: RawName | None = None
+        disp = 0
+        if disp_text:
+            if _INT.match(disp_text):
+                disp = parse_int(disp_text, self.pos(disp_off))
+            elif _NAME_OPERAND.match(disp_text) and not disp_text.startswith("%"):
+                symbol = RawName(disp_text, self.pos(disp_off), disp_text)
+            else:
+                raise self.error(f"expected a displacement (an integer or a location) "
+                                 f"before '(' in '{t}', found '{shorten(disp_text)}'", disp_off)
+        (base_text, base_off) = parts[0]
+        base: RawName | None = None
+        if len(parts) == 1 and not disp_text and base_text and not base_text.startswith("%"):
+            if not _NAME_OPERAND.match(base_text):
+                raise self.error(f"expected a location or register inside '()', found "
+                                 f"'{shorten(base_text)}'", base_off)
+            symbol = RawName(base_text, self.pos(base_off), base_text)  # herd's (x)
+        elif base_text:
+            base = register(base_text, base_off, "base")
+        elif len(parts) == 1:
+            raise self.error("expected a location or register inside '()', found nothing",
+                             base_off)
+        index: RawName | None = None
+        scale = 1
+        if len(parts) >= 2:
+            index = register(parts[1][0], parts[1][1], "index")
+        if len(parts) == 3:
+            scale_text, scale_off = parts[2]
+            given = parse_int(scale_text, self.pos(scale_off)) if _INT.match(scale_text) \
+                else None
+            if given not in (1, 2, 4, 8):
+                raise self.error(f"the scale of '{t}' is 1, 2, 4 or 8 (Intel SDM vol. 2, "
+                                 f"2.1.5), found '{shorten(scale_text)}'", scale_off)
+            scale = given
+        return RawAttMem((), pos, t, symbol=symbol, base=base, index=index, scale=scale,
+                         disp=disp)
 
     # -- condition
 

@@ -60,6 +60,7 @@ __all__ = [
     "INT_MAX",
     "INT_MIN",
     "RawAddrOf",
+    "RawAttMem",
     "RawImm",
     "RawMem",
     "RawName",
@@ -176,6 +177,22 @@ class RawMem:
     def __str__(self) -> str:
         return self.text or ("[" + ", ".join(str(i) for i in self.items) + "]"
                              + ("!" if self.writeback else ""))
+
+
+@dataclass(frozen=True)
+class RawAttMem(RawMem):
+    """An AT&T memory operand ``disp(base,index,scale)`` (GNU as; Intel SDM
+    vol. 1, 3.7.5: the address is base + index * scale + disp). ``symbol`` is
+    a location named in it: the displacement (``x(%rax)``) or, alone in the
+    parentheses, herd's absolute location (``(x)``); ``disp`` an integer
+    displacement; ``base`` and ``index`` registers; ``scale`` 1, 2, 4 or 8.
+    Its ``items`` are empty."""
+
+    symbol: RawName | None = None
+    base: RawName | None = None
+    index: RawName | None = None
+    scale: int = 1
+    disp: int = 0
 
 
 RawOperand = RawName | RawImm | RawAddrOf | RawShift | RawMem
@@ -473,7 +490,42 @@ def _name_sym(raw: RawName, choices: tuple[str, ...], what: str) -> Sym:
     raise ParseError(f"unknown {what} '{raw.name}'{hint}", raw.pos)
 
 
+def _att_mem(raw: RawAttMem) -> Addr:
+    """The :class:`Addr` of an AT&T memory operand (x86): a location or base
+    register, plus an index register scaled by a shift, plus the displacement."""
+
+    def reg(r: RawName, what: str) -> Reg:
+        found = reg_or_error("x86", r.name, r.pos)
+        if found.width != 64:
+            raise ParseError(f"the {what} register of '{raw}' is {found.width}-bit, "
+                             f"'{r.name}': addresses are computed on 64-bit registers",
+                             r.pos)
+        return found
+
+    base = reg(raw.base, "base") if raw.base is not None else None
+    index: Reg | Shift | None = None
+    if raw.index is not None:
+        ireg = reg(raw.index, "index")
+        if ireg.name == "RSP":
+            raise ParseError(f"'{raw.index.name}' cannot be an index register (Intel SDM "
+                             "vol. 2, 2.1.5)", raw.index.pos)
+        shift = raw.scale.bit_length() - 1
+        index = ireg if shift == 0 else Shift(ireg, "LSL", shift)
+    if raw.symbol is not None:
+        if base is not None and index is not None:
+            raise ParseError(f"unsupported memory operand '{raw}': a location plus a base "
+                             "and an index register (herd reads an integer displacement "
+                             "with them, as in 8(%rax,%rbx,4))", raw.pos)
+        return Addr(LocRef(raw.symbol.name), base if base is not None else index)
+    if base is None:
+        raise ParseError(f"unsupported memory operand '{raw}': an index without a base "
+                         "register (herd reads disp(base,index,scale))", raw.pos)
+    return Addr(base, index, disp=raw.disp)
+
+
 def _mem(arch: str, raw: RawMem, locations: Container[str]) -> Addr:
+    if isinstance(raw, RawAttMem):
+        return _att_mem(raw)
     items = raw.items
     if not items:
         raise ParseError("expected a location or register inside '[]', found nothing", raw.pos)
