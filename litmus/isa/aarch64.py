@@ -184,18 +184,16 @@ INSTRUCTIONS["STUR"] = sig(_R, _M)
 for _op in ("LDAR", "LDAPR", "LDXR", "LDAXR"):
     INSTRUCTIONS[_op] = sig(_R, _M)
 INSTRUCTIONS["STLR"] = sig(_RI, _M)
-for _op in ("LDP", "STP", "LDPSW"):
+# The pairs (their forms without write-back are refused by check(), with a
+# message that says which forms exist)
+for _op in ("LDP", "STP", "LDPSW", "LDNP", "STNP", "LDIAPP", "STILP", "LDXP", "LDAXP"):
     INSTRUCTIONS[_op] = sig(_R, _R, _MW) + sig(_R, _R, _M, _P)
-for _op in ("LDNP", "STNP", "LDXP", "LDAXP"):
-    INSTRUCTIONS[_op] = sig(_R, _R, _M)
-INSTRUCTIONS["LDIAPP"] = sig(_R, _R, _M) + sig(_R, _R, _M, _P)  # post-indexed only
-INSTRUCTIONS["STILP"] = sig(_R, _R, _MW)  # pre-indexed only
 for _op in ("STXR", "STLXR"):
     INSTRUCTIONS[_op] = sig(_R, _RI, _M)
 for _op in ("STXP", "STLXP"):
-    INSTRUCTIONS[_op] = sig(_R, _R, _R, _M)
+    INSTRUCTIONS[_op] = sig(_R, _R, _R, _MW) + sig(_R, _R, _R, _M, _P)
 for _suffix in ("", "A", "L", "AL"):
-    INSTRUCTIONS["CASP" + _suffix] = sig(_R, _R, _R, _R, _M)
+    INSTRUCTIONS["CASP" + _suffix] = sig(_R, _R, _R, _R, _MW) + sig(_R, _R, _R, _R, _M, _P)
 for _base in ["SWP", "CAS"] + [f"LD{o}" for o in ATOMIC_OPS]:
     for _suffix in ("", "A", "L", "AL"):
         INSTRUCTIONS[_base + _suffix] = sig(_R, _R, _M)
@@ -423,16 +421,19 @@ def _check_pair(ins: Instr) -> tuple[str, int] | None:
                         f"({want}), found {_wname(data[i + 1])}"), i + 1
     size = 4 if op == "LDPSW" else data[0].width // 8
     if op in ("LDXP", "LDAXP", "STXP", "STLXP") or op.startswith("CASP"):
-        if addr.offset is not None and addr.offset != Imm(0):
-            return f"{op} takes [Xn] with no offset", mem
+        if addr.index or (addr.offset is not None and addr.offset != Imm(0)):
+            return f"{op} takes [Xn], with no offset and no write-back, found '{addr}'", mem
     elif op in ("LDIAPP", "STILP"):
-        step = -2 * size if op == "STILP" else 2 * size
-        form = (f"[Xn, #{step}]!" if op == "STILP" else f"[Xn], #{step}")
-        if addr.index and addr.offset != Imm(step):
-            return (f"{op} writes back by the pair's size only ({form} for "
-                    f"{'W' if size == 4 else 'X'} registers), found '{addr}'"), mem
-        if not addr.index and addr.offset is not None and addr.offset != Imm(0):
-            return f"{op} takes [Xn] or {form}, found '{addr}'", mem
+        # Arm ARM: LDIAPP writes back post-indexed, STILP pre-indexed, by the
+        # pair's size
+        index, step = ("pre", -2 * size) if op == "STILP" else ("post", 2 * size)
+        form = f"[Xn, #{step}]!" if op == "STILP" else f"[Xn], #{step}"
+        regs = f"{'W' if size == 4 else 'X'} registers"
+        if (addr.index and (addr.index != index or addr.offset != Imm(step))) or (
+                not addr.index and addr.offset is not None and addr.offset != Imm(0)):
+            return f"{op} takes [Xn] or {form} ({regs}), found '{addr}'", mem
+    elif op in ("LDNP", "STNP") and addr.index:
+        return f"{op} has no write-back form: it takes [Xn{{, #imm}}], found '{addr}'", mem
     elif addr.offset is not None and not isinstance(addr.offset, Imm):
         return f"{op} takes an immediate offset", mem
     return None
