@@ -27,8 +27,8 @@ result says that such executions exist).
 
 The graph is a :class:`networkx.MultiDiGraph` whose nodes are event ids (the
 node attribute ``event`` holds the :class:`Event`) and whose edges carry the
-static relations as keys: ``po``, ``addr``, ``data``, ``ctrl``, ``rmw`` and
-the pick dependencies ``pick-addr``, ``pick-data``, ``pick-ctrl``,
+static relations as keys: ``po``, ``addr``, ``data``, ``ctrl``, ``rmw``, ``sca``
+(the accesses of one single-copy atomic pair) and the pick dependencies ``pick-addr``, ``pick-data``, ``pick-ctrl``,
 ``pick-intr``, ``pick-basic``. Everything after this stage (encoding,
 explanations, pictures) reads it.
 """
@@ -364,7 +364,7 @@ class PathState:
         self.guard: tuple[BoolExpr, ...] = ()
         self.path: tuple[tuple[int, int], ...] = ()
         self.ctrl: Taint = NOTAINT  # reads the branches so far depend on
-        self.excl: tuple[int, str] | None = None  # (eid, loc) of the open exclusive load
+        self.excl: tuple[tuple[int, str], ...] | None = None  # open exclusive: (eid, loc)s
         self.last: int | None = None  # last event on this path (po predecessor)
         self.last_write: dict[str, int] = {}  # location -> last write on this path
         self.pinned: dict[tuple[int, Addr], str] = {}  # computed addresses, per path
@@ -566,6 +566,13 @@ class PathState:
 
     def rmw(self, read: int, write: int, kind: str) -> None:
         self.b.graph.add_edge(read, write, key="rmw", kind=kind)
+
+    def single_copy_atomic(self, events: tuple[int, ...]) -> None:
+        """The reads (or writes) ``events``, of distinct locations, are one
+        single-copy atomic access (an edge ``sca`` from the first to each
+        other): no read group sees part of a write group only."""
+        for e in events[1:]:
+            self.b.graph.add_edge(events[0], e, key="sca")
 
     # -- control flow
     def goto(self, label: Label) -> None:

@@ -595,8 +595,6 @@ def test_adr_of_a_label_is_refused():
     ("TLBI VAE1IS, X0", "page tables (TLBI"),
     ("BL L1", "subroutine calls (BL"),
     ("RET", "subroutine returns (RET"),
-    ("CASP X0, X1, X2, X3, [X4]", "compare-and-swap pairs (CASP"),
-    ("LDXP X0, X1, [X4]", "exclusive pairs (LDXP"),
 ])
 def test_system_level_features_are_named(line, feature):
     dsl = f"thread P0\n  {line}\nexists (P0:X0 = 0)\n"

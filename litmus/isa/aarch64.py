@@ -12,7 +12,11 @@ A64 instructions and herd7's AArch64 model for their events:
   discarded), fences ``DMB.<opt>``/``DSB.<opt>`` (and ``DMB``/``DSB``) and
   ``ISB``. Single-instruction atomics pair their read and write in ``rmw``
   with kind ``amo``; a successful store-exclusive pairs with its
-  load-exclusive (``lxsx``).
+  load-exclusive (``lxsx``);
+* a pair instruction is two accesses, one per element (herd's events); those
+  of LDXP/LDAXP, STXP/STLXP and CASP form one single-copy atomic access
+  (:meth:`~litmus.isa.base.Machine.single_copy_atomic`), and each element's
+  read and write pair in ``rmw``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import re
 
 from ..program import Addr, Imm, Instr, Label, LocRef, Reg, Shift, ShiftedImm, Sym
-from ..smt.expr import Const, Val, app, cmp, const, ite
+from ..smt.expr import Const, Val, app, band, cmp, const, ite
 from .base import (
     EXTEND,
     IMM,
@@ -39,6 +43,7 @@ from .base import (
     Flags,
     Machine,
     Sig,
+    Taint,
     sext,
     sig,
     zext,
@@ -179,10 +184,16 @@ INSTRUCTIONS["STUR"] = sig(_R, _M)
 for _op in ("LDAR", "LDAPR", "LDXR", "LDAXR"):
     INSTRUCTIONS[_op] = sig(_R, _M)
 INSTRUCTIONS["STLR"] = sig(_RI, _M)
-for _op in ("LDP", "STP"):
+# The pairs (their forms without write-back are refused by check(), with a
+# message that says which forms exist)
+for _op in ("LDP", "STP", "LDPSW", "LDNP", "STNP", "LDIAPP", "STILP", "LDXP", "LDAXP"):
     INSTRUCTIONS[_op] = sig(_R, _R, _MW) + sig(_R, _R, _M, _P)
 for _op in ("STXR", "STLXR"):
     INSTRUCTIONS[_op] = sig(_R, _RI, _M)
+for _op in ("STXP", "STLXP"):
+    INSTRUCTIONS[_op] = sig(_R, _R, _R, _MW) + sig(_R, _R, _R, _M, _P)
+for _suffix in ("", "A", "L", "AL"):
+    INSTRUCTIONS["CASP" + _suffix] = sig(_R, _R, _R, _R, _MW) + sig(_R, _R, _R, _R, _M, _P)
 for _base in ["SWP", "CAS"] + [f"LD{o}" for o in ATOMIC_OPS]:
     for _suffix in ("", "A", "L", "AL"):
         INSTRUCTIONS[_base + _suffix] = sig(_R, _R, _M)
@@ -273,18 +284,7 @@ UNSUPPORTED: dict[str, str] = {
     "BLR": "subroutine calls (BLR, a branch to a register; code addresses as values)",
     "BR": "branches to a register (BR; code addresses as values)",
     "RET": "subroutine returns (RET, a branch to a register; code addresses as values)",
-    "LDXP": "exclusive pairs (LDXP)",
-    "LDAXP": "exclusive pairs (LDAXP)",
-    "STXP": "exclusive pairs (STXP)",
-    "STLXP": "exclusive pairs (STLXP)",
-    "LDNP": "non-temporal pairs (LDNP)",
-    "STNP": "non-temporal pairs (STNP)",
-    "LDIAPP": "acquire pairs (LDIAPP, FEAT_LRCPC3)",
-    "STILP": "release pairs (STILP, FEAT_LRCPC3)",
-    "LDPSW": "sign-extending pairs (LDPSW)",
 }
-for _s in ("", "A", "L", "AL"):
-    UNSUPPORTED["CASP" + _s] = f"compare-and-swap pairs (CASP{_s})"
 
 # --------------------------------------------------------------------------- checks
 
@@ -335,7 +335,7 @@ def check(ins: Instr) -> tuple[str, int] | None:
         return "REV32 takes X registers", 0
     if op == "REV64" and w == 32:
         return "REV64 takes X registers", 0
-    if op in ("LDR", "LDP", "STR", "STP"):
+    if op in ("LDR", "STR") or op in PAIR_OPS:
         addr = args[-1]
         assert isinstance(addr, Addr)
         regs = [a for a in args[:-1] if isinstance(a, Reg)]
@@ -343,12 +343,99 @@ def check(ins: Instr) -> tuple[str, int] | None:
                               for r in regs):
             return (f"{op} with write-back to a register it also transfers is "
                     "UNPREDICTABLE"), len(args) - 1
-        if op == "LDP" and regs[0].name == regs[1].name:
-            return "LDP loading the same register twice is UNPREDICTABLE", 1
-        if op in ("LDP", "STP") and regs[0].width != regs[1].width:
-            return f"{op} takes two registers of one width", 1
-        if op in ("LDP", "STP") and addr.offset is not None and not isinstance(addr.offset, Imm):
-            return f"{op} takes an immediate offset", len(args) - 1
+        if op in PAIR_OPS:
+            return _check_pair(ins)
+    return None
+
+
+#: Instructions that access two consecutive elements, each of its registers'
+#: size (or of 32 bits for LDPSW), and the index of their first data register.
+PAIR_OPS: dict[str, int] = {
+    "LDP": 0, "STP": 0, "LDPSW": 0, "LDNP": 0, "STNP": 0, "LDIAPP": 0, "STILP": 0,
+    "LDXP": 0, "LDAXP": 0, "STXP": 1, "STLXP": 1,
+    "CASP": 0, "CASPA": 0, "CASPL": 0, "CASPAL": 0,
+}
+_PAIR_LOADS = ("LDP", "LDPSW", "LDNP", "LDIAPP", "LDXP", "LDAXP")
+
+
+def _regno(r: Reg) -> int | None:
+    """The register's number in the data-register space (XZR is 31; SP has none)."""
+    if r.is_zero:
+        return 31
+    return int(r.name[1:]) if r.name[0] == "X" and r.name[1:].isdigit() else None
+
+
+def _wname(r: Reg) -> str:
+    return ("WZR" if r.is_zero else "WSP" if r.name == "SP" else "W" + r.name[1:]) \
+        if r.width == 32 else r.name
+
+
+def _check_pair(ins: Instr) -> tuple[str, int] | None:
+    """The register and addressing rules of the pair instructions (Arm ARM
+    C6.2, each instruction's encoding and its CONSTRAINED UNPREDICTABLE
+    cases): one width for the data registers; a load pair writes two different
+    registers; LDPSW fills X registers; a store-exclusive pair's status is a W
+    register other than the ones it uses; CASP takes two even-numbered
+    consecutive pairs; LDIAPP/STILP write back only by the pair's size (post-
+    and pre-indexed); the exclusive, CASP, LDIAPP and STILP forms take no
+    offset, LDNP/STNP an immediate one and no write-back."""
+    op, args = ins.op, ins.args
+    first = PAIR_OPS[op]
+    addr = args[-1]
+    assert isinstance(addr, Addr)
+    data = [a for a in args[first:-1] if isinstance(a, Reg)]
+    mem = len(args) - 1
+    for i, r in enumerate(data[1:], first + 1):
+        if r.width != data[0].width:
+            return f"{op} takes {'four' if len(data) == 4 else 'two'} registers of one width", i
+    if op in _PAIR_LOADS and data[0].name == data[1].name:
+        return f"{op} loading the same register twice is UNPREDICTABLE", first + 1
+    if op == "LDPSW" and data[0].width != 64:
+        return f"LDPSW takes X registers, found {_wname(data[0])}", 0
+    if op in ("STXP", "STLXP"):
+        status = args[0]
+        assert isinstance(status, Reg)
+        if status.width != 32:
+            return f"{op} writes its status to a W register, found {status.name}", 0
+        used = data + ([addr.base] if isinstance(addr.base, Reg) else [])
+        if not status.is_zero and any(r.name == status.name for r in used):
+            return (f"{op} writing its status to a register it also uses "
+                    f"({_wname(status)}) is UNPREDICTABLE"), 0
+    if op.startswith("CASP"):
+        names = ("Ws", "W(s+1)", "Wt", "W(t+1)") if data[0].width == 32 else (
+            "Xs", "X(s+1)", "Xt", "X(t+1)")
+        nums = [_regno(r) for r in data]
+        for i, (r, n) in enumerate(zip(data, nums)):
+            if n is None:
+                return f"{op} takes general-purpose registers, found {_wname(r)}", i
+        for i in (0, 2):
+            lo, hi = nums[i], nums[i + 1]
+            assert lo is not None and hi is not None
+            if lo % 2:
+                return (f"{op}: {names[i]} must be an even-numbered register, found "
+                        f"{_wname(data[i])}"), i
+            if hi != lo + 1:
+                want = "WZR" if lo == 30 and data[i].width == 32 else "XZR" if lo == 30 \
+                    else ("W" if data[i].width == 32 else "X") + str(lo + 1)
+                return (f"{op}: {names[i + 1]} must be the register after {names[i]} "
+                        f"({want}), found {_wname(data[i + 1])}"), i + 1
+    size = 4 if op == "LDPSW" else data[0].width // 8
+    if op in ("LDXP", "LDAXP", "STXP", "STLXP") or op.startswith("CASP"):
+        if addr.index or (addr.offset is not None and addr.offset != Imm(0)):
+            return f"{op} takes [Xn], with no offset and no write-back, found '{addr}'", mem
+    elif op in ("LDIAPP", "STILP"):
+        # Arm ARM: LDIAPP writes back post-indexed, STILP pre-indexed, by the
+        # pair's size
+        index, step = ("pre", -2 * size) if op == "STILP" else ("post", 2 * size)
+        form = f"[Xn, #{step}]!" if op == "STILP" else f"[Xn], #{step}"
+        regs = f"{'W' if size == 4 else 'X'} registers"
+        if (addr.index and (addr.index != index or addr.offset != Imm(step))) or (
+                not addr.index and addr.offset is not None and addr.offset != Imm(0)):
+            return f"{op} takes [Xn] or {form} ({regs}), found '{addr}'", mem
+    elif op in ("LDNP", "STNP") and addr.index:
+        return f"{op} has no write-back form: it takes [Xn{{, #imm}}], found '{addr}'", mem
+    elif addr.offset is not None and not isinstance(addr.offset, Imm):
+        return f"{op} takes an immediate offset", mem
     return None
 
 
@@ -358,12 +445,19 @@ def _pair(addr: Addr, size: int) -> tuple[Addr, Addr]:
     return addr, Addr(addr.base, Imm(off + size))
 
 
+def _pair_size(ins: Instr) -> int:
+    """The size in bytes of each of a pair instruction's two accesses."""
+    if ins.op == "LDPSW":
+        return 4
+    rt = ins.args[PAIR_OPS[ins.op]]
+    assert isinstance(rt, Reg)
+    return rt.width // 8
+
+
 def memory_operands(ins: Instr) -> tuple[Addr, ...]:
     addrs = tuple(a for a in ins.args if isinstance(a, Addr))
-    if ins.op in ("LDP", "STP"):
-        rt = ins.args[0]
-        assert isinstance(rt, Reg)
-        return _pair(addrs[0], rt.width // 8)
+    if ins.op in PAIR_OPS:
+        return _pair(addrs[0], _pair_size(ins))
     return addrs
 
 
@@ -799,7 +893,7 @@ def _load(st: Machine, ins: Instr):
     eid, v = st.read(loc, tags, ataint, width=width)
     st.set(dst, SV((sext if signed else zext)(v.val, width), v.taint))
     if "X" in tags:
-        st.excl = (eid, loc)
+        st.excl = ((eid, loc),)
     _writeback(st, addr)
 
 
@@ -814,26 +908,111 @@ def _store(st: Machine, ins: Instr):
     _writeback(st, addr)
 
 
-def _pair_access(st: Machine, ins: Instr):
-    """``LDP/STP Rt1, Rt2, [Xn{, #imm}]`` (also pre- and post-indexed): two
-    accesses of the register size, at the address and just after it, both
-    address-dependent on Xn, in one instruction (herd: two reads or two writes,
-    each register its own data)."""
-    r1, r2, addr = ins.args
-    assert isinstance(r1, Reg) and isinstance(r2, Reg) and isinstance(addr, Addr)
-    first, second = _pair(addr, r1.width // 8)
+#: The tags of each access of the plain pairs: LDIAPP's reads are
+#: acquirePC and STILP's writes release (herd: ``Q`` and ``L``, FEAT_LRCPC3);
+#: the non-temporal hint of LDNP/STNP changes no ordering (herd: its ``NTA``
+#: annotation is in no relation of the model).
+_PAIR_TAGS: dict[str, tuple[str, ...]] = {
+    "LDP": (), "LDPSW": (), "LDNP": (), "LDIAPP": ("Q",),
+    "STP": (), "STNP": (), "STILP": ("L",),
+}
+
+
+def _pair_addresses(st: Machine, ins: Instr) -> tuple[int, str, Taint, str, Taint]:
+    """A pair instruction's access size in bits, and the two locations it
+    accesses (at the address and just after it) with what each address
+    depends on."""
+    addr = ins.args[-1]
+    assert isinstance(addr, Addr)
+    size = _pair_size(ins)
+    first, second = _pair(addr, size)
     loc1, t1 = st.address(first)
     loc2, t2 = st.address(second)
-    if ins.op == "LDP":
-        _, v1 = st.read(loc1, (), t1, width=r1.width)
-        _, v2 = st.read(loc2, (), t2, width=r2.width)
+    return size * 8, loc1, t1, loc2, t2
+
+
+def _pair_access(st: Machine, ins: Instr):
+    """``LDP/STP Rt1, Rt2, [Xn{, #imm}]`` (also pre- and post-indexed), their
+    non-temporal forms ``LDNP/STNP``, ``LDPSW`` and FEAT_LRCPC3's
+    ``LDIAPP``/``STILP``: two accesses of the register size (32 bits for
+    LDPSW, which sign-extends each word into its X register), Rt1's at the
+    address and Rt2's just after it, both address-dependent on Xn; each
+    register is its own data (herd: two reads or two writes).
+
+    LDIAPP's reads are acquirePC (``Q``), Rt1's first; STILP's writes are
+    release (``L``), Rt1's first, except that the pre-indexed STILP writes
+    Rt2's first (Arm ARM, STILP; herd's ``stp``). Events of one instruction
+    are in program order in the order they are made, so ``[Q]; po`` and
+    ``po; [L]`` order the two accesses as herd's ``seq_mem`` does."""
+    r1, r2, addr = ins.args
+    assert isinstance(r1, Reg) and isinstance(r2, Reg) and isinstance(addr, Addr)
+    width, loc1, t1, loc2, t2 = _pair_addresses(st, ins)
+    tags = _PAIR_TAGS[ins.op]
+    if ins.op.startswith("LD"):
+        _, v1 = st.read(loc1, tags, t1, width=width)
+        _, v2 = st.read(loc2, tags, t2, width=width)
+        if ins.op == "LDPSW":
+            v1, v2 = SV(sext(v1.val, width), v1.taint), SV(sext(v2.val, width), v2.taint)
         st.set(r1, v1)
         st.set(r2, v2)
     else:
         v1, v2 = operand(st, r1), operand(st, r2)
-        st.write(loc1, v1, (), t1, width=r1.width)
-        st.write(loc2, v2, (), t2, width=r2.width)
+        if ins.op == "STILP" and addr.index == "pre":
+            st.write(loc2, v2, tags, t2, width=width)
+            st.write(loc1, v1, tags, t1, width=width)
+        else:
+            st.write(loc1, v1, tags, t1, width=width)
+            st.write(loc2, v2, tags, t2, width=width)
     _writeback(st, addr)
+
+
+def _load_excl_pair(st: Machine, ins: Instr):
+    """``LDXP/LDAXP Rt1, Rt2, [Xn]``: an exclusive (``X``; ``LDAXP`` also
+    acquire, ``A``) read of each element, Rt1's at the address and Rt2's just
+    after it; the two reads are one single-copy atomic access (Arm ARM,
+    LDXP; herd reads them as one atomic group), so they never see half of a
+    single-copy atomic pair written by another instruction. Opens an
+    exclusive pair for a later STXP."""
+    r1, r2, _ = ins.args
+    assert isinstance(r1, Reg) and isinstance(r2, Reg)
+    width, loc1, t1, loc2, t2 = _pair_addresses(st, ins)
+    tags = ("X", "A") if ins.op == "LDAXP" else ("X",)
+    e1, v1 = st.read(loc1, tags, t1, width=width)
+    e2, v2 = st.read(loc2, tags, t2, width=width)
+    st.single_copy_atomic((e1, e2))
+    st.set(r1, v1)
+    st.set(r2, v2)
+    st.excl = ((e1, loc1), (e2, loc2))
+
+
+def _store_excl_pair(st: Machine, ins: Instr):
+    """``STXP/STLXP Ws, Rt1, Rt2, [Xn]``: as STXR, on a pair. It succeeds or
+    fails freely when an LDXP/LDAXP of the same two elements is open on this
+    path (and always fails otherwise, after a single load-exclusive too:
+    Arm ARM, a Store-Exclusive of another size than its Load-Exclusive is
+    CONSTRAINED UNPREDICTABLE); on success it writes both elements as one
+    single-copy atomic access (``X``, and ``L`` for STLXP), each write paired
+    with the read of its element in ``rmw``. Ws = 0 on success, 1 on
+    failure."""
+    status, r1, r2, _ = ins.args
+    assert isinstance(status, Reg) and isinstance(r1, Reg) and isinstance(r2, Reg)
+    width, loc1, t1, loc2, t2 = _pair_addresses(st, ins)
+    v1, v2 = operand(st, r1), operand(st, r2)
+    excl, st.excl = st.excl, None
+    if excl is None or [loc for _, loc in excl] != [loc1, loc2]:
+        st.set(status, SV(Const(1)))
+        return None
+    choice = st.choice()
+    st.set(status, SV(ite(choice, Const(0), Const(1))))
+    ok, fail = st.split(choice)
+    assert ok is not None and fail is not None
+    tags = ("X", "L") if ins.op == "STLXP" else ("X",)
+    w1 = ok.write(loc1, v1, tags, t1, width=width)
+    w2 = ok.write(loc2, v2, tags, t2, width=width)
+    ok.single_copy_atomic((w1, w2))
+    ok.rmw(excl[0][0], w1, "lxsx")
+    ok.rmw(excl[1][0], w2, "lxsx")
+    return [ok, fail]
 
 
 def _store_excl(st: Machine, ins: Instr):
@@ -850,7 +1029,7 @@ def _store_excl(st: Machine, ins: Instr):
     loc, ataint = st.address(addr)
     value = operand(st, src)
     excl, st.excl = st.excl, None
-    if excl is None or excl[1] != loc:
+    if excl is None or len(excl) != 1 or excl[0][1] != loc:
         st.set(status, SV(Const(1)))
         return None
     choice = st.choice()
@@ -859,7 +1038,7 @@ def _store_excl(st: Machine, ins: Instr):
     assert ok is not None and fail is not None
     tags = ("X", "L") if full == "STLXR" else ("X",)
     w = ok.write(loc, value, tags, ataint, width=width)
-    ok.rmw(excl[0], w, "lxsx")
+    ok.rmw(excl[0][0], w, "lxsx")
     return [ok, fail]
 
 
@@ -928,6 +1107,59 @@ def _cas(st: Machine, ins: Instr):
         out += [from_mem, from_rs]
     if fail is not None:
         fail.set(rs, old)
+        out.append(fail)
+    return out
+
+
+def _casp(st: Machine, ins: Instr):
+    """``CASP{A,L,AL} Rs, R(s+1), Rt, R(t+1), [Xn]``: compare the pair read
+    at the address (Rs's element first, R(s+1)'s just after it) with Rs and
+    R(s+1); if both are equal write Rt and R(t+1) there. Rs and R(s+1)
+    receive the values read either way (Arm ARM, CASP).
+
+    As herd builds it: a read of each element (``A`` for CASPA/CASPAL) and, on
+    success, a write of each (``L`` for CASPL/CASPAL), each write paired with
+    the read of its element in ``rmw``; the writes depend on the comparison
+    (both registers and both reads) and on Rt and R(t+1) together. The two
+    reads are one single-copy atomic access, and so are the two writes (Arm
+    ARM: the pair is accessed single-copy atomically). On success, as for CAS,
+    a free choice says whether Rs and R(s+1) take their new values from the
+    reads or from themselves (equal values, other dependencies)."""
+    rs1, rs2, rt1, rt2, _ = ins.args
+    assert isinstance(rs1, Reg) and isinstance(rs2, Reg)
+    width, loc1, t1, loc2, t2 = _pair_addresses(st, ins)
+    acq, rel = _suffix(ins.op, "CASP")
+    exp1, exp2 = st.operand(rs1), st.operand(rs2)
+    new1, new2 = st.operand(rt1), st.operand(rt2)
+    rtags = ("A",) if acq else ()
+    e1, o1 = st.read(loc1, rtags, t1, width=width)
+    e2, o2 = st.read(loc2, rtags, t2, width=width)
+    st.single_copy_atomic((e1, e2))
+    old1, old2 = zext(o1.val, width), zext(o2.val, width)
+    read = o1.taint | o2.taint  # the pair is read as one access
+    expected = exp1.taint | exp2.taint
+    compare = expected | read  # what the comparison depends on
+    ok, fail = st.split(band(cmp("eq", old1, zext(exp1.val, width)),
+                             cmp("eq", old2, zext(exp2.val, width))))
+    out: list = []
+    if ok is not None:
+        wtags = ("L",) if rel else ()
+        data = new1.taint | new2.taint
+        w1 = ok.write(loc1, new1, wtags, t1, data=data, intrinsic=compare, width=width)
+        w2 = ok.write(loc2, new2, wtags, t2, data=data, intrinsic=compare, width=width)
+        ok.single_copy_atomic((w1, w2))
+        ok.rmw(e1, w1, "amo")
+        ok.rmw(e2, w2, "amo")
+        from_mem, from_rs = ok.split(ok.choice())
+        assert from_mem is not None and from_rs is not None
+        from_mem.set(rs1, SV(old1, read))
+        from_mem.set(rs2, SV(old2, read))
+        from_rs.set(rs1, SV(old1, expected | compare.as_pick()))
+        from_rs.set(rs2, SV(old2, expected | compare.as_pick()))
+        out += [from_mem, from_rs]
+    if fail is not None:
+        fail.set(rs1, SV(old1, read))
+        fail.set(rs2, SV(old2, read))
         out.append(fail)
     return out
 
@@ -1011,8 +1243,10 @@ HANDLERS = {
     "TBNZ": _tbz,
     "B": _b,
     "NOP": _nop,
-    "LDP": _pair_access,
-    "STP": _pair_access,
+    "LDXP": _load_excl_pair,
+    "LDAXP": _load_excl_pair,
+    "STXP": _store_excl_pair,
+    "STLXP": _store_excl_pair,
     "STXR": _store_excl,
     "STLXR": _store_excl,
     "DMB": _barrier,
@@ -1031,9 +1265,11 @@ HANDLERS.update(dict.fromkeys(CSEL_ALIASES, _csel))
 HANDLERS.update({f"B.{c}": _bcond for c in CONDITION_CODES})
 HANDLERS.update(dict.fromkeys(_LOAD_TAGS, _load))
 HANDLERS.update(dict.fromkeys(_STORE_TAGS, _store))
+HANDLERS.update(dict.fromkeys(_PAIR_TAGS, _pair_access))
 for _s in ("", "A", "L", "AL"):
     HANDLERS["SWP" + _s] = _swp
     HANDLERS["CAS" + _s] = _cas
+    HANDLERS["CASP" + _s] = _casp
     for _o in ATOMIC_OPS:
         HANDLERS[f"LD{_o}{_s}"] = _ldop
 for _o in ATOMIC_OPS:
@@ -1046,10 +1282,10 @@ assert set(HANDLERS) == set(INSTRUCTIONS), set(HANDLERS) ^ set(INSTRUCTIONS)
 # --------------------------------------------------------------------------- tags, memory
 
 TAGS: dict[str, str] = {
-    "A": "acquire (RCsc): LDAR, LDAXR, and atomics with an A suffix",
-    "Q": "acquirePC (RCpc): LDAPR",
-    "L": "release: STLR, STLXR, and atomics with an L suffix",
-    "X": "exclusive: LDXR, LDAXR, STXR, STLXR",
+    "A": "acquire (RCsc): LDAR, LDAXR, LDAXP, and atomics with an A suffix (CASPA too)",
+    "Q": "acquirePC (RCpc): LDAPR, LDIAPP",
+    "L": "release: STLR, STLXR, STLXP, STILP, and atomics with an L suffix (CASPL too)",
+    "X": "exclusive: LDXR, LDAXR, STXR, STLXR and their pairs LDXP, LDAXP, STXP, STLXP",
     "NoRet": "an atomic whose loaded value goes to the zero register",
     "DMB": "any DMB",
     "DSB": "any DSB",

@@ -82,6 +82,7 @@ class Encoding:
                 self.value[e.eid] = z3.BitVec(f"v!{e.eid}", 64)
         self._encode_rf()
         self._encode_co()
+        self._encode_sca()
 
     # ------------------------------------------------------------------ values
 
@@ -182,6 +183,33 @@ class Encoding:
                     if eg.compatible(a, b):
                         both = conj(self.exec_term(a), self.exec_term(b))
                         out.add(implies(both, neg(eq(self._pos(a), self._pos(b)))))
+
+    def _encode_sca(self) -> None:
+        """Single-copy atomicity of multi-element accesses (an exclusive or
+        compare-and-swap pair; herd's engine enforces it, not its models):
+        a group of reads made as one access sees a group of writes made as
+        one access entirely or not at all. For each location both groups
+        access, the read "sees" the write when it reads from it or from a
+        write coherence-after it; that must hold for all or for none."""
+        out = self.out
+        eg = self.eg
+        groups: dict[int, list[int]] = defaultdict(list)
+        for a, b in eg.pairs("sca"):
+            groups[a].append(b)
+        reads = [[a, *bs] for a, bs in groups.items() if self.events[a].kind == "R"]
+        writes = [[a, *bs] for a, bs in groups.items() if self.events[a].kind == "W"]
+        for rg in reads:
+            for wg in writes:
+                pairs = [(r, w) for r in rg for w in wg
+                         if self.events[r].loc == self.events[w].loc and eg.compatible(r, w)]
+                if len(pairs) < 2:
+                    continue
+                both = conj_all(self.exec_term(e) for e in rg + wg)
+                if both is None:
+                    continue
+                sees = [neg(lt(self.rpos[r], self._pos(w))) for r, w in pairs]
+                for s in sees[1:]:
+                    out.add(implies(both, eq(sees[0], s)))
 
     def co_term(self, a: int, b: int) -> Term | None:
         if a == b or not self.eg.compatible(a, b):
