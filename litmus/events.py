@@ -799,9 +799,10 @@ class PathState:
         X30): its label's, as in herd, when it has one."""
         return SV(Const(self.b.code.after(self.thread, self.code, self.pc + 1)))
 
-    def jump_to(self, target: SV) -> list[PathState | None]:
-        """Branch to the code address ``target`` (``BR``, ``BLR``, ``RET``); the
-        events after it are control-dependent on what ``target`` depends on.
+    def jump_to(self, target: SV, via: str = "") -> list[PathState | None]:
+        """Branch to the code address ``target`` (``BR``, ``BLR``, ``RET``), the
+        value of register ``via``; the events after it are control-dependent
+        on what ``target`` depends on.
 
         A constant that is code is a jump there (counted as any jump); any
         other constant is refused, as herd refuses it (an integer is "not
@@ -819,7 +820,7 @@ class PathState:
             s.ctrl = self.ctrl | target.taint
             dest = code.target(val.bits)
             if dest is None:
-                s.refuse(self._not_code(val.bits))
+                s.refuse(self._not_code(val.bits, via))
             else:
                 s._jump(*dest)
             return [s]
@@ -867,17 +868,23 @@ class PathState:
             out.append(s)
         return out
 
-    def _not_code(self, bits: int) -> EncodingError:
-        """The refusal of a branch to the constant ``bits``, which is no code."""
+    def _not_code(self, bits: int, via: str) -> EncodingError:
+        """The refusal of a branch to the constant ``bits`` (the value of
+        register ``via``), which is no code."""
+        what = f"{via} = " if via else ""
         name = _address_name(self.b.symbols, bits)
         if name is not None:
             return self.error(
-                f"{self.instr}: the target is the address of location {name}, not of code "
-                "(herd: the target of a branch to a register must be a label)")
+                f"{self.instr}: the target, {what}{name}, is the address of a location, not "
+                "of code (herd: the target of a branch to a register must be a label)")
+        shown = self.b.code.names.get(bits)
+        if shown is not None:  # an instruction read from code
+            return self.error(f"{self.instr}: the target, {what}{shown}, is an instruction, "
+                              "not a code address")
         return self.error(
-            f"{self.instr}: the target {bits:#x} is not a code address (herd: "
-            "segmentation fault); a branch to a register needs a label's address "
-            "(ADR, BL, or an initial value such as P0:L0)")
+            f"{self.instr}: the target, {what}{bits:#x}, is not a code address (herd: "
+            "segmentation fault); a branch to a register needs a label's address (ADR, BL, "
+            "or an initial value such as P0:L0)")
 
     def refuse(self, err: EncodingError) -> None:
         """Stop this path with ``err``: raised now when every execution takes
@@ -1254,11 +1261,14 @@ def _constants(test: Test) -> set[int]:
     return {v & ((1 << 64) - 1) for v in out}
 
 
-def address_base(test: Test, n: int) -> int:
+def address_base(test: Test, n: int, consts: Collection[int] | None = None) -> int:
     """The address of a test's first location: the first of
-    :data:`ADDRESS_BASES` such that no integer the test writes falls among its
-    ``n`` locations' addresses, in all 64 bits or in the low 32."""
-    base = _free_base(ADDRESS_BASES, max(n, 1) * ADDRESS_STRIDE, _constants(test), ())
+    :data:`ADDRESS_BASES` such that no integer the test writes (``consts``, by
+    default :func:`_constants`) falls among its ``n`` locations' addresses, in
+    all 64 bits or in the low 32."""
+    if consts is None:
+        consts = _constants(test)
+    base = _free_base(ADDRESS_BASES, max(n, 1) * ADDRESS_STRIDE, consts, ())
     if base is None:
         raise EncodingError("the test's constants cover every address range the tool uses "
                             "for locations", Pos(test.source))
@@ -1283,10 +1293,10 @@ def _free_base(bases: Iterable[int], span: int, consts: Collection[int],
     return None
 
 
-def _code_map(test: Test, arch: Arch, data_base: int, n: int) -> CodeMap:
+def _code_map(test: Test, arch: Arch, data_base: int, n: int,
+              consts: Collection[int]) -> CodeMap:
     """The code addresses and instruction values of a test, in ranges of their
-    own (see :func:`_free_base`)."""
-    consts = _constants(test)
+    own (see :func:`_free_base`) that hold none of ``consts``."""
     data = (data_base & 0xFFFF_FFFF, max(n, 1) * ADDRESS_STRIDE)
     code = _free_base(CODE_BASES, CODE_SPAN, consts, [data])
     instr = None if code is None else _free_base(
@@ -1316,9 +1326,10 @@ def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
     locations: dict[str, Location] = {}
     init: dict[str, int] = {}
     names = _referenced_locations(test, arch)
-    b.base = address_base(test, len(names))
+    consts = _constants(test)
+    b.base = address_base(test, len(names), consts)
     b.layout(names)
-    b.code = _code_map(test, arch, b.base, len(names))
+    b.code = _code_map(test, arch, b.base, len(names), consts)
     b.layout_code()
     for name in b.locations:
         cell = b.code.cells.get(name)

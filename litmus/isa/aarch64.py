@@ -784,7 +784,7 @@ def _indirect(st: Machine, ins: Instr):
     target = st.get(reg)
     if ins.op == "BLR":
         st.set(LINK_REGISTER, st.return_address())
-    return st.jump_to(target)
+    return st.jump_to(target, _reg_text(reg))
 
 
 def _nop(st: Machine, ins: Instr):

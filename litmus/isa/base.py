@@ -217,7 +217,7 @@ class Machine(Protocol):
     def has_label(self, name: str) -> bool: ...  # a label of the code being run
     def code_address(self, label: Label) -> SV: ...  # ADR of such a label
     def return_address(self) -> SV: ...  # the address after this instruction (BL)
-    def jump_to(self, target: SV) -> list[Machine | None]: ...  # BR, BLR, RET
+    def jump_to(self, target: SV, via: str = "") -> list[Machine | None]: ...  # BR, RET
 
 
 #: A handler runs one instruction: it returns None to fall through, or the
