@@ -20,7 +20,7 @@ INSTRUCTIONS = REFERENCE / "herd-instructions"
 EXPECTED = INSTRUCTIONS / "expected.jsonl"
 
 #: The tests read identically when this file was written: they must stay so.
-IDENTICAL_FLOOR = 234
+IDENTICAL_FLOOR = 246
 
 
 @pytest.mark.needs(EXPECTED)
