@@ -397,6 +397,14 @@ class EventGraph:
             return None
         return _address_name(symbols, bits)
 
+    def guard_name(self, bits: int) -> str | None:
+        """How a constant prints in a path's condition (``litmus show``): a
+        location's address as ``&x``, code as ``label:"P0:L0"``."""
+        if self.code is not None and bits in self.code.names:
+            return self.code.names[bits]
+        n = self.location_at(bits)
+        return f"&{n}" if n is not None else None
+
     def unprintable(self, bits: int) -> bool:
         """Whether ``bits`` is code that herd prints as a number of its own
         (a return address without a label), which this tool does not know."""
@@ -1364,8 +1372,7 @@ def describe(eg: EventGraph) -> Mapping[int, str]:
             what += f" := {eg.show(e.value, eg.test.ctype(loc=e.loc))}"
         tags = [] if e.kind == "F" else sorted(e.tags - hidden)
         extra = f" [{', '.join(tags)}]" if tags else ""
-        names = lambda b: (f"&{n}" if (n := eg.location_at(b)) else None)
-        guard = f" if {show_bool(band(*e.guard), names)}" if e.guard else ""
+        guard = f" if {show_bool(band(*e.guard), eg.guard_name)}" if e.guard else ""
         src = f"  ({e.instr.pos.line}: {e.instr})" if e.instr is not None else ""
         out[e.eid] = f"e{e.eid} {who}: {what}{extra}{guard}{src}"
     return out
