@@ -671,6 +671,12 @@ class PathState:
         if name is not None:
             raise self.error(f"address {name} is not a location of the test "
                              "(past the end of the location or array)")
+        code = self.b.code.names.get(val.bits) if val.bits in self.b.code.targets else None
+        if code is not None or val.bits in self.b.code.targets:
+            shown = code or "a return address"
+            raise self.error(f"not supported: an access to code at {shown} (herd reads code "
+                             "only at the labels of initial values and of ADR, and writes it "
+                             "only with -variant self)")
         via = f" (the value of {addr.base})" if isinstance(addr.base, Reg) else ""
         raise self.error(f"address {val.bits:#x}{via} is not a location of the test")
 
@@ -800,12 +806,24 @@ class PathState:
 
     def code_address(self, label: Label) -> SV:
         """The address of a label of the code being run (``ADR X0, L0``)."""
-        return SV(Const(self.b.code.label(self.code, label.name, self.thread.name)))
+        self._own_code("the address of a label")
+        return SV(Const(self.b.code.label(self.code, label.name)))
 
     def return_address(self) -> SV:
         """The address of the instruction after this one (what ``BL`` leaves in
         X30): its label's, as in herd, when it has one."""
-        return SV(Const(self.b.code.after(self.thread, self.code, self.pc + 1)))
+        after = self.b.code.after(self.thread, self.code, self.pc + 1)
+        if self.b.code.names.get(after) is not None:
+            self._own_code("a return address with a label")
+        return SV(Const(after))
+
+    def _own_code(self, what: str) -> None:
+        """Refuse ``what`` computed in another thread's code: which thread herd
+        names it after is not known."""
+        if self.code is not self.thread:
+            self.refuse(self.error(
+                f"not supported: {what} computed in thread {self.code.name}'s code run by "
+                f"thread {self.thread.name} (which thread herd names it after is not known)"))
 
     def jump_to(self, target: SV, via: str = "") -> list[PathState | None]:
         """Branch to the code address ``target`` (``BR``, ``BLR``, ``RET``), the

@@ -405,3 +405,47 @@ exists (P0:X5 = 0)
 def test_br_takes_an_x_register():
     with pytest.raises(ParseError, match="BR takes an X register"):
         litmus.parse("thread P0\n  BR W1\nexists (P0:X0 = 0)\n")
+
+
+def test_code_herd_names_unknowably_is_refused():
+    """P0 runs P1's code (BLR X8), where BL Lg leaves the address of Lr: herd
+    names that label after one of the two threads, which its sources do not
+    settle; refused rather than guessed."""
+    text = """\
+AArch64 T
+{ 0:X8=P1:Lf; }
+ P0       | P1       ;
+ BLR X8   | B Lend   ;
+          |Lf:       ;
+          | BL Lg    ;
+          |Lr:       ;
+          | RET      ;
+          |Lg:       ;
+          | RET      ;
+          |Lend:     ;
+exists (0:X0=0)
+"""
+    with pytest.raises(EncodingError, match="not supported: a return address with a label "
+                       "computed in thread P1's code run by thread P0"):
+        litmus.check(herd(text), "arm")
+
+
+def test_reading_code_at_a_label_herd_does_not_initialise_is_refused():
+    """herd gives the instruction at a label as an initial value only for the
+    labels of initial values and of ADR: a load from a return label is
+    refused."""
+    text = """\
+thread P0
+  BL   f
+ret:
+  B    end
+f:
+  LDR  W0, [X30]
+  RET
+end:
+  NOP
+exists (P0:X0 = 0)
+"""
+    with pytest.raises(EncodingError, match='not supported: an access to code at '
+                       'label:"P0:ret"'):
+        litmus.check(litmus.parse(text), "sc")
