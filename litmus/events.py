@@ -209,7 +209,7 @@ class CodeMap:
         self.threads = {th.name: th for th in test.threads}
         self.base = base
         self.instr_base = instr_base
-        self._keys: dict[tuple[str, ...] | tuple[str, str, int], int] = {}
+        self._keys: dict[tuple, int] = {}  # what an address is -> the address
         self.targets: dict[int, tuple[Thread, int]] = {}
         self.names: dict[int, str] = {}
         self.unnamed: set[int] = set()
@@ -671,9 +671,8 @@ class PathState:
         if name is not None:
             raise self.error(f"address {name} is not a location of the test "
                              "(past the end of the location or array)")
-        code = self.b.code.names.get(val.bits) if val.bits in self.b.code.targets else None
-        if code is not None or val.bits in self.b.code.targets:
-            shown = code or "a return address"
+        if val.bits in self.b.code.targets:
+            shown = self.b.code.names.get(val.bits, "a return address")
             raise self.error(f"not supported: an access to code at {shown} (herd reads code "
                              "only at the labels of initial values and of ADR, and writes it "
                              "only with -variant self)")
@@ -787,7 +786,7 @@ class PathState:
         thread's own (a loop in another thread's code is not bounded so; a
         return into one's own code from another's is a backward jump)."""
         back = (code.index, target) <= (self.code.index, self.pc)
-        if back and self.counted and code is self.thread:
+        if back and self.counted and code.name == self.thread.name:
             n = self.seen.get(target, 0) + 1
             self.seen[target] = n
             if n > self.b.unroll:
@@ -820,7 +819,7 @@ class PathState:
     def _own_code(self, what: str) -> None:
         """Refuse ``what`` computed in another thread's code: which thread herd
         names it after is not known."""
-        if self.code is not self.thread:
+        if self.code.name != self.thread.name:
             self.refuse(self.error(
                 f"not supported: {what} computed in thread {self.code.name}'s code run by "
                 f"thread {self.thread.name} (which thread herd names it after is not known)"))

@@ -18,6 +18,7 @@ A64 instructions and herd7's AArch64 model for their events:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..program import Addr, Imm, Instr, Label, LocRef, Reg, Shift, ShiftedImm, Sym
 from ..smt.expr import Const, Val, app, cmp, const, ite
@@ -1094,7 +1095,7 @@ _HERD_TEXT_OPS = frozenset(
      "STR"] + ["B." + cc for cc in CONDITION_CODES])
 
 
-def herd_text(ins: Instr, offset_of) -> str | None:
+def herd_text(ins: Instr, offset_of: Callable[[Label], int | None]) -> str | None:
     """How herd prints ``ins`` as a value: ``ADD W0,W0,#1``, ``LDR W2,[X1,#4]``,
     a label operand as its offset from the instruction in bytes (``ADR
     X0,.+4``, ``B .-8``); None for the forms not known to be printed so."""
