@@ -635,7 +635,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         for loc in eg.locations.values():
             ep = "" if loc.endpoint == "memory" else f" @{loc.endpoint}"
             ctype = f"{loc.ctype.name} " if loc.ctype is not None else ""
-            init = format_value(loc.init, test.ctype(loc=loc.name))  # type: ignore[arg-type]
+            iw = eg.events[eg.init[loc.name]].value  # code holds an instruction
+            init = eg.show(iw, test.ctype(loc=loc.name)) if iw is not None else \
+                format_value(loc.init, test.ctype(loc=loc.name))  # type: ignore[arg-type]
             p(f"  {loc.name:<12} {ctype}{loc.mtype}{ep} = {init}")
         for th in test.threads:
             kind = "device agent" if th.device else "CPU"
@@ -675,11 +677,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         if cut:
             from .smt.expr import band, show_bool
 
-            names = lambda b, eg=eg: (f"&{n}" if (n := eg.location_at(b)) else None)
             p(f"Paths cut by the unrolling bound ({eg.unroll}; their executions are not "
               "outcomes)")
             for name, leaf in cut:
-                guard = f" if {show_bool(band(*leaf.guard), names)}" if leaf.guard else ""
+                guard = f" if {show_bool(band(*leaf.guard), eg.guard_name)}" if leaf.guard \
+                    else ""
                 p(f"  {name}{guard}")
         p("Relations")
         for rel in ("po", "addr", "data", "ctrl", "rmw"):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .errors import Pos
 from .events import EventGraph
-from .program import LocRef, MemAtom, RegAtom, Test, prop_atoms
+from .program import CodeRef, LocRef, MemAtom, RegAtom, Test, prop_atoms
 from .smt.expr import Const
 
 
@@ -60,7 +60,7 @@ def condition_warnings(test: Test, eg: EventGraph) -> list[Diagnostic]:
             continue
         values = atom.value if isinstance(atom.value, tuple) else (atom.value,)
         for cell, value in zip(cells, values):
-            if isinstance(value, LocRef):
+            if isinstance(value, (LocRef, CodeRef)):
                 continue
             writes = [eg.events[w].value for w in _writes(eg, cell)]
             if all(isinstance(v, Const) for v in writes):

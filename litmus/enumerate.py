@@ -26,6 +26,7 @@ from .events import EventGraph
 from .limits import NO_DEADLINE, Deadline
 from .model import Model
 from .program import (
+    CodeRef,
     CType,
     LocRef,
     MemAtom,
@@ -60,6 +61,12 @@ FAULT_FLAG = "some-executions-fault"
 #: unrolling bound cut short (herd7 prints "Loop" before Ok/No and warns
 #: "unrolling limit exceeded, legal outcomes may be missing").
 LOOP_FLAG = "loop-bound-reached"
+
+#: The flag raised when the model allows some execution in which a branch to a
+#: register (``BR``, ``BLR``, ``RET``) holding a value read from memory finds
+#: no label there: herd has no such execution (the constraint that the value
+#: is a label fails), so it has no final state here either.
+NO_LABEL_FLAG = "some-executions-branch-to-no-label"
 
 @dataclass(frozen=True)
 class State:
@@ -201,8 +208,10 @@ class Session:
         self.fault_term = self.enc.fault_term()
         self._check_refusals()
         self.cut_term = self.enc.cut_term()
-        #: executions without a final state: a thread faulted or was cut short
-        self.stop_term = disj_all([t for t in (self.fault_term, self.cut_term)
+        self.dead_term = self.enc.dead_term()
+        #: executions without a final state: a thread faulted, was cut short, or
+        #: branched to a loaded value that is no label
+        self.stop_term = disj_all([t for t in (self.fault_term, self.cut_term, self.dead_term)
                                    if t is not None])
 
     def _check_refusals(self) -> None:
@@ -236,6 +245,9 @@ class Session:
             if addr is None:
                 raise EncodingError(f"'{value.name}' is not a location of the test")
             return eq(term, self.enc.z3.const(addr))
+        if isinstance(value, CodeRef):  # a label's address, on all 64 bits
+            assert self.eg.code is not None
+            return eq(term, self.enc.z3.const(self.eg.code.ref(value)))
         if ctype.bits >= 64:
             return eq(term, self.enc.z3.const(value))
         return eq(z3.Extract(ctype.bits - 1, 0, term),
@@ -347,6 +359,12 @@ class Session:
 
     def _show(self, bits: int, ctype: CType) -> int | str:
         name = self.eg.address_name(bits)
+        if name is None and self.eg.unprintable(bits):
+            raise EncodingError(
+                "not supported: a final state holds a code address without a label (a "
+                "return address BL or BLR left, where the next instruction has no label), "
+                "which herd prints as a number internal to it; label the instruction after "
+                "the call to see it as label:\"P0:L\"")
         return name if name is not None else ctype.read(bits)
 
     def _flags(self, ev: Evaluator, allowed: bool, deadline: Deadline) -> tuple[str, ...]:
@@ -367,7 +385,8 @@ class Session:
             if _check(fresh, deadline):
                 raised.append(f.name)
             fresh.pop()
-        for term, flag in ((self.fault_term, FAULT_FLAG), (self.cut_term, LOOP_FLAG)):
+        for term, flag in ((self.fault_term, FAULT_FLAG), (self.cut_term, LOOP_FLAG),
+                           (self.dead_term, NO_LABEL_FLAG)):
             if term is not None:
                 s = self.solver(ev)
                 s.add(as_bool(term))
@@ -398,5 +417,5 @@ def _state_sort_key(s: State):
                  for _, v in s.values)
 
 
-__all__ = ["FAULT_FLAG", "LOOP_FLAG", "Result", "Session", "State", "format_state_value",
-           "observation_of"]
+__all__ = ["FAULT_FLAG", "LOOP_FLAG", "NO_LABEL_FLAG", "Result", "Session", "State",
+           "format_state_value", "observation_of"]

@@ -25,6 +25,16 @@ may designate, plus one *faulting* path where it designates none: as in
 herd, an execution in which some thread faults has no final state (the
 result says that such executions exist).
 
+Code addresses are values too (herd's ``P1:L0``, ``ADR X0, L0``, the return
+address ``BL`` leaves in X30): 64-bit constants of their own
+(:class:`CodeMap`), printed ``label:"P1:L0"``. A branch to a register
+(``BR``, ``BLR``, ``RET``) holding one jumps there, into another thread's
+code too (the thread keeps its registers and events); on a value loaded from
+memory it forks, as herd does, once per *exported* label (the labels of the
+initial values and of ``ADR``), and an execution whose value is none of them
+has no final state. Reading a label's address reads the instruction there
+(herd without ``-variant self``): a 32-bit value printed ``instr:"..."``.
+
 The graph is a :class:`networkx.MultiDiGraph` whose nodes are event ids (the
 node attribute ``event`` holds the :class:`Event`) and whose edges carry the
 static relations as keys: ``po``, ``addr``, ``data``, ``ctrl``, ``rmw``, ``sca``
@@ -35,6 +45,7 @@ explanations, pictures) reads it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -45,7 +56,9 @@ from .errors import EncodingError, Pos
 from .isa.base import NOTAINT, SV, Arch, Flags, Taint, taint_of
 from .limits import DEFAULT_UNROLL
 from .program import (
+    INS_T,
     Addr,
+    CodeRef,
     CType,
     Imm,
     Instr,
@@ -101,6 +114,17 @@ MAX_STEPS_PER_PATH = 10_000
 ADDRESS_BASES = tuple(((0x7AD0 + 0x101 * k) << 32) | ((0xC0DE_0000 + k * 0x0F37_0000) & 0xFFFF_0000)
                       for k in range(64))
 ADDRESS_STRIDE = 0x1_0000
+#: Code addresses (see :class:`CodeMap`): a range of their own, far from
+#: locations' addresses (other high bits) and, as those, chosen so that no
+#: integer of the test falls in it (:func:`_free_base`).
+CODE_BASES = tuple(((0x5C0D + 0x0107 * k) << 32) | ((0x3A1E_0000 + k * 0x0D91_0000) & 0xFFFF_0000)
+                   for k in range(64))
+CODE_STRIDE = 0x10
+CODE_SPAN = 0x1_0000
+#: Instructions read from code as values: 32-bit words (``LDR W`` loads them).
+INSTR_BASES = tuple((0x1D5E_0000 + k * 0x0B3D_0000) & 0xFFFF_0000 for k in range(64))
+INSTR_STRIDE = 0x4
+INSTR_SPAN = 0x1_0000
 
 EventKind = Literal["R", "W", "F"]
 
@@ -154,17 +178,150 @@ class Leaf:
     """The end of one path through a thread: its guard and final registers.
     ``fault`` marks a path that stopped at an address that designates no
     location; ``cut`` one that stopped at a backward jump over the unrolling
-    bound. Neither has a final state."""
+    bound; ``dead`` one whose branch to a loaded value found no label there
+    (herd has no such execution). None has a final state."""
 
     guard: tuple[BoolExpr, ...]
     regs: dict[str, SV]
     fault: bool = False
     cut: bool = False
+    dead: bool = False
 
     @property
     def stopped(self) -> bool:
         """Whether the path ended before the end of its thread's code."""
-        return self.fault or self.cut
+        return self.fault or self.cut or self.dead
+
+
+class CodeMap:
+    """Code addresses as values, and the instructions at exported labels.
+
+    Each label's address is a 64-bit constant of its own (two labels of one
+    instruction are two values, as in herd, where they are two symbols), and
+    so is each return address that has no label (herd's internal number,
+    which is not printed here: :meth:`printable`). ``exported`` are the
+    labels herd considers as targets of a branch on a loaded value: those of
+    the initial values and those an instruction puts in a register (``ADR``);
+    for each such label of an instruction, ``cells`` holds a code location
+    (``P1:L0``, 32 bits) whose initial value is that instruction as a 32-bit
+    value, printed as herd prints it (``instr:"ADD W0,W0,#1"``)."""
+
+    def __init__(self, test: Test, arch: Arch, base: int, instr_base: int) -> None:
+        self.threads = {th.name: th for th in test.threads}
+        self.base = base
+        self.instr_base = instr_base
+        self._keys: dict[tuple, int] = {}  # what an address is -> the address
+        self.targets: dict[int, tuple[Thread, int]] = {}
+        self.names: dict[int, str] = {}
+        self.unnamed: set[int] = set()
+        self._instrs: dict[str, int] = {}
+        self.exported: list[int] = []
+        #: code location -> (its address, the instruction value it holds)
+        self.cells: dict[str, tuple[int, int]] = {}
+        for th, label in _exported_labels(test, arch):
+            addr = self.label(th, label)
+            self.exported.append(addr)
+            pc = th.labels[label]
+            if pc < len(th.code) and arch.instruction_text is not None:
+                self.cells[f"{th.name}:{label}"] = (addr, self._instruction(th, pc, arch))
+
+    def _new(self, key: tuple, target: tuple[Thread, int], name: str | None) -> int:
+        bits = self._keys.get(key)
+        if bits is None:
+            if len(self._keys) >= CODE_SPAN // CODE_STRIDE:
+                raise EncodingError("the test has more code addresses than the tool handles "
+                                    f"({CODE_SPAN // CODE_STRIDE})")
+            bits = self._keys[key] = self.base + len(self._keys) * CODE_STRIDE
+            self.targets[bits] = target
+            if name is None:
+                self.unnamed.add(bits)
+            else:
+                self.names[bits] = name
+        return bits
+
+    def label(self, code: Thread, label: str, shown: str | None = None) -> int:
+        """The address of ``label`` of ``code``'s code, printed
+        ``label:"SHOWN:label"`` (``shown``: the thread's own name by default;
+        herd names it after the thread that computed it)."""
+        who = shown or code.name
+        return self._new(("label", who, label, code.name), (code, code.labels[label]),
+                         f'label:"{who}:{label}"')
+
+    def ref(self, ref: CodeRef) -> int:
+        """The value of ``P1:L0`` in an initial state or a condition."""
+        th = self.threads.get(ref.thread)
+        if th is None or ref.label not in th.labels:
+            raise EncodingError(f"'{ref.label}' is not a label of thread {ref.thread}")
+        return self.label(th, ref.label)
+
+    def after(self, running: Thread, code: Thread, pc: int) -> int:
+        """The return address ``BL``/``BLR`` at ``pc - 1`` of ``code`` leaves
+        (``running`` runs it): as herd, the first of the labels of instruction
+        ``pc`` in alphabetical order, or an address without a label."""
+        labels = sorted(n for n, i in code.labels.items() if i == pc and "@" not in n)
+        if labels:
+            return self.label(code, labels[0], running.name)
+        return self._new(("after", code.name, pc), (code, pc), None)
+
+    def _instruction(self, th: Thread, pc: int, arch: Arch) -> int:
+        """The 32-bit value of instruction ``pc`` of ``th``: one per text as herd
+        prints it (two instructions that print alike are equal, as in herd:
+        ``ADR X0,L1`` and ``ADR X0,L2`` one instruction before each label are
+        both ``ADR X0,.+4``), one per instruction when the text is unknown."""
+        ins = th.code[pc]
+
+        def offset(label: Label) -> int | None:
+            target = th.labels.get(label.name)
+            return None if target is None else 4 * (target - pc)
+
+        assert arch.instruction_text is not None
+        text = arch.instruction_text(ins, offset)
+        key = f'instr:"{text}"' if text is not None else f"\0{th.name}:{pc}"
+        bits = self._instrs.get(key)
+        if bits is None:
+            bits = self._instrs[key] = self.instr_base + len(self._instrs) * INSTR_STRIDE
+            if text is not None:
+                self.names[bits] = key
+            else:
+                self.unnamed.add(bits)
+        return bits
+
+    def target(self, bits: int) -> tuple[Thread, int] | None:
+        """The code (thread, instruction index) at a code address, if it is one."""
+        return self.targets.get(bits)
+
+    def printable(self, bits: int) -> bool:
+        """Whether a value that is code prints as herd prints it (False for a
+        return address without a label, or an instruction of unknown text)."""
+        return bits not in self.unnamed
+
+
+def _exported_labels(test: Test, arch: Arch) -> list[tuple[Thread, str]]:
+    """herd's exported labels: those in initial values (of registers and
+    memory) and those an instruction that is not a branch names (``ADR X0,
+    L0``), in herd's order (thread, then name)."""
+    by_name = {th.name: th for th in test.threads}
+    out: dict[tuple[int, str], tuple[Thread, str]] = {}
+
+    def add(th: Thread, label: str) -> None:
+        out.setdefault((th.index, label), (th, label))
+
+    inits: list[object] = [v for th in test.threads for v in th.init.values()]
+    for loc in test.locations.values():
+        inits.extend(loc.init if isinstance(loc.init, tuple) else (loc.init,))
+    for v in inits:
+        if isinstance(v, CodeRef):
+            th = by_name.get(v.thread)
+            if th is None or v.label not in th.labels:
+                raise EncodingError(f"'{v.label}' is not a label of thread {v.thread}")
+            add(th, v.label)
+    for th in test.threads:
+        for ins in th.code:
+            if arch.branch_target(ins) is None:
+                for a in ins.args:
+                    if isinstance(a, Label) and a.name in th.labels:
+                        add(th, a.name)
+    return [out[k] for k in sorted(out)]
 
 
 @dataclass
@@ -194,6 +351,7 @@ class EventGraph:
     memory_type_tags: frozenset[str] = frozenset()  # the memory-type set names among them
     choices: int = 0
     unroll: int = DEFAULT_UNROLL  # the bound loops were unrolled to
+    code: CodeMap | None = None  # code addresses and instructions as values
     _pairs: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
     _cells: dict[int, str] = field(default_factory=dict)  # address -> location
 
@@ -226,11 +384,32 @@ class EventGraph:
     def address_name(self, bits: int) -> str | None:
         """How a value that is an address prints: ``x`` for the address of
         location x (or of array x's first element), ``x+8`` for an address
-        inside its slot (``v+8``: v's element at byte 8); None otherwise."""
-        base = min(self.addresses.values(), default=0)
-        if not base <= bits < base + len(self.addresses) * ADDRESS_STRIDE:
+        inside its slot (``v+8``: v's element at byte 8), ``label:"P0:L0"``
+        for a label's address, ``instr:"NOP"`` for an instruction read from
+        code; None otherwise."""
+        if self.code is not None:
+            name = self.code.names.get(bits)
+            if name is not None:
+                return name
+        symbols = self.symbols or self.addresses
+        slots = [a for _, a in _slots(symbols)]
+        base = min(slots, default=0)
+        if not base <= bits < base + len(slots) * ADDRESS_STRIDE:
             return None
-        return _address_name(self.symbols or self.addresses, bits)
+        return _address_name(symbols, bits)
+
+    def guard_name(self, bits: int) -> str | None:
+        """How a constant prints in a path's condition (``litmus show``): a
+        location's address as ``&x``, code as ``label:"P0:L0"``."""
+        if self.code is not None and bits in self.code.names:
+            return self.code.names[bits]
+        n = self.location_at(bits)
+        return f"&{n}" if n is not None else None
+
+    def unprintable(self, bits: int) -> bool:
+        """Whether ``bits`` is code that herd prints as a number of its own
+        (a return address without a label), which this tool does not know."""
+        return self.code is not None and not self.code.printable(bits)
 
     def show(self, v: Val, ctype: CType | None = None) -> str:
         """A value as ``litmus show`` writes it: as states print it (addresses
@@ -249,9 +428,10 @@ class EventGraph:
             if leaf.stopped:
                 continue
             sv = leaf.regs.get(reg.name)
-            val = sv.val if sv is not None else _init_reg(th, reg, self.symbols or self.addresses)
+            val = sv.val if sv is not None else _init_reg(th, reg, self.symbols or self.addresses,
+                                                          self.code)
             out.append((leaf.guard, val))
-        return out or [((), _init_reg(th, reg, self.addresses))]
+        return out or [((), _init_reg(th, reg, self.symbols or self.addresses, self.code))]
 
     def fault_guards(self) -> list[tuple[BoolExpr, ...]]:
         """The guards of every faulting path, of every thread."""
@@ -260,6 +440,11 @@ class EventGraph:
     def cut_guards(self) -> list[tuple[BoolExpr, ...]]:
         """The guards of every path the unrolling bound cut, of every thread."""
         return [leaf.guard for leaves in self.leaves.values() for leaf in leaves if leaf.cut]
+
+    def dead_guards(self) -> list[tuple[BoolExpr, ...]]:
+        """The guards of every path whose branch to a loaded value found no
+        label (no such execution exists), of every thread."""
+        return [leaf.guard for leaves in self.leaves.values() for leaf in leaves if leaf.dead]
 
 
 def _slots(symbols: Mapping[str, int]) -> list[tuple[str, int]]:
@@ -274,17 +459,22 @@ def _address_name(symbols: Mapping[str, int], bits: int) -> str | None:
     return None
 
 
-def _init_value(v: int | LocRef, addresses: Mapping[str, int], bits: int = 64) -> Val:
-    """An initial value: a location's address, or the integer's low ``bits``
-    (the location's size: ``int8_t x = 257`` holds 1)."""
+def _init_value(v: int | LocRef | CodeRef, addresses: Mapping[str, int], bits: int = 64,
+                code: CodeMap | None = None) -> Val:
+    """An initial value: a location's address, a label's address, or the
+    integer's low ``bits`` (the location's size: ``int8_t x = 257`` holds 1)."""
     if isinstance(v, LocRef):
         return Const(addresses[v.name])
+    if isinstance(v, CodeRef):
+        assert code is not None, "code addresses are laid out before they are read"
+        return Const(code.ref(v))
     return const(v & ((1 << bits) - 1))
 
 
-def _init_reg(th: Thread, reg: Reg, addresses: Mapping[str, int]) -> Val:
+def _init_reg(th: Thread, reg: Reg, addresses: Mapping[str, int],
+              code: CodeMap | None = None) -> Val:
     v = th.init.get(reg)
-    return ZERO if v is None else _init_value(v, addresses)
+    return ZERO if v is None else _init_value(v, addresses, 64, code)
 
 
 def _check_sizes(b: _Builder) -> None:
@@ -314,8 +504,8 @@ def _check_sizes(b: _Builder) -> None:
                     f"the {b.widths.get(other.eid, size)}-bit write at line " \
                     f"{other.pos.line if other.pos else '?'}"
                 err = EncodingError(
-                    f"mixed-size accesses to '{loc}': this {width}-bit write would leave the "
-                    f"upper {size - width} bits of this {size}-bit location that {what} may "
+                    f"not supported: mixed-size accesses to '{loc}': this {width}-bit write "
+                    f"would leave the upper {size - width} bits of this {size}-bit location that {what} may "
                     "set (mixed-size accesses are not supported; access this location at one "
                     "size throughout)", e.pos)
                 guard = e.guard + other.guard
@@ -357,6 +547,7 @@ class PathState:
     def __init__(self, builder: _Builder, thread: Thread) -> None:
         self.b = builder
         self.thread = thread
+        self.code = thread  # whose code runs (another thread's after a branch there)
         self.pc = 0
         self.next_pc: int | None = None
         self.regs: dict[str, SV] = {}
@@ -371,6 +562,7 @@ class PathState:
         self.instr: Instr | None = None
         self.fault = False
         self.cut = False  # stopped by the unrolling bound
+        self.dead = False  # a branch to a loaded value found no label: no such execution
         self.seen: dict[int, int] = {}  # target -> backward jumps to it counted so far
         self.steps = 0  # instructions executed on this path
         # whether the jump this instruction makes counts against the unrolling
@@ -435,7 +627,7 @@ class PathState:
             return SV(ZERO)
         sv = self.regs.get(reg.name)
         if sv is None:
-            sv = SV(_init_reg(self.thread, reg, self.b.symbols))
+            sv = SV(_init_reg(self.thread, reg, self.b.symbols, self.b.code))
         return SV(_zext(sv.val, reg.width), sv.taint)
 
     def set(self, reg: Reg, sv: SV) -> None:
@@ -473,13 +665,18 @@ class PathState:
         if inside is not None:
             cell, offset = inside
             raise self.error(
-                f"mixed-size access at {_address_name(self.b.symbols, val.bits)}: byte "
-                f"{offset} of the {self.b.sizes[cell]}-bit location '{cell}' (accesses at an "
+                "not supported: mixed-size access at "
+                f"{_address_name(self.b.symbols, val.bits)}: byte {offset} of the {self.b.sizes[cell]}-bit location '{cell}' (accesses at an "
                 "offset into a location are mixed-size, which is not supported)")
         name = _address_name(self.b.symbols, val.bits)
         if name is not None:
             raise self.error(f"address {name} is not a location of the test "
                              "(past the end of the location or array)")
+        if val.bits in self.b.code.targets:
+            shown = self.b.code.names.get(val.bits, "a return address")
+            raise self.error(f"not supported: an access to code at {shown} (herd reads code "
+                             "only at the labels of initial values and of ADR, and writes it "
+                             "only with -variant self)")
         via = f" (the value of {addr.base})" if isinstance(addr.base, Reg) else ""
         raise self.error(f"address {val.bits:#x}{via} is not a location of the test")
 
@@ -533,6 +730,10 @@ class PathState:
         of None is the location's size (an immediate store: ``STR #1, [x]``)."""
         if width is None:
             width = self.b.sizes.get(loc, 64)
+        if loc in self.b.code.cells:
+            self.refuse(self.error(
+                f"not supported: a store to code ({loc}): self-modifying code needs herd's "
+                "-variant self"))
         self.check_width(loc, width, "store")
         d = value.taint if data is None else data
         eid = self.b.event(self, "W", loc, tags, value=_zext(value.val, width), addr=addr,
@@ -550,7 +751,7 @@ class PathState:
             ctype = self.b.test.location(loc).ctype
             declared = f" ({ctype.name})" if ctype is not None else ""
             err = self.error(
-                f"mixed-size access to '{loc}': {_a(width)}-bit {what} of {_a(size)}-bit "
+                f"not supported: mixed-size access to '{loc}': {_a(width)}-bit {what} of {_a(size)}-bit "
                 f"location{declared} would also access the bytes after it (mixed-size "
                 f"accesses are not supported; access '{loc}' with {size}-bit loads and "
                 "stores, or declare it with a wider type)")
@@ -576,24 +777,168 @@ class PathState:
 
     # -- control flow
     def goto(self, label: Label) -> None:
-        """Jump to ``label``. A backward jump (to this instruction or an
-        earlier one) is counted per target on this path, unless it is a
-        conditional branch on a constant; over the unrolling bound the path is
-        cut instead (herd's ``fetch_addr`` in ``mem.ml``)."""
-        target = self.thread.labels.get(label.name)
+        """Jump to ``label`` (of the code being run). A backward jump (to this
+        instruction or an earlier one) is counted per target on this path,
+        unless it is a conditional branch on a constant; over the unrolling
+        bound the path is cut instead (herd's ``fetch_addr`` in ``mem.ml``)."""
+        target = self.code.labels.get(label.name)
         if target is None:
             raise self.error(f"unknown label '{label.name}'")
-        if target <= self.pc and self.counted:
+        self._jump(self.code, target)
+
+    def _jump(self, code: Thread, target: int) -> None:
+        """Go on at instruction ``target`` of ``code``'s code. As in herd, where
+        each thread's code has addresses of its own, after the previous
+        thread's: the jump is backward when ``(code, target)`` is not after
+        the jump's own place, and it counts only when the code is the running
+        thread's own (a loop in another thread's code is not bounded so; a
+        return into one's own code from another's is a backward jump)."""
+        back = (code.index, target) <= (self.code.index, self.pc)
+        if back and self.counted and code.name == self.thread.name:
             n = self.seen.get(target, 0) + 1
             self.seen[target] = n
             if n > self.b.unroll:
                 self.cut = True
                 return
+        self.code = code
         self.next_pc = target
 
     def halt(self) -> None:
         """End the thread here (x86 ``RET``)."""
-        self.next_pc = len(self.thread.code)
+        self.next_pc = len(self.code.code)
+
+    def has_label(self, name: str) -> bool:
+        """Whether ``name`` is a label of the code being run."""
+        return name in self.code.labels
+
+    def code_address(self, label: Label) -> SV:
+        """The address of a label of the code being run (``ADR X0, L0``)."""
+        self._own_code("the address of a label")
+        return SV(Const(self.b.code.label(self.code, label.name)))
+
+    def return_address(self) -> SV:
+        """The address of the instruction after this one (what ``BL`` leaves in
+        X30): its label's, as in herd, when it has one."""
+        after = self.b.code.after(self.thread, self.code, self.pc + 1)
+        if self.b.code.names.get(after) is not None:
+            self._own_code("a return address with a label")
+        return SV(Const(after))
+
+    def _own_code(self, what: str) -> None:
+        """Refuse ``what`` computed in another thread's code: which thread herd
+        names it after is not known."""
+        if self.code.name != self.thread.name:
+            self.refuse(self.error(
+                f"not supported: {what} computed in thread {self.code.name}'s code run by "
+                f"thread {self.thread.name} (which thread herd names it after is not known)"))
+
+    def variant(self, name: str) -> bool:
+        """Whether the test's ``Variant`` info line names ``name`` (herd7 reads
+        a test's ``Variant=a,b`` as its ``-variant a,b`` options)."""
+        given = self.b.test.meta.get("Variant", "")
+        return name.lower() in {v.strip().lower() for v in re.split(r"[,\s]+", given)}
+
+    def jump_to(self, target: SV, via: str = "", exits: bool = False
+                ) -> list[PathState | None]:
+        """Branch to the code address ``target`` (``BR``, ``BLR``, ``RET``), the
+        value of register ``via``; the events after it are control-dependent
+        on what ``target`` depends on.
+
+        A constant that is code is a jump there (counted as any jump); any
+        other constant is refused, as herd refuses it (an integer is "not
+        code", a location's address "must be a label"). A value loaded from
+        memory forks, as herd's ``indirectBranchT`` does, once per exported
+        label (:class:`CodeMap`), the path's guard saying that the value is
+        that label's address; an execution in which it is none of them does
+        not exist in herd (its constraint fails): that path is ``dead``. One
+        in which it is another code address (a return address reloaded from
+        memory) is refused, as herd's answer there is not known. With
+        ``exits``, a constant that is not code ends the thread instead (a
+        compiled function's final ``RET`` under herd's ``-variant telechat``,
+        where herd assumes "a ret/branch is an exit")."""
+        code = self.b.code
+        val = target.val
+        if isinstance(val, Const):
+            s = self.clone()
+            s.ctrl = self.ctrl | target.taint
+            dest = code.target(val.bits)
+            if dest is None and exits:
+                s.halt()
+            elif dest is None:
+                s.refuse(self._not_code(val.bits, via))
+            else:
+                s._jump(*dest)
+            return [s]
+        if not code.exported:
+            s = self.clone()
+            s.refuse(self.error(
+                f"{self.instr}: the target is a value read from memory and the test has no "
+                "label it may be (herd: potential targets are the labels of initial values "
+                "and of ADR)"))
+            return [s]
+        fork = self.b.new_fork()
+        out: list[PathState | None] = []
+        misses: list[BoolExpr] = []
+        for i, bits in enumerate(code.exported):
+            c = _assume(cmp("eq", val, Const(bits)), self.guard)
+            if c == FALSE:
+                continue
+            misses.append(bnot(c))
+            s = self.clone()
+            s.ctrl = self.ctrl | target.taint
+            if c != TRUE:
+                s.guard = self.guard + (c,)
+                s.path = self.path + ((fork, i),)
+            s._jump(*code.target(bits))  # type: ignore[misc]
+            out.append(s)
+            if c == TRUE:
+                return out
+        miss = band(*misses)
+        exported = set(code.exported)
+        others = bor(*(cmp("eq", val, Const(b)) for b in code.targets if b not in exported))
+        for k, (cond, kind) in enumerate(((band(miss, others), "refused"),
+                                          (band(miss, bnot(others)), "dead"))):
+            if cond == FALSE:
+                continue
+            s = self.clone()
+            s.guard = self.guard + (cond,) if cond != TRUE else self.guard
+            s.path = self.path + ((fork, -1 - k),)
+            if kind == "dead":
+                s.dead = True
+            else:
+                s.refuse(self.error(
+                    f"not supported: {self.instr} may branch to a code address that is "
+                    "not a label of an initial value or of ADR (a return address "
+                    "reloaded from memory, say), where herd's answer is not known"))
+            out.append(s)
+        return out
+
+    def _not_code(self, bits: int, via: str) -> EncodingError:
+        """The refusal of a branch to the constant ``bits`` (the value of
+        register ``via``), which is no code."""
+        what = f"{via} = " if via else ""
+        name = _address_name(self.b.symbols, bits)
+        if name is not None:
+            return self.error(
+                f"{self.instr}: the target, {what}{name}, is the address of a location, not "
+                "of code (herd: the target of a branch to a register must be a label)")
+        shown = self.b.code.names.get(bits)
+        if shown is not None:  # an instruction read from code
+            return self.error(f"{self.instr}: the target, {what}{shown}, is an instruction, "
+                              "not a code address")
+        return self.error(
+            f"{self.instr}: the target, {what}{bits:#x}, is not a code address (herd: "
+            "segmentation fault); a branch to a register needs a label's address (ADR, BL, "
+            "or an initial value such as P0:L0)")
+
+    def refuse(self, err: EncodingError) -> None:
+        """Stop this path with ``err``: raised now when every execution takes
+        it, else raised only if some candidate execution does (see
+        :attr:`EventGraph.refusals`)."""
+        if not self.guard:
+            raise err
+        self.b.refusals.append((self.guard, err))
+        self.fault = True
 
     def split(
         self, cond: BoolExpr, ctrl_deps: Taint | None = None
@@ -660,6 +1005,7 @@ class _Builder:
         self.sizes: dict[str, int] = {}  # cell -> its size in bits
         self.refusals: list[tuple[tuple[BoolExpr, ...], EncodingError]] = []
         self.base = ADDRESS_BASES[0]
+        self.code: CodeMap = None  # type: ignore[assignment]  # set by build_events
 
     def layout(self, names: list[str]) -> None:
         """Give each scalar and array of ``names`` a slot of
@@ -679,6 +1025,15 @@ class _Builder:
                 self.addresses[cell] = self.symbols[cell] = slot + k * step
                 self.by_address[slot + k * step] = cell
                 self.sizes[cell] = loc.bits
+
+    def layout_code(self) -> None:
+        """The code locations (:attr:`CodeMap.cells`): 32-bit cells at their
+        labels' addresses, which loads from those addresses read."""
+        for cell, (addr, _) in self.code.cells.items():
+            self.locations.append(cell)
+            self.addresses[cell] = addr
+            self.by_address[addr] = cell
+            self.sizes[cell] = INS_T.bits
 
     def location_at(self, bits: int) -> str | None:
         return self.by_address.get(bits)
@@ -792,8 +1147,8 @@ class _Builder:
         paths = 1
         while work:
             st = work.pop()
-            while st.pc < len(th.code) and not st.fault and not st.cut:
-                instr = th.code[st.pc]
+            while st.pc < len(st.code.code) and not (st.fault or st.cut or st.dead):
+                instr = st.code.code[st.pc]
                 st.instr = instr
                 st.next_pc = None
                 st.counted = True
@@ -824,7 +1179,8 @@ class _Builder:
                     paths = self._more(paths, len(nexts) - 1, th, instr)
                     # depth-first: finish this path, then the others in order
                     work.extend(reversed(nexts[1:]))  # type: ignore[arg-type]
-            leaves.append(Leaf(guard=st.guard, regs=st.regs, fault=st.fault, cut=st.cut))
+            leaves.append(Leaf(guard=st.guard, regs=st.regs, fault=st.fault, cut=st.cut,
+                               dead=st.dead))
         return leaves
 
     def _more(self, paths: int, extra: int, th: Thread, instr: Instr) -> int:
@@ -950,19 +1306,50 @@ def _constants(test: Test) -> set[int]:
     return {v & ((1 << 64) - 1) for v in out}
 
 
-def address_base(test: Test, n: int) -> int:
+def address_base(test: Test, n: int, consts: Collection[int] | None = None) -> int:
     """The address of a test's first location: the first of
-    :data:`ADDRESS_BASES` such that no integer the test writes falls among its
-    ``n`` locations' addresses, in all 64 bits or in the low 32."""
-    consts = _constants(test)
+    :data:`ADDRESS_BASES` such that no integer the test writes (``consts``, by
+    default :func:`_constants`) falls among its ``n`` locations' addresses, in
+    all 64 bits or in the low 32."""
+    if consts is None:
+        consts = _constants(test)
+    base = _free_base(ADDRESS_BASES, max(n, 1) * ADDRESS_STRIDE, consts, ())
+    if base is None:
+        raise EncodingError("the test's constants cover every address range the tool uses "
+                            "for locations", Pos(test.source))
+    return base
+
+
+def _free_base(bases: Iterable[int], span: int, consts: Collection[int],
+               taken: Iterable[tuple[int, int]]) -> int | None:
+    """The first of ``bases`` whose ``span`` bytes hold none of ``consts``, in all
+    64 bits or in the low 32, and whose low 32 bits meet none of the ``taken``
+    ranges (start, span) of the low 32 bits of other values."""
     low = {c & 0xFFFF_FFFF for c in consts}
-    span = max(n, 1) * ADDRESS_STRIDE
-    for base in ADDRESS_BASES:
-        if not any(base <= c < base + span for c in consts) and not any(
-                (base & 0xFFFF_FFFF) <= c < (base & 0xFFFF_FFFF) + span for c in low):
-            return base
-    raise EncodingError("the test's constants cover every address range the tool uses "
-                        "for locations", Pos(test.source))
+    taken = list(taken)
+    for base in bases:
+        b32 = base & 0xFFFF_FFFF
+        if any(base <= c < base + span for c in consts) or any(
+                b32 <= c < b32 + span for c in low):
+            continue
+        if any(b32 < t + n and t < b32 + span for t, n in taken):
+            continue
+        return base
+    return None
+
+
+def _code_map(test: Test, arch: Arch, data_base: int, n: int,
+              consts: Collection[int]) -> CodeMap:
+    """The code addresses and instruction values of a test, in ranges of their
+    own (see :func:`_free_base`) that hold none of ``consts``."""
+    data = (data_base & 0xFFFF_FFFF, max(n, 1) * ADDRESS_STRIDE)
+    code = _free_base(CODE_BASES, CODE_SPAN, consts, [data])
+    instr = None if code is None else _free_base(
+        INSTR_BASES, INSTR_SPAN, consts, [data, (code & 0xFFFF_FFFF, CODE_SPAN)])
+    if code is None or instr is None:
+        raise EncodingError("the test's constants cover every address range the tool uses "
+                            "for code", Pos(test.source))
+    return CodeMap(test, arch, code, instr)
 
 
 def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
@@ -984,13 +1371,21 @@ def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
     locations: dict[str, Location] = {}
     init: dict[str, int] = {}
     names = _referenced_locations(test, arch)
-    b.base = address_base(test, len(names))
+    consts = _constants(test)
+    b.base = address_base(test, len(names), consts)
     b.layout(names)
+    b.code = _code_map(test, arch, b.base, len(names), consts)
+    b.layout_code()
     for name in b.locations:
+        cell = b.code.cells.get(name)
+        if cell is not None:  # code: the instruction at a label
+            locations[name] = Location(name, ctype=INS_T)
+            init[name] = b.event(None, "W", name, ("IW",), value=Const(cell[1]))
+            continue
         loc = test.location(name)
         locations[name] = loc
         assert not isinstance(loc.init, tuple)
-        value = _init_value(loc.init, b.symbols, loc.bits)
+        value = _init_value(loc.init, b.symbols, loc.bits, b.code)
         init[name] = b.event(None, "W", name, ("IW",), value=value)
     leaves = {th.name: b.run_thread(th) for th in test.threads}
     _check_sizes(b)
@@ -999,6 +1394,7 @@ def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
         leaves=leaves, addresses=b.addresses, symbols=b.symbols, refusals=b.refusals,
         tag_universe=b.tag_universe,
         memory_type_tags=frozenset(memory_type_sets), choices=b.choices, unroll=unroll,
+        code=b.code,
     )
 
 
@@ -1013,8 +1409,7 @@ def describe(eg: EventGraph) -> Mapping[int, str]:
             what += f" := {eg.show(e.value, eg.test.ctype(loc=e.loc))}"
         tags = [] if e.kind == "F" else sorted(e.tags - hidden)
         extra = f" [{', '.join(tags)}]" if tags else ""
-        names = lambda b: (f"&{n}" if (n := eg.location_at(b)) else None)
-        guard = f" if {show_bool(band(*e.guard), names)}" if e.guard else ""
+        guard = f" if {show_bool(band(*e.guard), eg.guard_name)}" if e.guard else ""
         src = f"  ({e.instr.pos.line}: {e.instr})" if e.instr is not None else ""
         out[e.eid] = f"e{e.eid} {who}: {what}{extra}{guard}{src}"
     return out

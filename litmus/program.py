@@ -86,6 +86,9 @@ INT = CTYPES["int"]
 INT64 = CTYPES["int64_t"]
 INT32 = CTYPES["int32_t"]
 POINTER = CType("pointer", 64, False, pointer=True)
+#: herd's ``ins_t``: an instruction word (a register or location declared with
+#: it holds, say, an instruction loaded from a label: ``instr:"NOP"``).
+INS_T = CType("ins_t", 32, False)
 
 
 # --------------------------------------------------------------------------- operands
@@ -125,6 +128,19 @@ class LocRef:
 
     def __str__(self) -> str:
         return self.name
+
+
+@dataclass(frozen=True)
+class CodeRef:
+    """The address of a label of a thread's code used as a value: herd's
+    ``P1:L0`` and ``label:"P1:L0"`` (``thread`` is the thread's canonical
+    name). It prints as herd prints it, ``label:"P1:L0"``."""
+
+    thread: str
+    label: str
+
+    def __str__(self) -> str:
+        return f'label:"{self.thread}:{self.label}"'
 
 
 @dataclass(frozen=True)
@@ -223,7 +239,7 @@ class Instr:
 # --------------------------------------------------------------------------- threads, memory
 
 
-InitValue = int | LocRef
+InitValue = int | LocRef | CodeRef
 
 
 def element_name(array: str, index: int) -> str:
@@ -304,9 +320,10 @@ class Location:
 
 # --------------------------------------------------------------------------- conditions
 
-#: A value in a condition: an integer, a location's address, or (for a whole
-#: array, herd's ``x={1,0}``) one value per element.
-Value = int | LocRef | tuple[int | LocRef, ...]
+#: A value in a condition: an integer, a location's address, a label's address
+#: (``label:"P0:L0"``), or (for a whole array, herd's ``x={1,0}``) one value per
+#: element.
+Value = int | LocRef | CodeRef | tuple[int | LocRef | CodeRef, ...]
 
 
 @dataclass(frozen=True)
@@ -511,6 +528,8 @@ def format_value(value: Value, ctype: CType | None = None) -> str:
         return "{" + ",".join(format_value(v, ctype) for v in value) + "}"
     if isinstance(value, LocRef):
         return value.name
+    if isinstance(value, CodeRef):
+        return str(value)
     return str((ctype or INT64).read(value))
 
 

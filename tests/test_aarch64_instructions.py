@@ -574,12 +574,6 @@ def test_operand_checks(line, message):
     assert str(info.value).startswith(f"<string>:{message}"), str(info.value)
 
 
-def test_adr_of_a_label_is_refused():
-    text = "thread P0\nL0:\n  ADR X0, L0\nexists (P0:X0 = 0)\n"
-    with pytest.raises(EncodingError, match="not supported: code addresses as values"):
-        litmus.check(litmus.parse(text), "sc")
-
-
 # --------------------------------------------------------------------------- refusals
 
 
@@ -593,8 +587,6 @@ def test_adr_of_a_label_is_refused():
     ("DC CIVAC, X0", "cache maintenance (DC"),
     ("IC IVAU, X0", "cache maintenance (IC"),
     ("TLBI VAE1IS, X0", "page tables (TLBI"),
-    ("BL L1", "subroutine calls (BL"),
-    ("RET", "subroutine returns (RET"),
 ])
 def test_system_level_features_are_named(line, feature):
     dsl = f"thread P0\n  {line}\nexists (P0:X0 = 0)\n"

@@ -20,7 +20,11 @@ INSTRUCTIONS = REFERENCE / "herd-instructions"
 EXPECTED = INSTRUCTIONS / "expected.jsonl"
 
 #: The tests read identically when this file was written: they must stay so.
-IDENTICAL_FLOOR = 249
+IDENTICAL_FLOOR = 267
+
+#: What a refusal may name: the features the README lists as out of scope.
+OUT_OF_SCOPE = ("exceptions (", "system registers (", "cache maintenance (",
+                "page tables (", "instructions as values (", "mixed-size access")
 
 
 @pytest.mark.needs(EXPECTED)
@@ -32,7 +36,10 @@ def test_herd_instruction_tests(capsys):
         try:
             result = litmus.check(litmus.load(INSTRUCTIONS / rec["file"]), model, timeout=30)
         except litmus.LitmusError as exc:
-            assert str(exc).strip() and "\n" not in str(exc), rec["file"]
+            msg = str(exc)
+            assert msg.strip() and "\n" not in msg, rec["file"]
+            assert "not supported: " in msg and any(f in msg for f in OUT_OF_SCOPE), \
+                f"{rec['file']} refused for a feature in scope: {msg}"
             refused.append(rec["file"])
             continue
         got = {s.herd_key() for s in result.states}
@@ -49,3 +56,4 @@ def test_herd_instruction_tests(capsys):
     assert len(records) == 279
     assert not wrong, "\n".join(wrong)
     assert len(identical) >= IDENTICAL_FLOOR
+    assert len(identical) >= 0.95 * len(records)  # issue 11: at least 95% identical

@@ -22,6 +22,7 @@ A64 instructions and herd7's AArch64 model for their events:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..program import Addr, Imm, Instr, Label, LocRef, Reg, Shift, ShiftedImm, Sym
 from ..smt.expr import Const, Val, app, band, cmp, const, ite
@@ -259,9 +260,16 @@ for _op in ("TBZ", "TBNZ"):
     INSTRUCTIONS[_op] = sig(_R, _I, _L)
 INSTRUCTIONS["B"] = sig(_L)
 INSTRUCTIONS["ADR"] = sig(_R, _L)
+# subroutine calls and branches to a register (code addresses as values)
+INSTRUCTIONS["BL"] = sig(_L)
+for _op in ("BR", "BLR"):
+    INSTRUCTIONS[_op] = sig(_R)
+INSTRUCTIONS["RET"] = sig() + sig(_R)
 
 BRANCH_OPS: frozenset[str] = frozenset(
-    ["B", "CBZ", "CBNZ", "TBZ", "TBNZ"] + ["B." + cc for cc in CONDITION_CODES])
+    ["B", "BL", "CBZ", "CBNZ", "TBZ", "TBNZ"] + ["B." + cc for cc in CONDITION_CODES])
+#: The link register BL and BLR write and RET reads.
+LINK_REGISTER = Reg("X30", 64)
 
 _SYSTEM = "system-level features are out of scope"
 #: Instructions that exist but are not modelled, and what they would need.
@@ -280,10 +288,6 @@ UNSUPPORTED: dict[str, str] = {
     "IC": f"cache maintenance (IC; {_SYSTEM})",
     "TLBI": f"page tables (TLBI, TLB maintenance; {_SYSTEM})",
     "AT": f"page tables (AT, address translation; {_SYSTEM})",
-    "BL": "subroutine calls (BL; code addresses as values)",
-    "BLR": "subroutine calls (BLR, a branch to a register; code addresses as values)",
-    "BR": "branches to a register (BR; code addresses as values)",
-    "RET": "subroutine returns (RET, a branch to a register; code addresses as values)",
 }
 
 # --------------------------------------------------------------------------- checks
@@ -331,6 +335,9 @@ def check(ins: Instr) -> tuple[str, int] | None:
                 return f"{op}: bit position {a} is out of range (0-{w - 1})", first
             if not 1 <= b <= w - a:
                 return f"{op}: width {b} is out of range (1-{w - a} from bit {a})", first + 1
+    if op in ("BR", "BLR", "RET") and args and isinstance(args[0], Reg) and (
+            args[0].width != 64 or args[0].is_zero or args[0].name == "SP"):
+        return f"{op} takes an X register (X0-X30), found {_reg_text(args[0])}", 0
     if op == "REV32" and w == 32:
         return "REV32 takes X registers", 0
     if op == "REV64" and w == 32:
@@ -437,6 +444,15 @@ def _check_pair(ins: Instr) -> tuple[str, int] | None:
     elif addr.offset is not None and not isinstance(addr.offset, Imm):
         return f"{op} takes an immediate offset", mem
     return None
+
+
+def _reg_text(r: Reg) -> str:
+    """A register as written: ``W3``, ``X3``, ``WZR``, ``SP``."""
+    if r.is_zero:
+        return "WZR" if r.width == 32 else "XZR"
+    if r.name == "SP":
+        return "WSP" if r.width == 32 else "SP"
+    return ("W" if r.width == 32 else "X") + r.name[1:]
 
 
 def _pair(addr: Addr, size: int) -> tuple[Addr, Addr]:
@@ -795,14 +811,14 @@ def _csel(st: Machine, ins: Instr):
 
 
 def _adr(st: Machine, ins: Instr):
-    """``ADR Xd, loc``: the address of a location (``ADR`` of a code label, a
-    code address as a value, is not supported)."""
+    """``ADR Xd, label``: the address of a label of the code (a code address,
+    which ``BR``/``BLR`` jump to); ``ADR Xd, loc``: the address of a location."""
     dst, target = ins.args
     assert isinstance(target, Label)
-    if target.name in st.thread.labels:
-        raise st.error(f"not supported: code addresses as values (ADR of label "
-                       f"'{target.name}')")
-    st.set(dst, st.operand(LocRef(target.name)))
+    if st.has_label(target.name):
+        st.set(dst, st.code_address(target))
+    else:
+        st.set(dst, st.operand(LocRef(target.name)))
 
 
 # --------------------------------------------------------------------------- branches
@@ -842,6 +858,33 @@ def _tbz(st: Machine, ins: Instr):
 def _b(st: Machine, ins: Instr):
     (label,) = ins.args
     st.goto(label)
+
+
+def _bl(st: Machine, ins: Instr):
+    """``BL label``: X30 gets the address of the next instruction (herd: its
+    label, when it has one), and the branch is taken (as ``B``: no control
+    dependency)."""
+    (label,) = ins.args
+    st.set(LINK_REGISTER, st.return_address())
+    st.goto(label)
+
+
+def _indirect(st: Machine, ins: Instr):
+    """``BR Xn``, ``BLR Xn`` (which also sets X30, as ``BL``), ``RET {Xn}``
+    (X30 by default): a branch to the code address in the register (under
+    herd's ``Variant=telechat``, a ``RET`` to an address that is no code ends
+    the thread, as a compiled thread function returns); what
+    follows is control-dependent on the reads that address depends on (herd:
+    a branch commit). The target is read before ``BLR`` writes X30."""
+    reg = ins.args[0] if ins.args else LINK_REGISTER
+    assert isinstance(reg, Reg)
+    target = st.get(reg)
+    if ins.op == "BLR":
+        st.set(LINK_REGISTER, st.return_address())
+    # herd7 -variant telechat (tests compiled from C): a thread's final RET,
+    # to the X30 it started with, ends it
+    exits = ins.op == "RET" and st.variant("telechat")
+    return st.jump_to(target, _reg_text(reg), exits=exits)
 
 
 def _nop(st: Machine, ins: Instr):
@@ -1242,6 +1285,10 @@ HANDLERS = {
     "TBZ": _tbz,
     "TBNZ": _tbz,
     "B": _b,
+    "BL": _bl,
+    "BR": _indirect,
+    "BLR": _indirect,
+    "RET": _indirect,
     "NOP": _nop,
     "LDXP": _load_excl_pair,
     "LDAXP": _load_excl_pair,
@@ -1278,6 +1325,48 @@ for _op, (_full, _, _) in SIZED.items():
     HANDLERS[_op] = HANDLERS[_full]
 
 assert set(HANDLERS) == set(INSTRUCTIONS), set(HANDLERS) ^ set(INSTRUCTIONS)
+
+# --------------------------------------------------------------------------- instructions as values
+
+#: The instructions whose text as a value (an instruction read from a label's
+#: address) is known to be herd's: ``op`` then its operands, comma-separated
+#: without spaces (herd's ``AArch64Base.dump_instruction``).
+_HERD_TEXT_OPS = frozenset(
+    ["NOP", "B", "BL", "BR", "BLR", "RET", "CBZ", "CBNZ", "ADR", "MOV", "ADD", "SUB", "LDR",
+     "STR"] + ["B." + cc for cc in CONDITION_CODES])
+
+
+def herd_text(ins: Instr, offset_of: Callable[[Label], int | None]) -> str | None:
+    """How herd prints ``ins`` as a value: ``ADD W0,W0,#1``, ``LDR W2,[X1,#4]``,
+    a label operand as its offset from the instruction in bytes (``ADR
+    X0,.+4``, ``B .-8``); None for the forms not known to be printed so."""
+    if ins.op not in _HERD_TEXT_OPS:
+        return None
+    parts: list[str] = []
+    for a in ins.args:
+        if isinstance(a, Reg):
+            parts.append(_reg_text(a))
+        elif isinstance(a, Imm):
+            parts.append(f"#{a.value}")
+        elif isinstance(a, Label):
+            off = offset_of(a)
+            if off is None:
+                return None
+            parts.append(f".+{off}" if off >= 0 else f".{off}")
+        elif isinstance(a, Addr) and isinstance(a.base, Reg) and not a.index:
+            base = _reg_text(a.base)
+            if a.offset is None or a.offset == Imm(0):
+                parts.append(f"[{base}]")
+            elif isinstance(a.offset, Imm):
+                parts.append(f"[{base},#{a.offset.value}]")
+            elif isinstance(a.offset, Reg):
+                parts.append(f"[{base},{_reg_text(a.offset)}]")
+            else:
+                return None
+        else:
+            return None
+    return ins.op + (" " + ",".join(parts) if parts else "")
+
 
 # --------------------------------------------------------------------------- tags, memory
 
@@ -1328,6 +1417,7 @@ ARCH = Arch(
     unsupported=UNSUPPORTED,
     check=check,
     memory_operands=memory_operands,
+    instruction_text=herd_text,
 )
 
 __all__ = ["ARCH", "BARRIER_OPTIONS", "CONDITION_CODES", "EXTEND_OPS", "SHIFT_OPS",

@@ -215,6 +215,13 @@ class Machine(Protocol):
     def goto(self, label: Label) -> None: ...
     def halt(self) -> None: ...
     def error(self, message: str) -> EncodingError: ...
+    # code addresses as values
+    def has_label(self, name: str) -> bool: ...  # a label of the code being run
+    def code_address(self, label: Label) -> SV: ...  # ADR of such a label
+    def return_address(self) -> SV: ...  # the address after this instruction (BL)
+    def variant(self, name: str) -> bool: ...  # the test names herd variant `name`
+    def jump_to(self, target: SV, via: str = "", exits: bool = False
+                ) -> list[Machine | None]: ...  # BR, RET
 
 
 #: A handler runs one instruction: it returns None to fall through, or the
@@ -299,6 +306,11 @@ class Arch:
     #: The memory operands whose addresses an instruction uses (default: its
     #: ``Addr`` operands; a load pair also uses the address after the first).
     memory_operands: Callable[[Instr], tuple[Addr, ...]] | None = None
+    #: How herd prints an instruction read from memory as a value (a load from a
+    #: label's address gives the instruction there: ``instr:"ADD W0,W0,#1"``),
+    #: given the byte offset from the instruction to each label operand (herd
+    #: prints ``ADR X0,L1`` as ``ADR X0,.+4``); None when it cannot say.
+    instruction_text: Callable[[Instr, Callable[[Label], int | None]], str | None] | None = None
 
     def execute(self, st: Machine, instr: Instr) -> list[Machine | None] | None:
         """Run ``instr`` on path ``st``; raises :class:`EncodingError` for an

@@ -280,6 +280,10 @@ class Encoding:
         """When some thread's path was cut by the loop unrolling bound."""
         return disj_all(self.guard_term(g) for g in self.eg.cut_guards())
 
+    def dead_term(self) -> Term | None:
+        """When some thread's branch to a loaded value found no label there."""
+        return disj_all(self.guard_term(g) for g in self.eg.dead_guards())
+
     # ------------------------------------------------------------------ cat vocabulary
 
     def _set(self, pred) -> ESet:

@@ -44,9 +44,11 @@ from ..errors import ParseError, Pos
 from ..isa.x86 import ATT_NOPS
 from ..program import (
     CTYPES,
+    INS_T,
     MEMORY_ENDPOINT,
     POINTER,
     Addr,
+    CodeRef,
     Condition,
     CType,
     Expect,
@@ -185,18 +187,28 @@ _STATE_TOKEN = re.compile(
 )
 
 
-#: herd's values that are code (``instr:"NOP"``, ``label:"P0:L0"``), out of scope.
+#: herd's values that are code and out of scope (``instr:"NOP"``; a label's
+#: address, ``label:"P0:L0"``, is read as a token of its own).
 _CODE_VALUES = {
-    "instr": "instructions as values (instr:\"...\"; self-modifying code)",
-    "label": "code addresses as values (label:\"...\")",
+    "instr": "instructions as values (instr:\"...\"; self-modifying code, which needs "
+             "herd's -variant self)",
 }
+#: herd's ``label:"P0:L0"`` (also ``label:"0:L0"``): a label's address as a value.
+_LABEL_VALUE = re.compile(r'label[ \t]*:[ \t]*"([^"\n]*)"')
 
 
 def _tokens(text: str, base: int, pos: _PosOf) -> list[_Tok]:
-    """The tokens of an initial state or condition (``text`` starts at ``base``)."""
+    """The tokens of an initial state or condition (``text`` starts at ``base``).
+    A label's address ``label:"P0:L0"`` is one token of kind ``label`` whose
+    text is what is between the quotes."""
     out: list[_Tok] = []
     i = 0
     while i < len(text):
+        lab = _LABEL_VALUE.match(text, i)
+        if lab is not None:
+            out.append(_Tok("label", lab.group(1), base + i))
+            i = lab.end()
+            continue
         m = _STATE_TOKEN.match(text, i)
         if m is None:
             char = text[i]
@@ -290,6 +302,8 @@ def _offsets(parts: list[str]) -> list[tuple[str, int]]:
 
 
 def _describe(tok: _Tok) -> str:
+    if tok.kind == "label":
+        return f"'label:\"{shorten(tok.text)}\"'"
     return "end of file" if tok.kind == "eof" else f"'{shorten(tok.text)}'"
 
 
@@ -391,6 +405,7 @@ class _Reader:
         self.elem_refs: list[tuple[str, int]] = []
         self.array_refs: list[tuple[str, int, int]] = []  # name, values given, offset
         self.reg_types: dict[int, dict[str, CType]] = {}
+        self.code_refs: list[tuple[CodeRef, int]] = []  # labels used as values, where
         self.name_offset = 0  # offset of the register name last read by location()
         self.depth = 0  # how deeply the condition being read nests
         self.warnings: list[tuple[str, Pos]] = []
@@ -462,6 +477,7 @@ class _Reader:
         condition, filt, extra, expects = self.condition(cond_start)
         self.check_arrays()
         self.check_unknown_types(condition, filt, extra)
+        self.check_code_refs(threads)
         default = "wb" if self.arch == "x86" else "normal"
         locations = {
             loc: Location(loc, default, MEMORY_ENDPOINT, init, pos, self.loc_types.get(loc),
@@ -683,8 +699,7 @@ class _Reader:
             return None, None
         text = " ".join(w.text for w in names)
         if text == "ins_t":
-            raise self.error("not supported: instruction values (ins_t; self-modifying code)",
-                             names[0].offset)
+            return INS_T, None
         known = CTYPES.get(text)
         if known is None:
             hint = did_you_mean(text, CTYPES)
@@ -793,11 +808,12 @@ class _Reader:
 
     def value(self, p: _TokStream, what: str, record: bool = True,
               array: bool = False) -> Value:
-        """An integer, a location name or ``&name``; with ``array``, also a list
-        of those in braces (``{1,0}``), as a tuple."""
+        """An integer, a location name or ``&name``, a label's address (``P1:L0``,
+        ``label:"P1:L0"``); with ``array``, also a list of those in braces
+        (``{1,0}``), as a tuple."""
         if array and p.peek().text == "{":
             p.next()
-            items: list[int | LocRef] = []
+            items: list[int | LocRef | CodeRef] = []
             while p.peek().text != "}":
                 if items:
                     comma = p.next()
@@ -818,9 +834,20 @@ class _Reader:
                 )
         if t.kind == "num":
             return parse_int(t.text, self.pos(t.offset))
-        if t.kind == "name" and p.peek().text == ":" and _PROC.match(t.text):
-            raise self.error(f"not supported: code addresses as values ({t.text}:"
-                             f"{p.peek(1).text}, the address of a label)", t.offset)
+        if t.kind == "label":  # label:"P1:L0"
+            m = re.fullmatch(r"[ \t]*P?([0-9]+)[ \t]*:[ \t]*(\.?[A-Za-z_][A-Za-z0-9_.\-]*)"
+                             r"[ \t]*", t.text)
+            if m is None:
+                raise self.error(f"expected a label as label:\"P0:L0\", found "
+                                 f"label:\"{shorten(t.text)}\"", t.offset)
+            return self.code_ref(m.group(1), m.group(2), t.offset)
+        if t.kind == "name" and p.peek().text == ":" and _PROC.match(t.text):  # P1:L0
+            p.next()
+            lab = p.next()
+            if lab.kind != "name" or lab.text in _KEYWORDS:
+                raise self.error(f"expected a label after '{t.text}:' (as in {t.text}:L0), "
+                                 f"found {_describe(lab)}", lab.offset)
+            return self.code_ref(t.text[1:], lab.text, t.offset)
         if t.kind == "name" and t.text not in _KEYWORDS:
             self.check_location_name(t)
             self.use(t.text, t.offset)
@@ -929,6 +956,32 @@ class _Reader:
                 if digits.isdigit() and len(digits) <= 9:
                     out.append((int(digits), toks[i + 2].text, toks[i + 2].offset))
         return out
+
+    def code_ref(self, digits: str, label: str, offset: int) -> CodeRef:
+        """The address of ``label`` of thread ``digits`` as a value; checked once
+        the threads are read (:meth:`check_code_refs`)."""
+        if len(digits.lstrip("0")) > 9:
+            raise self.error(f"bad thread number '{shorten(digits)}'", offset)
+        ref = CodeRef(f"P{int(digits)}", label)
+        self.code_refs.append((ref, offset))
+        return ref
+
+    def check_code_refs(self, threads: list[Thread]) -> None:
+        """Every label used as a value (``P1:L0``) is a label of its thread."""
+        by_name = {t.name: t for t in threads}
+        for ref, offset in self.code_refs:
+            th = by_name.get(ref.thread)
+            if th is None:
+                names = f"P0..P{len(threads) - 1}" if len(threads) > 1 else "P0"
+                raise self.error(f"unknown thread '{ref.thread}' in the label value "
+                                 f"{ref.thread}:{ref.label} (the test has threads {names})",
+                                 offset)
+            if ref.label not in th.labels:
+                labels = [n for n in th.labels if "@" not in n]
+                hint = did_you_mean(ref.label, labels) or (
+                    f" (its labels: {', '.join(labels)})" if labels else " (it has no label)")
+                raise self.error(f"'{ref.label}' is not a label of thread {ref.thread}{hint}",
+                                 offset)
 
     def register_init(self, items: list[_InitItem]) -> dict[int, dict[Reg, Value]]:
         out: dict[int, dict[Reg, Value]] = {}

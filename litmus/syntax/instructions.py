@@ -233,8 +233,15 @@ def reg_or_error(arch: str, name: str, pos: Pos | None) -> Reg:
     """:func:`parse_reg`, or ``ParseError("bad register 'NAME' (...)")`` at ``pos``."""
     reg = parse_reg(arch, name)
     if reg is None:
+        if arch == "aarch64" and _SYSTEM_REGISTER.fullmatch(name):
+            raise ParseError(f"not supported: system registers ({name.upper()}; system-level "
+                             "features are out of scope)", pos)
         raise ParseError(f"bad register '{shorten(name)}' ({isa.get(arch).register_help})", pos)
     return reg
+
+
+#: An AArch64 system register's name (Arm ARM D19: ``VNCR_EL2``, ``ELR_EL1``).
+_SYSTEM_REGISTER = re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*_EL[0-3]", re.IGNORECASE)
 
 
 def _looks_like_register(arch: str, name: str) -> bool:
