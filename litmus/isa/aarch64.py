@@ -1045,10 +1045,7 @@ def _store_excl_pair(st: Machine, ins: Instr):
     if excl is None or [loc for _, loc in excl] != [loc1, loc2]:
         st.set(status, SV(Const(1)))
         return None
-    choice = st.choice()
-    st.set(status, SV(ite(choice, Const(0), Const(1))))
-    ok, fail = st.split(choice)
-    assert ok is not None and fail is not None
+    ok, fail = _exclusive_outcome(st, status)
     tags = ("X", "L") if ins.op == "STLXP" else ("X",)
     w1 = ok.write(loc1, v1, tags, t1, width=width)
     w2 = ok.write(loc2, v2, tags, t2, width=width)
@@ -1056,6 +1053,17 @@ def _store_excl_pair(st: Machine, ins: Instr):
     ok.rmw(excl[0][0], w1, "lxsx")
     ok.rmw(excl[1][0], w2, "lxsx")
     return [ok, fail]
+
+
+def _exclusive_outcome(st: Machine, status: Reg) -> tuple[Machine, Machine]:
+    """A store-exclusive's two paths, (success, failure): ``status`` holds
+    ``ite(choice, 0, 1)`` on both (Arm ARM: 0 on success, 1 on failure), a
+    free choice rather than a constant, as herd's is."""
+    choice = st.choice()
+    st.set(status, SV(ite(choice, Const(0), Const(1))))
+    ok, fail = st.split(choice)
+    assert ok is not None and fail is not None
+    return ok, fail
 
 
 def _store_excl(st: Machine, ins: Instr):
@@ -1075,10 +1083,7 @@ def _store_excl(st: Machine, ins: Instr):
     if excl is None or len(excl) != 1 or excl[0][1] != loc:
         st.set(status, SV(Const(1)))
         return None
-    choice = st.choice()
-    st.set(status, SV(ite(choice, Const(0), Const(1))))
-    ok, fail = st.split(choice)
-    assert ok is not None and fail is not None
+    ok, fail = _exclusive_outcome(st, status)
     tags = ("X", "L") if full == "STLXR" else ("X",)
     w = ok.write(loc, value, tags, ataint, width=width)
     ok.rmw(excl[0][0], w, "lxsx")
