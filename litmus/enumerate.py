@@ -68,6 +68,12 @@ LOOP_FLAG = "loop-bound-reached"
 #: is a label fails), so it has no final state here either.
 NO_LABEL_FLAG = "some-executions-branch-to-no-label"
 
+#: The flag raised when a test has no final state because every execution the
+#: model allows has a ``spin_lock`` find its lock held: the lock is taken only
+#: in executions where it is free (a filter, as herd's), and one that would
+#: spin has no final state (a lock nobody releases, a deadlock).
+LOCK_FLAG = "every-execution-spins-on-a-held-lock"
+
 @dataclass(frozen=True)
 class State:
     """One allowed final state: the observed registers and locations.
@@ -286,9 +292,10 @@ class Session:
         ev.run(model, prelude)
         return ev
 
-    def solver(self, ev: Evaluator, axioms: list[Axiom] | None = None) -> z3.Solver:
+    def solver(self, ev: Evaluator, axioms: list[Axiom] | None = None,
+               filtered: bool = True) -> z3.Solver:
         """A solver holding the executions ``ev``'s model allows (all of them,
-        faulting ones included) and the test's filter."""
+        faulting ones included) and, when ``filtered``, the test's filter."""
         s = z3.SimpleSolver(ctx=CTX)
         # Ctrl-C: Python sees it (see limits.catch_interrupts), not z3, which would
         # swallow it into an "unknown" result
@@ -298,7 +305,7 @@ class Session:
         for ax in ev.axioms if axioms is None else axioms:
             for c in ax.constraints:
                 s.add(as_bool(c))
-        if self.filter_term is not None:
+        if filtered and self.filter_term is not None:
             s.add(as_bool(self.filter_term))
         return s
 
@@ -338,6 +345,10 @@ class Session:
                     "take a backward jump more often are not outcomes, so some outcomes may "
                     f"be missing (--unroll {n + 1} or more to look further)")
             notes = (note,)
+        if LOCK_FLAG in flags:
+            notes += (("no final state: in every allowed execution a spin_lock finds its lock "
+                      "held and would spin forever (no thread releases it), so the verdict "
+                      "says nothing about the code after it"),)
         return Result(self.test, model_name, st, observation_of(st), flags,
                       time.perf_counter() - t0, notes)
 
@@ -392,6 +403,17 @@ class Session:
                 s.add(as_bool(term))
                 if _check(s, deadline):
                     raised.append(flag)
+        if not allowed and self.test.takes_locks and self.filter_term is not None:
+            # no outcome, but an allowed execution of the written filter that a
+            # lock's filter drops: every execution spins on a held lock
+            s = self.solver(ev, filtered=False)
+            if self.test.written_filter is not None:
+                s.add(as_bool(self.prop_term(self.test.written_filter)))
+            if self.stop_term is not None:
+                s.add(as_bool(neg(self.stop_term)))
+            s.add(as_bool(neg(self.filter_term)))
+            if _check(s, deadline):
+                raised.append(LOCK_FLAG)
         return tuple(raised)
 
 
@@ -417,5 +439,5 @@ def _state_sort_key(s: State):
                  for _, v in s.values)
 
 
-__all__ = ["FAULT_FLAG", "LOOP_FLAG", "NO_LABEL_FLAG", "Result", "Session", "State",
+__all__ = ["FAULT_FLAG", "LOCK_FLAG", "LOOP_FLAG", "NO_LABEL_FLAG", "Result", "Session", "State",
            "format_state_value", "observation_of"]

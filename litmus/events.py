@@ -459,6 +459,15 @@ def _address_name(symbols: Mapping[str, int], bits: int) -> str | None:
     return None
 
 
+def _address_before(symbols: Mapping[str, int], bits: int) -> str | None:
+    """``name-k`` for an address ``k`` bytes before location ``name``'s (less
+    than a location's slot before it, in no location's slot), else None."""
+    for name, a in _slots(symbols):
+        if a - ADDRESS_STRIDE < bits < a:
+            return f"{name}-{a - bits}"
+    return None
+
+
 def _init_value(v: int | LocRef | CodeRef, addresses: Mapping[str, int], bits: int = 64,
                 code: CodeMap | None = None) -> Val:
     """An initial value: a location's address, a label's address, or the
@@ -666,8 +675,9 @@ class PathState:
             cell, offset = inside
             raise self.error(
                 "not supported: mixed-size access at "
-                f"{_address_name(self.b.symbols, val.bits)}: byte {offset} of the {self.b.sizes[cell]}-bit location '{cell}' (accesses at an "
-                "offset into a location are mixed-size, which is not supported)")
+                f"{_address_name(self.b.symbols, val.bits)}: byte {offset} of the "
+                f"{self.b.sizes[cell]}-bit location '{cell}' (accesses at an offset into a "
+                "location are mixed-size, which is not supported)")
         name = _address_name(self.b.symbols, val.bits)
         if name is not None:
             raise self.error(f"address {name} is not a location of the test "
@@ -677,6 +687,10 @@ class PathState:
             raise self.error(f"not supported: an access to code at {shown} (herd reads code "
                              "only at the labels of initial values and of ADR, and writes it "
                              "only with -variant self)")
+        before = _address_before(self.b.symbols, val.bits)
+        if before is not None:
+            raise self.error(f"address {before} is not a location of the test (before the "
+                             "start of the location or array)")
         via = f" (the value of {addr.base})" if isinstance(addr.base, Reg) else ""
         raise self.error(f"address {val.bits:#x}{via} is not a location of the test")
 

@@ -493,7 +493,8 @@ def lower_with_record(test: Test) -> tuple[Test, dict[str, list[Lowered]]]:
     if filters:
         parts = ([flt_prop] if flt_prop is not None else []) + filters
         flt_prop = parts[0] if len(parts) == 1 else PAnd(tuple(parts))
-    return replace(test, threads=tuple(threads), filter=flt_prop), records
+    return replace(test, threads=tuple(threads), filter=flt_prop, written_filter=test.filter,
+                   takes_locks=bool(filters)), records
 
 
 def lowering_text(op: str, arch: str) -> list[str]:

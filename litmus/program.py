@@ -446,6 +446,11 @@ class Test:
     #: initial state, an unknown type on a register): ``(message, position)``
     #: pairs, reported by :func:`litmus.diagnose` as ``file:line:col: warning: ...``
     warnings: tuple[tuple[str, Pos], ...] = ()
+    #: the filter as written, before the ``spin_lock`` acquisitions lowering
+    #: adds to :attr:`filter` (None: no lock, so :attr:`filter` is it)
+    written_filter: Prop | None = None
+    #: whether :attr:`filter` holds ``spin_lock`` acquisitions (lowering)
+    takes_locks: bool = False
 
     def thread(self, name: str) -> Thread:
         """The thread named ``name``. Raises KeyError for no such thread."""

@@ -420,6 +420,23 @@ def test_pair_beyond_a_location_is_refused():
         litmus.check(litmus.parse(text), "sc")
 
 
+def test_address_before_a_location_is_named_so():
+    """``[X1, #-8]`` with X1 = v is 8 bytes before v: named ``v-8``, not by an
+    internal number nor as the value of X1 (which is v, a location)."""
+    text = "thread P0\n  MOV X1, &v\n  LDR X0, [X1, #-8]\nexists (P0:X0 = 0)\n"
+    with pytest.raises(EncodingError,
+                       match=r"address v-8 is not a location of the test \(before the start"):
+        litmus.check(litmus.parse(text), "sc")
+
+
+def test_a_shift_the_instruction_does_not_take_is_named():
+    """``ADD`` (shifted register) takes LSL, LSR and ASR, not ROR (Arm ARM
+    C6.2.5): the error names the shift and points at it (column 19)."""
+    with pytest.raises(ParseError, match=r"ADD does not take 'ROR #3' here") as info:
+        litmus.parse("thread P0\n  ADD X0, X1, X2, ROR #3\nexists (P0:X0 = 0)\n")
+    assert info.value.pos is not None and info.value.pos.col == 19
+
+
 def test_adr_of_a_location():
     check_both(["ADR X0, x", "MOV X1, &x", "SUB X2, X0, X1"], {"X2": 0})
 

@@ -301,3 +301,58 @@ def test_sized_pattern(path: Path):
         assert "cycle" in test.doc
     for model in dict.fromkeys(e.model for e in test.expects):
         check_expectations(path, model)
+
+
+# --------------------------------------------------------------------------- spin_lock
+
+HELD = """\
+memory
+  l = 1
+  a = 0
+thread P0
+  spin_lock [l]
+  STR #1, [a]
+forall (a = 1)
+"""
+
+DEADLOCK = """\
+memory
+  l = 0
+  a = 0
+thread P0
+  spin_lock [l]
+  STR #1, [a]
+thread P1
+  spin_lock [l]
+  STR #2, [a]
+exists (a = 2)
+"""
+
+PAIR = DEADLOCK.replace("STR #1, [a]", "STR #1, [a]\n  spin_unlock [l]").replace(
+    "STR #2, [a]", "STR #2, [a]\n  spin_unlock [l]")
+
+
+@pytest.mark.parametrize("arch", ["aarch64", "x86"])
+@pytest.mark.parametrize("text", [HELD, DEADLOCK], ids=["held", "deadlock"])
+def test_a_lock_never_taken_is_flagged(text, arch):
+    """A spin_lock is taken only in executions where it reads the lock free
+    (0). ``held``: l starts 1 and nobody stores 0, so P0's acquisition reads
+    1 in every execution; ``deadlock``: both threads lock l and neither
+    unlocks it, so whichever swaps second reads 1. Either way no execution
+    has a final state: the result says so (flag and note) rather than a bare
+    vacuous verdict."""
+    if arch == "x86":
+        text = "arch x86\n" + re.sub(r"STR #(\d), \[a\]", r"MOV [a], $\1", text)
+    test = litmus.parse(text, path="t.lit")
+    res = litmus.check(test, "tso" if arch == "x86" else "arm")
+    assert res.states == ()
+    assert "every-execution-spins-on-a-held-lock" in res.flags
+    assert any("spin_lock finds its lock held" in n for n in res.notes)
+
+
+def test_a_contended_lock_is_not_flagged():
+    """With unlocks, either thread may take l first and the other then finds it
+    free: a = 1 or a = 2 finally (whoever stored last), and no flag."""
+    res = litmus.check(litmus.parse(PAIR, path="t.lit"), "arm")
+    assert sorted(s.as_dict()["[a]"] for s in res.states) == [1, 2]
+    assert "every-execution-spins-on-a-held-lock" not in res.flags

@@ -697,6 +697,13 @@ def make_instr(
     # the post-indexed forms are described only to who writes as many operands
     shown = tuple(s for s in sigs if frozenset({POST}) not in s.slots
                   or len(s.slots) == len(ops)) or sigs
+    plain = [o for o in ops if not isinstance(o, RawShift)]
+    if len(plain) < len(ops) and any(
+            len(s.slots) == len(plain) and all(map(_fits, s.slots, plain)) for s in sigs):
+        # the operands fit but for the shift: name the shift
+        bad_shift = next(o for o in ops if isinstance(o, RawShift))
+        raise ParseError(f"{op} does not take '{bad_shift}' here: it expects "
+                         f"{_describe_sigs(arch, shown)}, found {found}", bad_shift.pos)
     raise ParseError(f"{op} expects {_describe_sigs(arch, shown)}, found {found}", err_pos)
 
 
