@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .cache import ResultCache
     from .enumerate import Result
     from .model import Model
+    from .syntax.kinds import KindsEntry
 
 #: The models to run: a list for every test, or a function of the test.
 Models = Sequence["str | Path | Model"] | Callable[[Test], Sequence["str | Path | Model"]]
@@ -82,7 +83,9 @@ class Check:
 class TestReport:
     """What became of one input of :func:`check_many`.
 
-    ``source`` names it (the path as given, ``<stdin>``, ``<string>``); ``path``
+    ``source`` names it (the path as given, ``<stdin>``, ``<string>``; for an
+    error standing for an input, the file the error is in, empty when there
+    is none, as for a path that does not exist); ``path``
     is the file it was read from (None for text and parsed tests); ``test`` is
     the parsed test (None if it could not be read); ``errors`` are the errors
     about the input itself (a missing file, a parse error, a bad ``kinds.txt``
@@ -300,7 +303,7 @@ class _Batch:
         self.timeout = timeout if timeout and timeout > 0 else None
         self.explain = explain
         self.kinds = kinds
-        self._kinds: dict[Path, dict[str, str]] = {}
+        self._kinds: dict[Path, dict[str, KindsEntry]] = {}
         self._fps: dict[Any, str | LitmusError] = {}
         self._by_label: dict[str, str | Model] = {}
 
@@ -312,7 +315,9 @@ class _Batch:
         from .syntax.source import read_source
 
         if isinstance(item, LitmusError):
-            return (item.pos.file if item.pos else ""), None, None, None, [item]
+            # named by the file its error is in, if there is one (not a missing path)
+            where = item.pos.file if item.pos is not None and _is_file(item.pos.file) else ""
+            return where, None, None, None, [item]
         if isinstance(item, Test):
             return item.source, None, None, item, []
         if isinstance(item, Path) or ("\n" not in item and (
@@ -336,13 +341,13 @@ class _Batch:
         except LitmusError as exc:
             return "<string>", None, item, None, [exc]
 
-    def _kinds_of(self, directory: Path, errors: list[LitmusError]) -> dict[str, str]:
-        from .herdcompat import read_kinds
+    def _kinds_of(self, directory: Path, errors: list[LitmusError]) -> dict[str, KindsEntry]:
+        from .herdcompat import read_kinds_entries
 
         if directory not in self._kinds:
             self._kinds[directory] = {}  # a bad kinds.txt is reported once
             try:
-                self._kinds[directory] = read_kinds(directory)
+                self._kinds[directory] = read_kinds_entries(directory)
             except LitmusError as exc:
                 errors.append(exc)
         return self._kinds[directory]
@@ -385,7 +390,7 @@ class _Batch:
         from .library import canonical_name, model_label
 
         source, path, text, test, errors = self._read(item)
-        kinds: dict[str, str] = {}
+        kinds: dict[str, KindsEntry] = {}
         if path is not None and self.kinds:
             kinds_errors: list[LitmusError] = []  # reported before the test's own
             kinds = self._kinds_of(path.parent, kinds_errors)
@@ -399,11 +404,7 @@ class _Batch:
             expects.append(kind_expectation(test, kinds[test.name]))
 
         def where(e: Expect) -> str:
-            if e.pos:
-                return str(e.pos)
-            if test.name in kinds:
-                return str(Path(test.source).parent / "kinds.txt")
-            return test.source
+            return str(e.pos) if e.pos else test.source
 
         pairs: list[tuple[str | Model, Expect | None]] = []
         if self.models is None:

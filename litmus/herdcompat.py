@@ -14,23 +14,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .api import check, load
-from .errors import LitmusError, UsageError
+from .errors import LitmusError, Pos, UsageError
 from .library import DEFAULT_MODEL
 from .program import Expect, Test
 from .syntax.herdlog import HerdRecord
+from .syntax.kinds import KindsEntry
 
 #: kinds.txt verdict -> the expectation it stands for on the observation
 KIND_WORD = {"Allowed": "allowed", "Forbidden": "forbidden", "Required": "always"}
 
 
-def kind_expectation(test: Test, kind: str) -> Expect:
-    """The expectation a ``kinds.txt`` line states, under herd's default model."""
-    return Expect(model=DEFAULT_MODEL[test.arch], word=KIND_WORD[kind])  # type: ignore[arg-type]
+def kind_expectation(test: Test, kind: str | KindsEntry, pos: Pos | None = None) -> Expect:
+    """The expectation a ``kinds.txt`` line states, under herd's default model;
+    ``kind`` is the kind, or the entry (:func:`read_kinds_entries`), whose
+    position becomes the expectation's (else ``pos``)."""
+    if isinstance(kind, KindsEntry):
+        kind, pos = kind.kind, kind.pos
+    return Expect(model=DEFAULT_MODEL[test.arch], word=KIND_WORD[kind],  # type: ignore[arg-type]
+                  pos=pos)
 
 
 def read_kinds(directory: Path) -> dict[str, str]:
-    """The ``kinds.txt`` of a directory (empty if it has none)."""
-    from .syntax.kinds import parse_kinds
+    """The ``kinds.txt`` of a directory, ``{test name: kind}`` (empty if it has
+    none). Raises :class:`~litmus.errors.ParseError` for a malformed one,
+    :class:`~litmus.errors.UsageError` for one that cannot be read."""
+    return {name: e.kind for name, e in read_kinds_entries(directory).items()}
+
+
+def read_kinds_entries(directory: Path) -> dict[str, KindsEntry]:
+    """The ``kinds.txt`` of a directory, ``{test name: KindsEntry(kind, pos)}``
+    with where each entry is written (empty if it has none); raises as
+    :func:`read_kinds` does."""
+    from .syntax.kinds import parse_kinds_entries
 
     p = directory / "kinds.txt"
     if not p.is_file():
@@ -38,7 +53,7 @@ def read_kinds(directory: Path) -> dict[str, str]:
     from .syntax.source import read_source
 
     try:
-        return parse_kinds(read_source(p), str(p))
+        return parse_kinds_entries(read_source(p), str(p))
     except OSError as exc:
         raise UsageError(f"{p}: cannot read: {exc.strerror or exc}") from None
 

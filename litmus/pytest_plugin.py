@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from .enumerate import Result
     from .program import Expect, Test
+    from .syntax.kinds import KindsEntry
 
 #: The suffixes of the files collected.
 SUFFIXES = (".lit", ".litmus")
@@ -113,8 +114,8 @@ class LitmusFile(pytest.File):
         expects: list[tuple[Expect, str]] = [
             (e, str(e.pos) if e.pos else str(self.path)) for e in test.expects]
         if test.name in kinds:
-            expects.append((kind_expectation(test, kinds[test.name]),
-                            str(self.path.parent / "kinds.txt")))
+            exp = kind_expectation(test, kinds[test.name])
+            expects.append((exp, str(exp.pos)))
         if not expects:
             item = LitmusSkip.from_parent(self, name=test.name)
             item.add_marker(pytest.mark.skip(
@@ -134,17 +135,17 @@ class LitmusFile(pytest.File):
             yield LitmusItem.from_parent(self, name=name, test=test, expect=exp, where=where,
                                          timeout=timeout)
 
-    def _kinds(self) -> tuple[dict[str, str], LitmusError | None]:
+    def _kinds(self) -> tuple[dict[str, KindsEntry], LitmusError | None]:
         """The herd ``kinds.txt`` beside this file; a bad one is reported once
         per directory (as an error item of the first file collected there)."""
-        from .herdcompat import read_kinds
+        from .herdcompat import read_kinds_entries
 
         cache = self.config.stash.setdefault(_KINDS, {})
         d = self.path.parent
         if d in cache:
             return cache[d], None
         try:
-            cache[d] = read_kinds(d)
+            cache[d] = read_kinds_entries(d)
         except LitmusError as exc:
             cache[d] = {}
             return {}, exc
@@ -192,9 +193,11 @@ class LitmusItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        line = self.expect.pos.line - 1 if self.expect.pos and self.expect.pos.line else None
-        return self.path, line, (f"{self.test.name} under {self.expect.model}: "
-                                 f"expect {self.expect.word}")
+        pos = self.expect.pos
+        line = pos.line - 1 if pos and pos.line else None
+        # a kinds.txt entry is written in the kinds.txt, not in the test file
+        path = Path(pos.file) if pos and pos.file != str(self.path) else self.path
+        return path, line, f"{self.test.name} under {self.expect.model}: expect {self.expect.word}"
 
 
 class ExpectationFailed(Exception):

@@ -227,7 +227,8 @@ def junit_xml(reports, suite: str = "litmus check", seconds: float | None = None
     """A batch run as JUnit XML, as GitHub, GitLab and Jenkins read it: one
     ``<testcase>`` per test and model (``classname`` from the file path, see
     :func:`junit_classname`; ``name`` ``TEST under MODEL``; ``file`` and
-    ``line`` of the expectation), a ``<failure>`` with the expected and computed
+    ``line`` where the expectation is written: the test file, or the
+    ``kinds.txt`` whose entry it is), a ``<failure>`` with the expected and computed
     observation, the states and the verdict's reason; an ``<error>`` for an
     input error or a check that timed out or could not run; ``<skipped>`` for a
     test without expectations and a model only run (no expectation names it),
@@ -244,12 +245,14 @@ def junit_xml(reports, suite: str = "litmus check", seconds: float | None = None
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     total = 0.0
 
-    def case(rep, name: str, line: int | None = None, t: float = 0.0) -> ET.Element:
+    def case(rep, name: str, line: int | None = None, t: float = 0.0,
+             file: str | None = None) -> ET.Element:
         nonlocal total
         attrs = {"classname": _xml_text(junit_classname(rep.source)), "name": _xml_text(name),
                  "time": f"{t:.3f}"}
-        if rep.source and not rep.source.startswith("<"):
-            attrs["file"] = _xml_text(rep.source)
+        file = file or rep.source
+        if file and not file.startswith("<"):
+            attrs["file"] = _xml_text(file)
         if line:
             attrs["line"] = str(line)
         el = ET.Element("testcase", attrs)
@@ -268,17 +271,22 @@ def junit_xml(reports, suite: str = "litmus check", seconds: float | None = None
     for rep in reports:
         t = rep.test
         for exc in rep.errors:
-            name = t.name if t is not None else (rep.source.rsplit("/", 1)[-1] or "input")
-            error(case(rep, name, exc.pos.line if exc.pos else None), exc)
+            pos = exc.pos
+            named = rep.source or (pos.file if pos else "")  # a missing path has no file
+            name = t.name if t is not None else (named.rsplit("/", 1)[-1] or "input")
+            error(case(rep, name, pos.line if pos else None,
+                       file=pos.file if pos and rep.source else None), exc)
         if t is not None and not rep.expectations:
             el = case(rep, t.name)
             counts["skipped"] += 1
             ET.SubElement(el, "skipped", {"message": "no expectation (no expect line, no "
                                                      "kinds.txt entry): nothing to check"})
         for c in rep.checks:
-            line = c.expect.pos.line if c.expect is not None and c.expect.pos else None
+            pos = c.expect.pos if c.expect is not None else None
             r = c.result
-            el = case(rep, f"{t.name} under {c.model}", line, r.seconds if r else 0.0)
+            # where the expectation is written: the test file, or the kinds.txt entry
+            el = case(rep, f"{t.name} under {c.model}", pos.line if pos else None,
+                      r.seconds if r else 0.0, pos.file if pos else None)
             if r is None:
                 error(el, c.error)
             elif c.expect is None:

@@ -5,6 +5,7 @@ with a kinds.txt, and a project that does not ask for litmus tests at all."""
 from __future__ import annotations
 
 import tomllib
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -92,7 +93,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     (herd / "SB.litmus").write_text(SB_HERD)
     (herd / "SB+mfences.litmus").write_text(SB_FENCED)
     # tso allows SB (the kinds line fails) and forbids it with MFENCEs
-    (herd / "kinds.txt").write_text("SB Forbidden\nSB+mfences Forbidden\n")
+    (herd / "kinds.txt").write_text("# herd's verdicts\nSB Forbidden\nSB+mfences Forbidden\n")
     pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
     return pytester
 
@@ -159,8 +160,20 @@ def test_a_kinds_txt_expectation_fails_at_the_kinds_file(project):
     result = run(project, "lit/herd")
     result.assert_outcomes(passed=1, failed=1)
     kinds = project.path / "lit" / "herd" / "kinds.txt"
-    result.stdout.fnmatch_lines([f"{kinds}: SB under tso: expected forbidden, got sometimes"])
+    # SB's entry is line 2 of the kinds.txt, its name at column 1
+    result.stdout.fnmatch_lines([f"{kinds}:2:1: SB under tso: expected forbidden, got "
+                                 "sometimes"])
     result.stdout.fnmatch_lines(["Why: allowed*"])
+
+
+def test_a_kinds_txt_item_is_located_at_its_entry(project):
+    # xunit1 JUnit files carry each item's location (pytest's reportinfo): SB's
+    # entry is line 2 of lit/herd/kinds.txt (pytest counts lines from 0)
+    project.makeini("[pytest]\nlitmus_paths = lit\njunit_family = xunit1\n")
+    run(project, "lit/herd", "--junitxml=report.xml")
+    cases = {c.get("name"): c for c in ET.parse(project.path / "report.xml").iter("testcase")}
+    assert (cases["SB[tso]"].get("file"), cases["SB[tso]"].get("line")) == (
+        "lit/herd/kinds.txt", "1")
 
 
 def test_a_malformed_test_is_an_error_of_its_item(project):
