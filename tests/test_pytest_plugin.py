@@ -161,8 +161,8 @@ def test_a_kinds_txt_expectation_fails_at_the_kinds_file(project):
     result.assert_outcomes(passed=1, failed=1)
     kinds = project.path / "lit" / "herd" / "kinds.txt"
     # SB's entry is line 2 of the kinds.txt, its name at column 1
-    result.stdout.fnmatch_lines([f"{kinds}:2:1: SB under tso: expected forbidden, got "
-                                 "sometimes"])
+    result.stdout.fnmatch_lines([(f"{kinds}:2:1: SB under tso: expected forbidden, got "
+                                  "sometimes")])
     result.stdout.fnmatch_lines(["Why: allowed*"])
 
 
