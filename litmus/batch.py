@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import LitmusError, Pos, Timeout, UsageError
-from .limits import DEFAULT_TIMEOUT
+from .limits import DEFAULT_TIMEOUT, limit_name
 from .program import Expect, Test
 
 if TYPE_CHECKING:
@@ -154,38 +154,53 @@ _WORK_LOCK = threading.Lock()
 def _work(task: dict) -> dict:
     """Check one test (a worker's whole job): its warnings if asked, then each
     model's result if asked, and the reason of a failed expectation. Returns
-    plain data (see :func:`_complete`); every error is in the reply."""
-    with _WORK_LOCK:
+    plain data (see :func:`_complete`); every error is in the reply; a
+    time-out names what sets the limit as the caller does (``limit_name``)."""
+    from .limits import limit_named
+
+    with _WORK_LOCK, limit_named(task["limit_name"]):
         return _work_unlocked(task)
 
 
 def _work_unlocked(task: dict) -> dict:
-    from .api import check, diagnose
+    from .api import check_within, diagnose
     from .cache import model_fingerprint, result_data, tool_fingerprint
+    from .library import model_label
+    from .limits import Deadline
 
     test: Test = task["test"]
     timeout = task["timeout"]
     variants = task["variants"]
     unroll = task["unroll"]
+    units = task["units"]
     out: dict[str, Any] = {"tool": tool_fingerprint(), "warnings": None, "test_error": None,
                            "units": []}
+    what = f"{test.source}: {test.name}"
+
+    def deadline_of(unit: dict) -> Deadline:
+        return Deadline(timeout, f"{what} under {model_label(unit['model'])}")
+
+    # the first model's limit runs from here: building the test's events (for
+    # the warnings, then shared by every model) counts towards it
+    first = deadline_of(units[0]) if units else Deadline(timeout, what)
     if task["warnings"]:
         try:
-            out["warnings"] = [str(w) for w in diagnose(test, unroll)]
+            out["warnings"] = [str(w) for w in diagnose(test, unroll, first.named(what))]
         except LitmusError as exc:  # the events cannot be built: no model can run it
             out["test_error"] = _error_data(exc)
             return out
         except Exception as exc:  # noqa: BLE001 -- a bug: this test's error, not the run's
             out["test_error"] = _internal(exc)
             return out
-    for unit in task["units"]:
+    for i, unit in enumerate(units):
         res: dict[str, Any] = {"data": None, "error": None, "reasons": {}, "fp": None}
         out["units"].append(res)
         try:
             res["fp"] = model_fingerprint(unit["model"])
             observation = unit["observation"]
             if unit["result"]:
-                r = check(test, unit["model"], variants, timeout, unroll=unroll)
+                r = check_within(test, unit["model"], first if i == 0 else deadline_of(unit),
+                                 variants, unroll=unroll)
                 res["data"] = result_data(r)
                 observation = r.observation
             if task["explain"]:
@@ -278,7 +293,7 @@ class _Pending:
     def task(self, batch: _Batch) -> dict:
         return {
             "test": self.test, "timeout": batch.timeout, "variants": batch.variants,
-            "unroll": batch.unroll,
+            "unroll": batch.unroll, "limit_name": limit_name(),
             "explain": batch.explain, "warnings": self.warnings is None,
             "units": [{"model": u.model, "result": u.need_result,
                        "expects": [e.word for e in u.expects], "known": sorted(u.reasons),
@@ -484,7 +499,7 @@ class _Batch:
             if reply.timed_out:
                 err: LitmusError = Timeout(
                     f"{what}: timed out after {p.limit:g} s (its worker process was stopped; "
-                    "the time limit: --timeout per test and model)")
+                    f"the time limit, per test and model: {limit_name()})")
             else:
                 err = LitmusError(f"{what}: {reply.reason}")
             for u in work:

@@ -877,10 +877,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 all held, 1 an
     expectation failed, 2 bad input, 130 interrupted)."""
+    from .limits import limit_named
+
     ap = build_parser()
     args = ap.parse_args(argv)
     try:
-        return args.func(args)
+        with limit_named("--timeout"):
+            return args.func(args)
     except LitmusError as exc:
         _error(exc)
         return 2

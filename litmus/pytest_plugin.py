@@ -95,6 +95,10 @@ def _timeout(config: pytest.Config) -> float | None:
     return value if value > 0 else None
 
 
+#: What time-out messages say sets the limit here.
+LIMIT_NAME = "the litmus_timeout ini option"
+
+
 class LitmusFile(pytest.File):
     """A ``.lit``/``.litmus`` file: an item per expectation of its test."""
 
@@ -169,13 +173,15 @@ class LitmusItem(pytest.Item):
         # model, a bad .cat file, a timeout) is an error of this item, not a failure
         from .api import check
         from .library import model_path
+        from .limits import limit_named
 
         try:
             model_path(self.expect.model)
         except UsageError as exc:
             pytest.fail(str(UsageError(exc.message, self.expect.pos)), pytrace=False)
         try:
-            self.result = check(self.test, self.expect.model, timeout=self.timeout)
+            with limit_named(LIMIT_NAME):
+                self.result = check(self.test, self.expect.model, timeout=self.timeout)
         except LitmusError as exc:
             pytest.fail(str(exc), pytrace=False)
 
@@ -212,16 +218,20 @@ class ExpectationFailed(Exception):
 def failure_text(result: Result, expected: str, where: str, timeout: float | None) -> str:
     """What a failed expectation shows: expected versus computed, the report
     of the allowed states, and the explanation of the verdict."""
-    from . import report
+    # `from .report import` (not `from . import report`): it finds the module in
+    # sys.modules, so a run that re-imports litmus (pytester's) gets the new one
     from .explain import explain
+    from .limits import limit_named
+    from .report import text
 
     test = result.test
     flags = f" [flags: {', '.join(result.flags)}]" if result.flags else ""
     head = (f"{where}: {test.name} under {result.model}: expected {expected}, "
             f"got {result.observation}{flags}")
-    lines = [head, "", report.text(result), ""]
+    lines = [head, "", text(result), ""]
     try:
-        x = explain(test, result.model_def or result.model, timeout=timeout)
+        with limit_named(LIMIT_NAME):
+            x = explain(test, result.model_def or result.model, timeout=timeout)
     except LitmusError as exc:
         lines.append(f"Why: (no explanation: {exc})")
     else:

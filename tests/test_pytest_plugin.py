@@ -235,6 +235,14 @@ def test_a_check_over_its_time_limit_is_an_error(project):
     result.stdout.fnmatch_lines(["*timed out*"])
 
 
+def test_a_time_out_names_the_ini_option_that_sets_the_limit(project):
+    project.makeini("[pytest]\nlitmus_paths = lit\nlitmus_timeout = 0.000001\n")
+    result = run(project, "lit/mp.lit")
+    result.stdout.fnmatch_lines([("*timed out after 1e-06 s (the time limit: the "
+                                  "litmus_timeout ini option)*")])
+    assert "--timeout" not in result.stdout.str()
+
+
 def test_pyproject_configuration(project):
     project.makepyprojecttoml('[tool.pytest.ini_options]\nlitmus_paths = ["lit/herd"]\n')
     result = run(project)
