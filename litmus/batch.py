@@ -857,7 +857,8 @@ def dask_client(scheduler: str, jobs: int | None = None) -> Iterator[Any]:
         import distributed
     except ImportError:
         raise UsageError("--dask needs Dask's distributed scheduler, which is not installed: "
-                         "pip install 'litmus[dask]'") from None
+                         "pip install 'dask[distributed]' (or litmus's dask extra: "
+                         "pip install '.[dask]' in its checkout)") from None
     import logging
 
     if scheduler == "local":

@@ -797,7 +797,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--dask", metavar="SCHEDULER",
                      help="run the tests on a Dask cluster: 'local' starts one on this "
                           "machine (-j workers), else the scheduler's address "
-                          "(tcp://host:8786); needs pip install 'litmus[dask]'")
+                          "(tcp://host:8786); needs Dask: pip install 'dask[distributed]' "
+                          "(or litmus's dask extra: pip install '.[dask]' in its checkout)")
     _unroll_option(chk)
     chk.set_defaults(func=cmd_check)
 

@@ -548,7 +548,9 @@ def test_without_dask_the_option_says_how_to_install_it(mixed, capsys, monkeypat
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails
     code, _, err = run(capsys, "check", str(mixed), "--dask", "local")
     assert code == 2
-    assert "pip install 'litmus[dask]'" in err and err.count("\n") == 1
+    # litmus[dask] would name the PyPI project called litmus, which is another one
+    assert "pip install 'dask[distributed]'" in err and "pip install '.[dask]'" in err
+    assert "litmus[dask]" not in err and err.count("\n") == 1
 
 
 def test_workers_do_not_rerun_the_main_script(tmp_path):

@@ -70,3 +70,14 @@ def test_the_ci_page_runs_litmus_check_with_junit_cache_and_jobs():
     assert len(runs) >= 2, commands
     assert "litmus check --junit report.xml" in text
     assert "reports:\n      junit:" in text  # GitLab reads the JUnit file
+
+
+def test_no_install_command_names_pypis_litmus():
+    """`pip install 'litmus[dask]'` would install PyPI's project called litmus
+    (another one): the documents and messages say '.[dask]', a git URL or
+    dask[distributed] instead."""
+    texts = {p: p.read_text() for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md"),
+                                        *(ROOT / "litmus").rglob("*.py")]}
+    for path, text in texts.items():
+        for m in re.finditer(r"litmus\[[a-z,]+\]", text):
+            assert text[m.end():].startswith(" @ git+"), f"{path}: {text[m.start():][:60]}"
