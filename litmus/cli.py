@@ -461,6 +461,14 @@ def cmd_compare_herd(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- explain
 
 
+def _outcome(test: Test, text: str | None):
+    """The ``--outcome`` text as a proposition (None: the condition's);
+    raises :class:`UsageError` naming ``--outcome`` for a bad one."""
+    from .explain import parse_outcome
+
+    return parse_outcome(test, text, "--outcome") if text is not None else None
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from .explain import explain
 
@@ -473,7 +481,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
             test = load_input(f)
             _warn(test, args.unroll)
             for m in _models_for(test, models):
-                x = explain(test, m, args.outcome, timeout=args.timeout, unroll=args.unroll)
+                x = explain(test, m, _outcome(test, args.outcome), timeout=args.timeout,
+                            unroll=args.unroll)
                 print(x.text())
                 print()
         except LitmusError as exc:
@@ -502,7 +511,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: graph draws one test; {len(found)} test files found")
     test = load_input(found[0])
     _warn(test, args.unroll)
-    x = explain(test, _models_for(test, models)[0], args.outcome, timeout=args.timeout,
+    x = explain(test, _models_for(test, models)[0], _outcome(test, args.outcome),
+                timeout=args.timeout,
                 unroll=args.unroll)
     if not args.output:
         sys.stdout.write(x.to_dot())
