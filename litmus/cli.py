@@ -10,7 +10,7 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 # command imports what it needs when it runs.
 from . import __version__, report
 from .api import check, diagnose, events, load, parse
-from .errors import LitmusError, UsageError
+from .errors import LitmusError, Pos, UsageError
 from .library import DEFAULT_MODEL, MODELS, model_path
 from .limits import DEFAULT_TIMEOUT, DEFAULT_UNROLL
 from .program import Test
@@ -68,10 +68,28 @@ def _error(exc: BaseException) -> None:
 
 def iter_test_files(paths: Sequence[str], empty_dir_ok: bool = False
                     ) -> Iterator[Path | str | LitmusError]:
-    """The test files named, directories searched recursively in name order;
-    ``-`` stands for standard input. A path that does not exist, or a
-    directory holding no test (unless ``empty_dir_ok``), is yielded as the
-    error to report (the other paths are still yielded)."""
+    """The test files named, each once; ``-`` stands for standard input.
+
+    A directory is searched recursively in name order (:func:`find_test_files`:
+    symbolic links to directories are followed, a directory reached twice is
+    searched once). A herd ``kinds.txt`` stands for the tests of its directory
+    that it names (its directory's ``.lit``/``.litmus`` files whose test name
+    or file stem it lists; not its subdirectories). A file reached twice --
+    named twice, inside a directory also named, through a symbolic link, or by
+    a ``kinds.txt`` -- is yielded the first time only (files are told apart by
+    their resolved path). A path that does not exist, a directory holding no
+    test (unless ``empty_dir_ok``), a ``kinds.txt`` that does not parse or
+    names no test file of its directory, is yielded as the error to report (the
+    other paths are still yielded)."""
+    seen: set[str] = set()
+
+    def fresh(files: Iterable[Path]) -> Iterator[Path]:
+        for f in files:
+            key = _real(f)
+            if key not in seen:
+                seen.add(key)
+                yield f
+
     for p in paths:
         if p == STDIN:
             yield STDIN
@@ -81,19 +99,92 @@ def iter_test_files(paths: Sequence[str], empty_dir_ok: bool = False
             path.stat()
         except OSError as exc:
             missing = isinstance(exc, FileNotFoundError)
-            yield UsageError(f"{p[:200]}: " + ("no such file or directory" if missing else
-                                                f"cannot read ({exc.strerror or exc})"))
+            yield UsageError(("no such file or directory" if missing else
+                              f"cannot read ({exc.strerror or exc})"), Pos(p[:200]))
             continue
         if path.is_dir():
-            found = sorted(f for f in path.rglob("*") if f.suffix in TEST_SUFFIXES
-                           and f.is_file())
+            found = find_test_files(path)
             if not found and not empty_dir_ok:
-                yield UsageError(f"{p}: no test file (.lit, .litmus) in this directory")
-            yield from found
+                yield UsageError("no test file (.lit, .litmus) in this directory", Pos(p))
+            yield from fresh(found)
+        elif path.is_file() and path.name == KINDS_FILE:
+            from .herdcompat import kinds_tests
+
+            try:
+                named = kinds_tests(path)
+            except LitmusError as exc:
+                yield exc
+                continue
+            if not named and not empty_dir_ok:
+                yield UsageError("names no test file (.lit, .litmus) of its directory",
+                                 Pos(p))
+            yield from fresh(named)
         elif path.is_file():
-            yield path
+            yield from fresh([path])
         else:
-            yield UsageError(f"{p}: no such file or directory")
+            yield UsageError("no such file or directory", Pos(p))
+
+
+#: The file of herd expectations beside herd tests.
+KINDS_FILE = "kinds.txt"
+
+
+def _real(path: Path | str) -> str:
+    """The path with every symbolic link resolved (what tells two names of one
+    file apart); raises nothing."""
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
+
+
+def find_test_files(root: Path) -> list[Path]:
+    """The ``.lit`` and ``.litmus`` files under ``root``, recursively, sorted by
+    path. Symbolic links to files and to directories are followed; a
+    directory is searched once however it is reached (its resolved path is
+    remembered), so a link cycle ends, and a directory reached both directly
+    and through a link is listed under its own path. A file reached under
+    two names (a link to a file of the tree) is listed once, under a name
+    that is not a link when it has one. Directories that cannot be read are
+    skipped. Raises nothing."""
+    searched: set[str] = set()
+    links: list[Path] = []
+    by_file: dict[str, Path] = {}
+
+    def search(top: Path) -> None:
+        stack = [top]
+        while stack:
+            d = stack.pop()
+            real = _real(d)
+            if real in searched:
+                continue
+            searched.add(real)
+            try:
+                entries = list(os.scandir(d))
+            except OSError:
+                continue
+            for e in entries:
+                p = d / e.name
+                try:
+                    if e.is_dir(follow_symlinks=False):
+                        stack.append(p)
+                    elif e.is_symlink() and e.is_dir():
+                        links.append(p)  # after the tree's own directories
+                    elif p.suffix in TEST_SUFFIXES and e.is_file():
+                        key = _real(p)
+                        if key not in by_file or (by_file[key].is_symlink()
+                                                  and not e.is_symlink()):
+                            by_file[key] = p
+                except OSError:
+                    continue
+
+    search(root)
+    while links:
+        batch = sorted(links)
+        links.clear()
+        for link in batch:
+            search(link)
+    return sorted(by_file.values())
 
 
 def load_input(item: Path | str) -> Test:
@@ -552,9 +643,9 @@ def cmd_fix(args: argparse.Namespace) -> int:
     if args.file != STDIN:  # a herd kinds.txt beside the test says what it expects
         from dataclasses import replace
 
-        from .herdcompat import kind_expectation, read_kinds
+        from .herdcompat import kind_expectation, read_kinds_entries
 
-        kinds = read_kinds(Path(args.file).parent)
+        kinds = read_kinds_entries(Path(args.file).parent)
         if test.name in kinds:
             test = replace(test, expects=(*test.expects,
                                           kind_expectation(test, kinds[test.name])))

@@ -12,7 +12,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from cliutil import run
+from cliutil import MP, run
 
 from litmus.errors import Pos
 from litmus.syntax.kinds import KindsEntry, parse_kinds_entries
@@ -84,3 +84,61 @@ def test_a_missing_path_has_no_file_in_the_reports(tmp_path, capsys):
     assert case is not None
     assert case.get("file") is None and case.get("name") == "gone.lit"
     assert case.find("error") is not None
+
+
+def lit(name: str, expect: str = "") -> str:
+    """MP under the test name given (arm: Sometimes; sc, tso: Never)."""
+    return MP.replace("test MP", f"test {name}") + (f"expect {expect}\n" if expect else "")
+
+
+# --------------------------------------------------------------------------- (1) kinds.txt
+
+
+def test_a_kinds_txt_given_as_a_path_checks_the_tests_it_names(tmp_path, capsys):
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "a.lit").write_text(lit("A"))
+    (d / "b.lit").write_text(lit("B", "arm: never"))  # fails if checked: kinds.txt omits B
+    (d / "other.lit").write_text(lit("X"))  # named by its test name, not its file stem
+    (d / "kinds.txt").write_text("A Allowed\nX Forbidden\n")
+    code, out, err = run(capsys, "check", str(d / "kinds.txt"), "--no-cache", "-j", "1")
+    # A: arm allows MP (pass); X: Forbidden, arm says sometimes (fail); B not checked
+    assert code == 1, err
+    assert "1 passed, 1 failed, 0 errors, 0 without expectations" in out
+    assert f"FAIL {d / 'kinds.txt'}:2:1: X under arm: expected forbidden" in out
+    assert "B under" not in out
+    # a commit changing a.lit and the kinds.txt names both: A is checked once
+    code, out, _ = run(capsys, "check", str(d / "a.lit"), str(d / "kinds.txt"), "--no-cache")
+    assert "1 passed, 1 failed, 0 errors" in out
+
+
+def test_a_kinds_txt_that_names_no_test_file_is_an_error(tmp_path, capsys):
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "a.lit").write_text(lit("A"))
+    (d / "kinds.txt").write_text("Z Allowed\n")
+    code, _, err = run(capsys, "check", str(d / "kinds.txt"), "--no-cache")
+    assert code == 2
+    assert f"{d / 'kinds.txt'}: names no test file (.lit, .litmus) of its directory" in err
+
+
+# --------------------------------------------------------------------------- (2) symlinks
+
+
+def test_directories_follow_symbolic_links_and_stop_at_cycles(tmp_path, capsys):
+    d = tmp_path / "tests"
+    (d / "real").mkdir(parents=True)
+    (d / "real" / "a.lit").write_text(lit("A", "sc: never"))
+    outside = tmp_path / "shared" / "mmio"
+    outside.mkdir(parents=True)
+    (outside / "b.lit").write_text(lit("B", "tso: never"))
+    (d / "mmio").symlink_to(outside, target_is_directory=True)  # a link out of the tree
+    (d / "again").symlink_to(d / "real", target_is_directory=True)  # a second way to real/
+    (d / "real" / "up").symlink_to(d, target_is_directory=True)  # a cycle: real/up -> tests
+    js = tmp_path / "r.json"
+    code, out, err = run(capsys, "check", str(d), "--no-cache", "-j", "1", "--json", str(js))
+    assert code == 0, err
+    # a.lit once (under its own path, not again/ or real/up/), b.lit through the link
+    assert "2 passed, 0 failed, 0 errors, 0 without expectations" in out
+    files = [r["file"] for r in json.loads(js.read_text())["results"]]
+    assert files == [str(d / "mmio" / "b.lit"), str(d / "real" / "a.lit")]
