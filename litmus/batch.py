@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import LitmusError, Pos, Timeout, UsageError
+from .errors import LitmusError, Pos, StrictWarning, Timeout, UsageError
 from .limits import DEFAULT_TIMEOUT, limit_name
 from .program import Expect, Test
 
@@ -140,6 +140,22 @@ def _error_of(data: tuple[str, str, tuple | None]) -> LitmusError:
     if not (isinstance(cls, type) and issubclass(cls, LitmusError)):
         cls = LitmusError
     return cls(message, Pos(*pos) if pos else None)
+
+
+def strict_error(warning: str) -> StrictWarning:
+    """A warning (``file:line:col: warning: message``, as
+    :attr:`TestReport.warnings` holds them) as the error strict checking makes
+    of it: a :class:`~litmus.errors.StrictWarning` at the same position,
+    printed as ``file:line:col: warning (strict: an error): message``. Raises
+    nothing."""
+    import re
+
+    head, sep, message = warning.partition(": warning: ")
+    if not sep:
+        return StrictWarning(f"warning (strict: an error): {warning.removeprefix('warning: ')}")
+    m = re.fullmatch(r"(.*?):(\d+)(?::(\d+))?", head)
+    pos = Pos(m[1], int(m[2]), int(m[3] or 0)) if m else Pos(head)
+    return StrictWarning(f"warning (strict: an error): {message}", pos)
 
 
 def _holds(word: str, observation: str) -> bool:
@@ -308,7 +324,8 @@ class _Pending:
 
 class _Batch:
     def __init__(self, models, expected_only, extra_models, variants, cache, timeout,
-                 explain, kinds, unroll) -> None:
+                 explain, kinds, unroll, strict=False) -> None:
+        self.strict = strict
         self.models = models
         self.expected_only = expected_only
         self.extra_models = list(extra_models)
@@ -559,8 +576,11 @@ class _Batch:
             reason = u.reasons.get(reason_kind(e.word, r.observation)) if fails and e else None
             checks.append(Check(label, e, where, r, None, reason if self.explain else None,
                                 u.cached))
-        return TestReport(p.source, p.path, p.test, tuple(p.errors), tuple(p.warnings or ()),
-                          p.expectations, tuple(checks))
+        errors, warnings = tuple(p.errors), tuple(p.warnings or ())
+        if self.strict:
+            errors, warnings = errors + tuple(strict_error(w) for w in warnings), ()
+        return TestReport(p.source, p.path, p.test, errors, warnings, p.expectations,
+                          tuple(checks))
 
 
 def _is_file(name: str) -> bool:
@@ -710,7 +730,7 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
                cache: ResultCache | str | Path | None = None,
                timeout: float | None = DEFAULT_TIMEOUT, unroll: int | None = None,
                client: Any = None, fail_fast: bool = False, explain: bool = True,
-               kinds: bool = True,
+               kinds: bool = True, strict: bool = False,
                on_report: Callable[[TestReport], None] | None = None,
                progress: Callable[[int, int, TestReport], None] | None = None,
                ) -> list[TestReport]:
@@ -758,7 +778,12 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
     :class:`~litmus.errors.UsageError` for a ``timeout`` that is not a
     non-negative number of seconds or an ``unroll`` that is not a whole
     number >= 0, ``KeyboardInterrupt`` (the workers stopped
-    first) and what ``client`` raises when its cluster goes away."""
+    first) and what ``client`` raises when its cluster goes away.
+
+    With ``strict``, a test's warnings are errors: each is a
+    :class:`~litmus.errors.StrictWarning` in its report's ``errors`` (see
+    :func:`strict_error`) instead of a line of its ``warnings``, and counts as
+    an error (for ``fail_fast`` too); its checks are still made."""
     from .cache import ResultCache
     from .limits import Deadline, unroll_bound
 
@@ -768,7 +793,7 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
     if cache is not None and not isinstance(cache, ResultCache):
         cache = ResultCache(cache)
     batch = _Batch(models, expected_only, extra_models, variants, cache, timeout, explain,
-                   kinds, bound)
+                   kinds, bound, strict)
     jobs = default_jobs() if not jobs else jobs
     n = len(items)
     done: dict[int, TestReport] = {}
@@ -884,4 +909,4 @@ def dask_client(scheduler: str, jobs: int | None = None) -> Iterator[Any]:
 
 
 __all__ = ["Check", "TestReport", "check_many", "dask_client", "default_jobs", "reason_kind",
-           "verdict_reason"]
+           "strict_error", "verdict_reason"]

@@ -252,19 +252,61 @@ def _batch_inputs(paths: Sequence[str]) -> list:
 
 
 def _cache_of(args: argparse.Namespace):
-    """The result cache the options ask for (None with --no-cache)."""
+    """The result cache the options ask for (None with --no-cache). A
+    directory that cannot be written is said once, on stderr; the run goes
+    on, reading the entries it holds and keeping none."""
     from .cache import ResultCache, default_dir
 
     if args.no_cache:
         return None
-    return ResultCache(args.cache or default_dir())
+    cache = ResultCache(args.cache or default_dir())
+    problem = cache.unwritable()
+    if problem is not None:
+        print(f"litmus: warning: {problem}: no result of this run is kept (--cache DIR puts "
+              "the cache elsewhere, --no-cache turns it off)", file=sys.stderr)
+    return cache
+
+
+def check_report_path(path: str, option: str) -> None:
+    """Make sure that a report can be written at ``path`` before any test runs:
+    raises :class:`UsageError` (``PATH: cannot write the --json report: ...``,
+    exit 2) for a path that is a directory, whose directory does not exist or
+    is not one, or that cannot be written; returns None otherwise. ``option``
+    names the report (``--json``)."""
+    p = Path(path)
+    where = Pos(path[:200])
+    try:
+        if p.is_dir():
+            raise UsageError(f"cannot write the {option} report: this is a directory", where)
+        parent = p.parent
+        if not parent.is_dir():
+            why = "is not a directory" if parent.exists() else "does not exist"
+            raise UsageError(f"cannot write the {option} report: its directory {parent} "
+                             f"{why}", where)
+        if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+            raise UsageError(f"cannot write the {option} report: permission denied", where)
+    except OSError as exc:
+        raise UsageError(f"cannot write the {option} report ({exc.strerror or exc})",
+                         where) from None
+
+
+def read_models(models: Sequence[str]) -> None:
+    """Read every model of ``models`` (names and ``.cat`` paths) now, so that a
+    model that cannot be read is one error before any test runs; returns
+    None. Raises :class:`UsageError` for an unknown name or a missing file,
+    :class:`~litmus.errors.ModelError` (``file:line:col: message``, the file
+    being the ``.cat`` or one it includes) for a bad model."""
+    from .library import load_model
+
+    for m in models:
+        load_model(m)
 
 
 def _write_report(path: str, text: str) -> None:
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write: {exc.strerror or exc}", Pos(path)) from None
 
 
 def _print_warnings(rep) -> None:
@@ -277,6 +319,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     out = _console()
     models = model_names(args.model) + list(args.cat or [])
+    read_models(models)  # a bad --cat is one error, before any test runs
     results: list = []  # results, and errors as {"file", "model", "error"} for JSON
     status = 0
 
@@ -317,13 +360,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     import time
     from contextlib import nullcontext
 
-    from .batch import check_many, dask_client
-    from .herdcompat import read_kinds
+    from .batch import check_many, dask_client, strict_error
     from .progress import Progress
 
     out = _console()
     only = model_names(args.model)
     extra = list(args.cat or [])
+    # what can be known wrong before the run is said before it: a model that
+    # cannot be read, a report that cannot be written
+    read_models(only + extra)
+    for path, option in ((args.json, "--json"), (args.junit, "--junit")):
+        if path:
+            check_report_path(path, option)
     cache = _cache_of(args)
     items = _batch_inputs(args.paths)
     failures = passed = errors = without = tests = 0
@@ -359,8 +407,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             if c.status == "pass":
                 passed += 1
                 if args.verbose:
-                    out.print(f"[green]PASS[/green] {escape(test.name)} {c.model}: "
-                              f"{r.observation}{escape(_flags_text(r.flags))}")
+                    msg = (f"{c.where}: {test.name} under {c.model}: expected {c.expect.word}, "
+                           f"got {r.observation}{_flags_text(r.flags)}")
+                    out.print(f"[green]PASS[/green] {escape(msg)}")
             else:
                 failures += 1
                 msg = (f"{c.where}: {test.name} under {c.model}: expected {c.expect.word}, "
@@ -373,42 +422,36 @@ def cmd_check(args: argparse.Namespace) -> int:
             Progress(out, len(items)) as progress:
         reports = check_many(items, only or None, expected_only=bool(only), extra_models=extra,
                              jobs=args.jobs, cache=cache, timeout=args.timeout,
-                             unroll=args.unroll, client=client,
+                             unroll=args.unroll, client=client, strict=args.strict,
                              fail_fast=args.fail_fast, on_report=show, progress=progress.update)
     seconds = time.monotonic() - t0
     stopped = len(items) - len(reports)
+    run_warnings: list[str] = []  # about the run, not one test: kinds.txt entries
+    run_errors: list[LitmusError] = []
     if not stopped:
-        # the names a kinds.txt gives that no test file beside it holds
-        named: dict[Path, set[str]] = {}
-        for rep in reports:
-            if rep.path is not None and rep.test is not None:
-                named.setdefault(rep.path.parent, set()).update({rep.test.name, rep.path.stem})
-        seen: set[Path] = set()
-        for rep in reports:
-            d = rep.path.parent if rep.path is not None else None
-            if d is None or d in seen:
-                continue
-            seen.add(d)
-            try:
-                kinds = read_kinds(d)
-            except LitmusError:
-                continue  # reported with the first test of the directory
-            for name in kinds:
-                if name not in named.get(d, set()):
-                    print(f"{d / 'kinds.txt'}: warning: names test '{name}', which no test "
-                          "file checked here holds", file=sys.stderr)
+        for w in kinds_warnings(reports):
+            if args.strict:
+                run_errors.append(strict_error(str(w)))
+                _error(run_errors[-1])
+            else:
+                run_warnings.append(str(w))
+                print(w, file=sys.stderr)
+        errors += len(run_errors)
     if flagged:
-        out.print("Flags raised: " + ", ".join(f"{k} ({v} result{'s' if v != 1 else ''})"
+        out.print("Flags raised: " + ", ".join(f"{k} ({report.plural(v, 'result')})"
                                                 for k, v in sorted(flagged.items())),
                   markup=False)
     if stopped:
-        out.print(f"Stopped at the first failure (--fail-fast): {stopped} of {len(items)} "
-                  f"test{'s' if len(items) != 1 else ''} not checked", markup=False)
-    out.print(f"{passed} passed, {failures} failed, {errors} errors, "
+        out.print(f"Stopped at the first failure (--fail-fast): {stopped} of "
+                  f"{report.plural(len(items), 'test')} not checked", markup=False)
+    out.print(f"{passed} passed, {failures} failed, {report.plural(errors, 'error')}, "
               f"{without} without expectations", markup=False)
     if args.verbose and cache is not None:
-        out.print(f"Cache {cache.directory}: {cache.hits} hits, {cache.misses} misses",
-                  markup=False)
+        looked = cache.hits + cache.misses
+        out.print(f"Cache {cache.directory}: {report.plural(cache.hits, 'hit')}, "
+                  f"{report.plural(cache.misses, 'miss', 'misses')} ({looked} look-ups: one "
+                  "per test and model, one per test for its condition's warnings; a miss is "
+                  "computed and kept)", markup=False)
     summary = {"passed": passed, "failed": failures, "errors": errors,
                "without_expectations": without, "tests": tests, "not_checked": stopped,
                "seconds": round(seconds, 3)}
@@ -417,10 +460,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         extra_info = {"cache": {"directory": str(cache.directory), "hits": cache.hits,
                                 "misses": cache.misses} if cache is not None else None}
-        _write_report(args.json, json.dumps(report.batch_dict(reports, "check", summary,
-                                                              extra_info), indent=2) + "\n")
+        _write_report(args.json, json.dumps(report.batch_dict(
+            reports, "check", summary, extra_info, run_warnings, run_errors), indent=2) + "\n")
     if args.junit:
-        _write_report(args.junit, report.junit_xml(reports, seconds=seconds))
+        _write_report(args.junit, report.junit_xml(reports, seconds=seconds,
+                                                   warnings=run_warnings, errors=run_errors))
     if tests == 0 and errors == 0:
         _error(UsageError("no test found"))
         return 2
@@ -432,6 +476,29 @@ def cmd_check(args: argparse.Namespace) -> int:
             " (no test has an expect line, or a kinds.txt entry)")))
         return 2
     return 1 if failures else 0
+
+
+def kinds_warnings(reports: Sequence) -> list:
+    """The warnings (:class:`~litmus.diagnostics.Diagnostic`, at the entry) about
+    the ``kinds.txt`` entries of the directories of the tests checked that
+    name a test no test file of the directory holds
+    (:func:`litmus.herdcompat.unmatched_kinds`), in the order the directories
+    are first met. A ``kinds.txt`` that cannot be read is left out (its error
+    is reported with the first test of its directory). Raises nothing."""
+    from .herdcompat import unmatched_kinds
+
+    known: dict[Path, dict[Path, str | None]] = {}
+    for rep in reports:
+        if rep.path is not None:
+            known.setdefault(rep.path.parent, {})[rep.path] = (
+                rep.test.name if rep.test is not None else None)
+    out: list = []
+    for d, names in known.items():
+        try:
+            out.extend(unmatched_kinds(d, names))
+        except LitmusError:
+            continue
+    return out
 
 
 # --------------------------------------------------------------------------- compare
@@ -461,12 +528,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
         test = rep.test
         _print_warnings(rep)
         results = []
+        shown: set[str] = set()
+        disagree = []
         for c in rep.checks:
             if c.result is None:  # the other models are still compared
-                _error(c.error)
-                status = 2
-            else:
+                if c.model not in shown:
+                    _error(c.error)
+                    status = 2
+                shown.add(c.model)
+                continue
+            if c.model not in shown:  # a row per model, however many expectations name it
+                shown.add(c.model)
                 results.append(c.result)
+            if c.status == "fail":
+                disagree.append(f"  {c.where}: expected {c.expect.word} under {c.model}, got "
+                                f"{c.result.observation}")
         if not results:
             return
         table = Table(title=escape(f"{test.name}: {format_condition(test.condition, test)}"),
@@ -486,14 +562,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for r in results:
             if r.flags:
                 out.print(f"  flags under {r.model}: {', '.join(r.flags)}", markup=False)
+        for line in disagree:  # an expect line or kinds.txt entry the models contradict
+            out.print(line, markup=False)
         if test.doc:
             out.print(f"  {test.doc}", markup=False)
         out.print()
 
+    read_models(chosen)
+    if args.json:
+        check_report_path(args.json, "--json")
+    # a kinds.txt beside a test states an expectation as its expect lines do:
+    # the JSON's expected/status and the disagreement lines carry both
     reports = check_many(_batch_inputs(args.files),
                          lambda t: chosen or COMPARE_DEFAULT[t.arch], jobs=args.jobs,
                          cache=_cache_of(args), timeout=args.timeout, unroll=args.unroll,
-                         explain=False, kinds=False, on_report=show)
+                         explain=False, kinds=True, on_report=show)
     if args.json:
         import json
 
@@ -895,6 +978,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "as JSON")
     chk.add_argument("--fail-fast", action="store_true",
                      help="stop at the first test that fails or has an error")
+    chk.add_argument("--strict", action="store_true",
+                     help="make every warning an error (exit 2): a condition on a register "
+                          "nothing writes, a location nothing accesses or a value no store "
+                          "gives; a kinds.txt entry that names no test")
     chk.add_argument("--dask", metavar="SCHEDULER",
                      help="run the tests on a Dask cluster: 'local' starts one on this "
                           "machine (-j workers), else the scheduler's address "

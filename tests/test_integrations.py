@@ -27,11 +27,17 @@ def test_the_pre_commit_hook_runs_litmus_check_on_test_files():
     assert hook["language"] == "python"  # pre-commit pip-installs this repository
     program, command = hook["entry"].split()
     assert program in PYPROJECT["project"]["scripts"]
-    assert build_parser().parse_args([command, "x.lit"]).command == "check"
+    # pre-commit runs `entry args... files...`; a hook's output shows only when it
+    # fails, so its warnings are errors (--strict) or nobody would see them
+    args = build_parser().parse_args([command, *hook["args"], "x.lit"])
+    assert args.command == "check" and args.strict
     files = re.compile(hook["files"])
-    for name in ("a.lit", "dir/b.litmus", "tests/litmus/herd/MP+dmb.sy.litmus"):
+    # a commit that changes only a kinds.txt checks the tests it names
+    for name in ("a.lit", "dir/b.litmus", "tests/litmus/herd/MP+dmb.sy.litmus", "kinds.txt",
+                 "tests/herd/kinds.txt"):
         assert files.search(name), name
-    for name in ("c.py", "d.literal", "e.lit.bak", "kinds.txt", "f.litmus~"):
+    for name in ("c.py", "d.literal", "e.lit.bak", "f.litmus~", "mykinds.txt",
+                 "kinds.txt.orig", "kinds.txt/x.py"):
         assert not files.search(name), name
 
 

@@ -243,6 +243,47 @@ def test_a_time_out_names_the_ini_option_that_sets_the_limit(project):
     assert "--timeout" not in result.stdout.str()
 
 
+#: A condition on a register no instruction writes: P1's r7, named at line 8,
+#: column 22 (after "exists (", "P1:r0 = 1" and " /\ ").
+UNWRITTEN = """\
+test W
+thread P0
+  STR #1, [x]
+  STR #1, [y]
+thread P1
+  LDR r0, [y]
+  LDR r1, [x]
+exists (P1:r0 = 1 /\\ P1:r7 = 0)
+expect sc: sometimes
+"""
+
+
+def test_warnings_are_pytest_warnings_and_errors_with_litmus_strict(project):
+    (project.path / "lit" / "warn").mkdir()
+    w = project.path / "lit" / "warn" / "w.lit"
+    w.write_text(UNWRITTEN)
+    kinds = project.path / "lit" / "herd" / "kinds.txt"
+    kinds.write_text("SB Forbidden\nSB+mfences Forbidden\nGhost Allowed\n")
+    message = (f"{w}:8:22: warning: no instruction of thread P1 writes r7 and it has no "
+               "initial value: 'P1:r7' is always 0")
+    ghost = (f"{kinds}:3:1: warning: kinds.txt names test 'Ghost', which no test file of its "
+             "directory holds")
+    project.makeini("[pytest]\nlitmus_paths = lit\n")
+    result = run(project, "lit/warn", "lit/herd")
+    result.assert_outcomes(passed=2, failed=1, warnings=2)  # W[sc], SB+mfences; SB
+    assert message in result.stdout.str() and ghost in result.stdout.str()
+
+    project.makeini("[pytest]\nlitmus_paths = lit\nlitmus_strict = true\n")
+    result = run(project, "-rE", "lit/warn", "lit/herd")
+    # the checks are still made; each warning is an error item of its own
+    result.assert_outcomes(passed=2, failed=1, errors=2)
+    text = result.stdout.str()
+    assert message.replace("warning:", "warning (strict: an error):") in text
+    assert ghost.replace("warning:", "warning (strict: an error):") in text
+    result.stdout.fnmatch_lines(["ERROR lit/warn/w.lit::W[[]warnings[]]*",
+                                 "ERROR lit/herd/*::kinds.txt[[]warnings[]]*"])
+
+
 def test_pyproject_configuration(project):
     project.makepyprojecttoml('[tool.pytest.ini_options]\nlitmus_paths = ["lit/herd"]\n')
     result = run(project)
