@@ -73,8 +73,9 @@ def iter_test_files(paths: Sequence[str], empty_dir_ok: bool = False
     A directory is searched recursively in name order (:func:`find_test_files`:
     symbolic links to directories are followed, a directory reached twice is
     searched once). A herd ``kinds.txt`` stands for the tests of its directory
-    that it names (its directory's ``.lit``/``.litmus`` files whose test name
-    or file stem it lists; not its subdirectories). A file reached twice --
+    that it names (:func:`litmus.herdcompat.kinds_tests`: its directory's
+    ``.lit``/``.litmus`` files whose test it lists by name; not its
+    subdirectories). A file reached twice --
     named twice, inside a directory also named, through a symbolic link, or by
     a ``kinds.txt`` -- is yielded the first time only (files are told apart by
     their resolved path). A path that does not exist, a directory holding no
@@ -647,6 +648,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from .explain import explain
 
     models = model_names(args.model)
+    read_models(models)  # a bad .cat is one error, not one per test
     status = 0
     for f in iter_test_files(args.files):
         try:

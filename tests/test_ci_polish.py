@@ -261,6 +261,11 @@ def test_a_bad_cat_file_is_one_error_before_any_test_runs(tmp_path, capsys):
         assert code == 2
         assert err.startswith(f"{cat}:2:1: ") and err.count("\n") == 1, err
         assert out == ""  # no test ran: no summary, no states
+    q = tmp_path / "mp2.lit"
+    q.write_text(lit("N"))
+    code, out, err = run(capsys, "explain", str(p), str(q), "-m", str(cat))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"{cat}:2:1: ") and err.count("\n") == 1  # once, not per test
     code, out, err = run(capsys, "check", str(p), "--cat", str(tmp_path / "nope.cat"))
     assert (code, out) == (2, "")
     assert err == f"litmus: {tmp_path / 'nope.cat'}: no such model file\n"
