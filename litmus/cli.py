@@ -29,6 +29,9 @@ from .syntax.source import read_source
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .batch import TestReport
+    from .diagnostics import Diagnostic
+
 TEST_SUFFIXES = (".lit", ".litmus")
 
 #: How standard input is named on the command line and in messages.
@@ -479,7 +482,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def kinds_warnings(reports: Sequence) -> list:
+def kinds_warnings(reports: Sequence[TestReport]) -> list[Diagnostic]:
     """The warnings (:class:`~litmus.diagnostics.Diagnostic`, at the entry) about
     the ``kinds.txt`` entries of the directories of the tests checked that
     name a test no test file of the directory holds
@@ -493,7 +496,7 @@ def kinds_warnings(reports: Sequence) -> list:
         if rep.path is not None:
             known.setdefault(rep.path.parent, {})[rep.path] = (
                 rep.test.name if rep.test is not None else None)
-    out: list = []
+    out: list[Diagnostic] = []
     for d, names in known.items():
         try:
             out.extend(unmatched_kinds(d, names))
@@ -950,7 +953,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     models_help = f"model: {', '.join(MODELS)} or a .cat file; repeat it or give a " \
                   "comma-separated list (default: arm for aarch64 tests, tso for x86)"
-    files_help = "test files or directories; - reads a test from standard input"
+    files_help = ("test files, directories (searched recursively) or herd kinds.txt files "
+                  "(the tests of their directory they name); - reads a test from standard "
+                  "input")
 
     run = sub.add_parser("run", help="print every allowed final state and the observation")
     run.add_argument("files", nargs="+", metavar="FILE", help=files_help)
@@ -963,7 +968,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     chk = sub.add_parser("check", help="compare each test's expect lines with the models")
-    chk.add_argument("paths", nargs="+", metavar="FILE|DIR", help=files_help)
+    chk.add_argument("paths", nargs="+", metavar="FILE|DIR|kinds.txt", help=files_help)
     chk.add_argument("-m", "--model", action="append",
                      help="check only the expectations for these models (repeatable, or a "
                           "comma-separated list)")

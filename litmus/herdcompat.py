@@ -33,8 +33,10 @@ KIND_WORD = {"Allowed": "allowed", "Forbidden": "forbidden", "Required": "always
 
 def kind_expectation(test: Test, kind: str | KindsEntry, pos: Pos | None = None) -> Expect:
     """The expectation a ``kinds.txt`` line states, under herd's default model;
-    ``kind`` is the kind, or the entry (:func:`read_kinds_entries`), whose
-    position becomes the expectation's (else ``pos``)."""
+    ``kind`` is the kind (as herd spells it: ``Allowed``, ``Forbidden``,
+    ``Required``), or the entry (:func:`read_kinds_entries`), whose position
+    becomes the expectation's (else ``pos``). Raises ``KeyError`` for another
+    kind (:func:`~litmus.syntax.kinds.parse_kinds` gives none)."""
     if isinstance(kind, KindsEntry):
         kind, pos = kind.kind, kind.pos
     return Expect(model=DEFAULT_MODEL[test.arch], word=KIND_WORD[kind],  # type: ignore[arg-type]
