@@ -105,3 +105,18 @@ def test_a_front_end_names_its_option_within_its_block():
         assert str(expired().timeout()).endswith("(the time limit: --timeout)")
     assert limit_name() == "the timeout= argument"
     assert limits.Deadline(1.0).named("x").what == "x"
+
+
+def test_explain_looks_at_the_deadline_while_building_the_events(monkeypatch):
+    from litmus.explain import explain
+
+    callers: set[str] = set()
+    original = Deadline.check
+
+    def check(self: Deadline) -> None:
+        callers.add(Path(sys._getframe(1).f_code.co_filename).name)
+        original(self)
+
+    monkeypatch.setattr(Deadline, "check", check)
+    explain(litmus.parse(MP), "arm", timeout=600)  # a fresh test: its events are built here
+    assert {"events.py", "encode.py"} <= callers

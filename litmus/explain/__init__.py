@@ -222,16 +222,18 @@ def explain(test: Test | str | Path, model: str | Path | Model = "arm",
 
     Raises :class:`~litmus.errors.LitmusError` subclasses as
     :func:`litmus.check` does (``UsageError`` for a bad outcome text)."""
+    deadline = Deadline(timeout)  # from the start, as check's: reading the test counts
     if not isinstance(test, Test):
         test = load(test)
+    deadline.what = f"{test.source}: explaining {test.name}"
     if isinstance(outcome, str):
         outcome = parse_outcome(test, outcome)
     prop = outcome if outcome is not None else default_outcome(test)
-    deadline = Deadline(timeout, f"{test.source}: explaining {test.name}")
     check_applies(test, model)
     cat = load_model(model)
     prelude = stdlib()
-    s = session(test, unroll)
+    deadline.check()
+    s = session(test, unroll, deadline)
     ev = s.evaluator(cat, prelude, variants, deadline=deadline)
     label = model_label(model)
     out = Explanation(test, label, prop, allowed=False,
