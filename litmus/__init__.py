@@ -23,7 +23,15 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-from .errors import EncodingError, LitmusError, ModelError, ParseError, Timeout, UsageError
+from .errors import (
+    EncodingError,
+    LitmusError,
+    ModelError,
+    ParseError,
+    StrictWarning,
+    Timeout,
+    UsageError,
+)
 
 __version__ = "0.1.0"
 
@@ -68,6 +76,7 @@ __all__ = [
     "ParseError",
     "Result",
     "State",
+    "StrictWarning",
     "Test",
     "Timeout",
     "UsageError",

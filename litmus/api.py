@@ -113,11 +113,16 @@ def _is_file(name: str) -> bool:
 _SESSIONS: OrderedDict[tuple[int, int], tuple[Test, Session]] = OrderedDict()
 
 
-def session(test: Test, unroll: int | None = None) -> Session:
+def session(test: Test, unroll: int | None = None,
+            deadline: Deadline | None = None) -> Session:
     """The shared encoding of a test (built once, reused by every model), its
     loops unrolled ``unroll`` times (default: herd's, 2). Raises
-    :class:`~litmus.errors.UsageError` for a bad bound."""
+    :class:`~litmus.errors.UsageError` for a bad bound,
+    :class:`~litmus.errors.EncodingError` for a test the engine cannot run,
+    and :class:`~litmus.errors.Timeout` when ``deadline`` passes while the
+    events are built or encoded (nothing is kept then)."""
     from .enumerate import Session
+    from .limits import NO_DEADLINE
 
     n = unroll_bound(unroll)
     key = (id(test), n)
@@ -125,38 +130,46 @@ def session(test: Test, unroll: int | None = None) -> Session:
     if hit is not None and hit[0] is test:
         _SESSIONS.move_to_end(key)
         return hit[1]
-    s = Session(events(test, n))
+    deadline = deadline or NO_DEADLINE
+    s = Session(events(test, n, deadline), deadline)
     _SESSIONS[key] = (test, s)
     while len(_SESSIONS) > 16:
         _SESSIONS.popitem(last=False)
     return s
 
 
-def diagnose(test: Test, unroll: int | None = None) -> list[Diagnostic]:
+def diagnose(test: Test, unroll: int | None = None,
+             deadline: Deadline | None = None) -> list[Diagnostic]:
     """Warnings about ``test``: first what reading it ignored as herd7 does
     (:attr:`Test.warnings`), then about its condition: a register no
     instruction of its thread writes, a location no thread accesses, a value
     no store or initial value can give a location (see
     :mod:`litmus.diagnostics`). Raises :class:`~litmus.errors.EncodingError`
-    for a test the engine cannot run."""
+    for a test the engine cannot run, :class:`~litmus.errors.Timeout` when
+    ``deadline`` passes while its events are built."""
     from .diagnostics import Diagnostic, condition_warnings
 
     read = [Diagnostic(message, pos) for message, pos in test.warnings]
-    return read + condition_warnings(test, session(test, unroll).eg)
+    return read + condition_warnings(test, session(test, unroll, deadline).eg)
 
 
-def events(test: Test, unroll: int | None = None) -> EventGraph:
+def events(test: Test, unroll: int | None = None,
+           deadline: Deadline | None = None) -> EventGraph:
     """The event graph of a test (Linux accessors lowered first), built by the
     semantics of the test's architecture (:mod:`litmus.isa`), each backward
     jump taken at most ``unroll`` times on a path (default: herd's, 2).
     Raises :class:`~litmus.errors.EncodingError` for a test the engine cannot
-    run."""
+    run, :class:`~litmus.errors.Timeout` when ``deadline`` passes meanwhile."""
     from . import isa
     from .events import build_events
     from .lowering import lower
 
-    return build_events(lower(test), isa.get(test.arch), isa.all_tags(),
-                        isa.memory_type_sets(), unroll_bound(unroll))
+    tick = deadline.check if deadline is not None else None
+    lowered = lower(test)
+    if deadline is not None:
+        deadline.check()
+    return build_events(lowered, isa.get(test.arch), isa.all_tags(),
+                        isa.memory_type_sets(), unroll_bound(unroll), tick)
 
 
 #: Bundled models written for one architecture's programs only: the Arm models
@@ -199,12 +212,26 @@ def check(test: Test | str | Path, model: str | Path | Model = "arm",
     unknown model name or a missing file, and ``Timeout`` when the time limit
     is reached.
     """
+    deadline = Deadline(timeout)  # from the start: reading the test counts too
     if not isinstance(test, Test):
         test = load(test)
-    deadline = Deadline(timeout, f"{test.source}: {test.name} under {model_label(model)}")
+    deadline.what = f"{test.source}: {test.name} under {model_label(model)}"
+    return check_within(test, model, deadline, variants, symbolic=symbolic, unroll=unroll)
+
+
+def check_within(test: Test, model: str | Path | Model, deadline: Deadline,
+                 variants: Iterable[str] = (), *, symbolic: bool = False,
+                 unroll: int | None = None) -> Result:
+    """:func:`check` of a parsed test under a :class:`~litmus.limits.Deadline`
+    already running (one shared with earlier work on the test, such as
+    :func:`diagnose`'s, so that the whole stays within one limit). Every
+    phase -- building the events, encoding them, evaluating the model,
+    enumerating the outcomes -- looks at the deadline. Returns and raises as
+    :func:`check` does."""
+    deadline.check()
     check_applies(test, model)
     m = load_model(model)
-    s = session(test, unroll)
+    s = session(test, unroll, deadline)
     ev = s.evaluator(m, stdlib(), variants, symbolic=symbolic, deadline=deadline)
     result = s.enumerate(ev, model_label(model), deadline)
     if m is model:  # given as a Model: keep it, for Result.explain()

@@ -28,14 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import LitmusError, Pos, Timeout, UsageError
-from .limits import DEFAULT_TIMEOUT
+from .errors import LitmusError, Pos, StrictWarning, Timeout, UsageError
+from .limits import DEFAULT_TIMEOUT, limit_name
 from .program import Expect, Test
 
 if TYPE_CHECKING:
     from .cache import ResultCache
     from .enumerate import Result
     from .model import Model
+    from .syntax.kinds import KindsEntry
 
 #: The models to run: a list for every test, or a function of the test.
 Models = Sequence["str | Path | Model"] | Callable[[Test], Sequence["str | Path | Model"]]
@@ -82,7 +83,9 @@ class Check:
 class TestReport:
     """What became of one input of :func:`check_many`.
 
-    ``source`` names it (the path as given, ``<stdin>``, ``<string>``); ``path``
+    ``source`` names it (the path as given, ``<stdin>``, ``<string>``; for an
+    error standing for an input, the file the error is in, empty when there
+    is none, as for a path that does not exist); ``path``
     is the file it was read from (None for text and parsed tests); ``test`` is
     the parsed test (None if it could not be read); ``errors`` are the errors
     about the input itself (a missing file, a parse error, a bad ``kinds.txt``
@@ -139,6 +142,22 @@ def _error_of(data: tuple[str, str, tuple | None]) -> LitmusError:
     return cls(message, Pos(*pos) if pos else None)
 
 
+def strict_error(warning: str) -> StrictWarning:
+    """A warning (``file:line:col: warning: message``, as
+    :attr:`TestReport.warnings` holds them) as the error strict checking makes
+    of it: a :class:`~litmus.errors.StrictWarning` at the same position,
+    printed as ``file:line:col: warning (strict: an error): message``. Raises
+    nothing."""
+    import re
+
+    head, sep, message = warning.partition(": warning: ")
+    if not sep:
+        return StrictWarning(f"warning (strict: an error): {warning.removeprefix('warning: ')}")
+    m = re.fullmatch(r"(.*?):(\d+)(?::(\d+))?", head)
+    pos = Pos(m[1], int(m[2]), int(m[3] or 0)) if m else Pos(head)
+    return StrictWarning(f"warning (strict: an error): {message}", pos)
+
+
 def _holds(word: str, observation: str) -> bool:
     return Expect(model="", word=word).holds(observation)  # type: ignore[arg-type]
 
@@ -151,38 +170,53 @@ _WORK_LOCK = threading.Lock()
 def _work(task: dict) -> dict:
     """Check one test (a worker's whole job): its warnings if asked, then each
     model's result if asked, and the reason of a failed expectation. Returns
-    plain data (see :func:`_complete`); every error is in the reply."""
-    with _WORK_LOCK:
+    plain data (see :func:`_complete`); every error is in the reply; a
+    time-out names what sets the limit as the caller does (``limit_name``)."""
+    from .limits import limit_named
+
+    with _WORK_LOCK, limit_named(task["limit_name"]):
         return _work_unlocked(task)
 
 
 def _work_unlocked(task: dict) -> dict:
-    from .api import check, diagnose
+    from .api import check_within, diagnose
     from .cache import model_fingerprint, result_data, tool_fingerprint
+    from .library import model_label
+    from .limits import Deadline
 
     test: Test = task["test"]
     timeout = task["timeout"]
     variants = task["variants"]
     unroll = task["unroll"]
+    units = task["units"]
     out: dict[str, Any] = {"tool": tool_fingerprint(), "warnings": None, "test_error": None,
                            "units": []}
+    what = f"{test.source}: {test.name}"
+
+    def deadline_of(unit: dict) -> Deadline:
+        return Deadline(timeout, f"{what} under {model_label(unit['model'])}")
+
+    # the first model's limit runs from here: building the test's events (for
+    # the warnings, then shared by every model) counts towards it
+    first = deadline_of(units[0]) if units else Deadline(timeout, what)
     if task["warnings"]:
         try:
-            out["warnings"] = [str(w) for w in diagnose(test, unroll)]
+            out["warnings"] = [str(w) for w in diagnose(test, unroll, first.named(what))]
         except LitmusError as exc:  # the events cannot be built: no model can run it
             out["test_error"] = _error_data(exc)
             return out
         except Exception as exc:  # noqa: BLE001 -- a bug: this test's error, not the run's
             out["test_error"] = _internal(exc)
             return out
-    for unit in task["units"]:
+    for i, unit in enumerate(units):
         res: dict[str, Any] = {"data": None, "error": None, "reasons": {}, "fp": None}
         out["units"].append(res)
         try:
             res["fp"] = model_fingerprint(unit["model"])
             observation = unit["observation"]
             if unit["result"]:
-                r = check(test, unit["model"], variants, timeout, unroll=unroll)
+                r = check_within(test, unit["model"], first if i == 0 else deadline_of(unit),
+                                 variants, unroll=unroll)
                 res["data"] = result_data(r)
                 observation = r.observation
             if task["explain"]:
@@ -275,7 +309,7 @@ class _Pending:
     def task(self, batch: _Batch) -> dict:
         return {
             "test": self.test, "timeout": batch.timeout, "variants": batch.variants,
-            "unroll": batch.unroll,
+            "unroll": batch.unroll, "limit_name": limit_name(),
             "explain": batch.explain, "warnings": self.warnings is None,
             "units": [{"model": u.model, "result": u.need_result,
                        "expects": [e.word for e in u.expects], "known": sorted(u.reasons),
@@ -290,7 +324,8 @@ class _Pending:
 
 class _Batch:
     def __init__(self, models, expected_only, extra_models, variants, cache, timeout,
-                 explain, kinds, unroll) -> None:
+                 explain, kinds, unroll, strict=False) -> None:
+        self.strict = strict
         self.models = models
         self.expected_only = expected_only
         self.extra_models = list(extra_models)
@@ -300,7 +335,7 @@ class _Batch:
         self.timeout = timeout if timeout and timeout > 0 else None
         self.explain = explain
         self.kinds = kinds
-        self._kinds: dict[Path, dict[str, str]] = {}
+        self._kinds: dict[Path, dict[str, KindsEntry]] = {}
         self._fps: dict[Any, str | LitmusError] = {}
         self._by_label: dict[str, str | Model] = {}
 
@@ -312,7 +347,9 @@ class _Batch:
         from .syntax.source import read_source
 
         if isinstance(item, LitmusError):
-            return (item.pos.file if item.pos else ""), None, None, None, [item]
+            # named by the file its error is in, if there is one (not a missing path)
+            where = item.pos.file if item.pos is not None and _is_file(item.pos.file) else ""
+            return where, None, None, None, [item]
         if isinstance(item, Test):
             return item.source, None, None, item, []
         if isinstance(item, Path) or ("\n" not in item and (
@@ -336,13 +373,13 @@ class _Batch:
         except LitmusError as exc:
             return "<string>", None, item, None, [exc]
 
-    def _kinds_of(self, directory: Path, errors: list[LitmusError]) -> dict[str, str]:
-        from .herdcompat import read_kinds
+    def _kinds_of(self, directory: Path, errors: list[LitmusError]) -> dict[str, KindsEntry]:
+        from .herdcompat import read_kinds_entries
 
         if directory not in self._kinds:
             self._kinds[directory] = {}  # a bad kinds.txt is reported once
             try:
-                self._kinds[directory] = read_kinds(directory)
+                self._kinds[directory] = read_kinds_entries(directory)
             except LitmusError as exc:
                 errors.append(exc)
         return self._kinds[directory]
@@ -385,7 +422,7 @@ class _Batch:
         from .library import canonical_name, model_label
 
         source, path, text, test, errors = self._read(item)
-        kinds: dict[str, str] = {}
+        kinds: dict[str, KindsEntry] = {}
         if path is not None and self.kinds:
             kinds_errors: list[LitmusError] = []  # reported before the test's own
             kinds = self._kinds_of(path.parent, kinds_errors)
@@ -399,11 +436,7 @@ class _Batch:
             expects.append(kind_expectation(test, kinds[test.name]))
 
         def where(e: Expect) -> str:
-            if e.pos:
-                return str(e.pos)
-            if test.name in kinds:
-                return str(Path(test.source).parent / "kinds.txt")
-            return test.source
+            return str(e.pos) if e.pos else test.source
 
         pairs: list[tuple[str | Model, Expect | None]] = []
         if self.models is None:
@@ -483,7 +516,7 @@ class _Batch:
             if reply.timed_out:
                 err: LitmusError = Timeout(
                     f"{what}: timed out after {p.limit:g} s (its worker process was stopped; "
-                    "the time limit: --timeout per test and model)")
+                    f"the time limit, per test and model: {limit_name()})")
             else:
                 err = LitmusError(f"{what}: {reply.reason}")
             for u in work:
@@ -543,8 +576,11 @@ class _Batch:
             reason = u.reasons.get(reason_kind(e.word, r.observation)) if fails and e else None
             checks.append(Check(label, e, where, r, None, reason if self.explain else None,
                                 u.cached))
-        return TestReport(p.source, p.path, p.test, tuple(p.errors), tuple(p.warnings or ()),
-                          p.expectations, tuple(checks))
+        errors, warnings = tuple(p.errors), tuple(p.warnings or ())
+        if self.strict:
+            errors, warnings = errors + tuple(strict_error(w) for w in warnings), ()
+        return TestReport(p.source, p.path, p.test, errors, warnings, p.expectations,
+                          tuple(checks))
 
 
 def _is_file(name: str) -> bool:
@@ -694,7 +730,7 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
                cache: ResultCache | str | Path | None = None,
                timeout: float | None = DEFAULT_TIMEOUT, unroll: int | None = None,
                client: Any = None, fail_fast: bool = False, explain: bool = True,
-               kinds: bool = True,
+               kinds: bool = True, strict: bool = False,
                on_report: Callable[[TestReport], None] | None = None,
                progress: Callable[[int, int, TestReport], None] | None = None,
                ) -> list[TestReport]:
@@ -742,7 +778,12 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
     :class:`~litmus.errors.UsageError` for a ``timeout`` that is not a
     non-negative number of seconds or an ``unroll`` that is not a whole
     number >= 0, ``KeyboardInterrupt`` (the workers stopped
-    first) and what ``client`` raises when its cluster goes away."""
+    first) and what ``client`` raises when its cluster goes away.
+
+    With ``strict``, a test's warnings are errors: each is a
+    :class:`~litmus.errors.StrictWarning` in its report's ``errors`` (see
+    :func:`strict_error`) instead of a line of its ``warnings``, and counts as
+    an error (for ``fail_fast`` too); its checks are still made."""
     from .cache import ResultCache
     from .limits import Deadline, unroll_bound
 
@@ -752,7 +793,7 @@ def check_many(tests: Iterable[TestInput], models: Models | None = None, *,
     if cache is not None and not isinstance(cache, ResultCache):
         cache = ResultCache(cache)
     batch = _Batch(models, expected_only, extra_models, variants, cache, timeout, explain,
-                   kinds, bound)
+                   kinds, bound, strict)
     jobs = default_jobs() if not jobs else jobs
     n = len(items)
     done: dict[int, TestReport] = {}
@@ -841,7 +882,8 @@ def dask_client(scheduler: str, jobs: int | None = None) -> Iterator[Any]:
         import distributed
     except ImportError:
         raise UsageError("--dask needs Dask's distributed scheduler, which is not installed: "
-                         "pip install 'litmus[dask]'") from None
+                         "pip install 'dask[distributed]' (or litmus's dask extra: "
+                         "pip install '.[dask]' in its checkout)") from None
     import logging
 
     if scheduler == "local":
@@ -867,4 +909,4 @@ def dask_client(scheduler: str, jobs: int | None = None) -> Iterator[Any]:
 
 
 __all__ = ["Check", "TestReport", "check_many", "dask_client", "default_jobs", "reason_kind",
-           "verdict_reason"]
+           "strict_error", "verdict_reason"]

@@ -156,6 +156,22 @@ class ResultCache:
         self.hits = 0
         self.misses = 0
 
+    def unwritable(self) -> str | None:
+        """Why entries cannot be stored in the directory (``cannot write the
+        cache directory DIR (Permission denied)``), found by creating it and
+        a scratch file in it; None when they can. The cache still answers
+        from the entries it holds either way. Raises nothing."""
+        d = self.directory / f"v{FORMAT}"
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=d, prefix=".probe-")
+            os.close(fd)
+            os.unlink(tmp)
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            return f"cannot write the cache directory {self.directory} ({reason})"
+        return None
+
     def _path(self, key: str) -> Path:
         return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
 

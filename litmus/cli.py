@@ -10,7 +10,7 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 # command imports what it needs when it runs.
 from . import __version__, report
 from .api import check, diagnose, events, load, parse
-from .errors import LitmusError, UsageError
+from .errors import LitmusError, Pos, UsageError
 from .library import DEFAULT_MODEL, MODELS, model_path
 from .limits import DEFAULT_TIMEOUT, DEFAULT_UNROLL
 from .program import Test
@@ -28,6 +28,9 @@ from .syntax.source import read_source
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from .batch import TestReport
+    from .diagnostics import Diagnostic
 
 TEST_SUFFIXES = (".lit", ".litmus")
 
@@ -68,10 +71,29 @@ def _error(exc: BaseException) -> None:
 
 def iter_test_files(paths: Sequence[str], empty_dir_ok: bool = False
                     ) -> Iterator[Path | str | LitmusError]:
-    """The test files named, directories searched recursively in name order;
-    ``-`` stands for standard input. A path that does not exist, or a
-    directory holding no test (unless ``empty_dir_ok``), is yielded as the
-    error to report (the other paths are still yielded)."""
+    """The test files named, each once; ``-`` stands for standard input.
+
+    A directory is searched recursively in name order (:func:`find_test_files`:
+    symbolic links to directories are followed, a directory reached twice is
+    searched once). A herd ``kinds.txt`` stands for the tests of its directory
+    that it names (:func:`litmus.herdcompat.kinds_tests`: its directory's
+    ``.lit``/``.litmus`` files whose test it lists by name; not its
+    subdirectories). A file reached twice --
+    named twice, inside a directory also named, through a symbolic link, or by
+    a ``kinds.txt`` -- is yielded the first time only (files are told apart by
+    their resolved path). A path that does not exist, a directory holding no
+    test (unless ``empty_dir_ok``), a ``kinds.txt`` that does not parse or
+    names no test file of its directory, is yielded as the error to report (the
+    other paths are still yielded)."""
+    seen: set[str] = set()
+
+    def fresh(files: Iterable[Path]) -> Iterator[Path]:
+        for f in files:
+            key = _real(f)
+            if key not in seen:
+                seen.add(key)
+                yield f
+
     for p in paths:
         if p == STDIN:
             yield STDIN
@@ -81,19 +103,92 @@ def iter_test_files(paths: Sequence[str], empty_dir_ok: bool = False
             path.stat()
         except OSError as exc:
             missing = isinstance(exc, FileNotFoundError)
-            yield UsageError(f"{p[:200]}: " + ("no such file or directory" if missing else
-                                                f"cannot read ({exc.strerror or exc})"))
+            yield UsageError(("no such file or directory" if missing else
+                              f"cannot read ({exc.strerror or exc})"), Pos(p[:200]))
             continue
         if path.is_dir():
-            found = sorted(f for f in path.rglob("*") if f.suffix in TEST_SUFFIXES
-                           and f.is_file())
+            found = find_test_files(path)
             if not found and not empty_dir_ok:
-                yield UsageError(f"{p}: no test file (.lit, .litmus) in this directory")
-            yield from found
+                yield UsageError("no test file (.lit, .litmus) in this directory", Pos(p))
+            yield from fresh(found)
+        elif path.is_file() and path.name == KINDS_FILE:
+            from .herdcompat import kinds_tests
+
+            try:
+                named = kinds_tests(path)
+            except LitmusError as exc:
+                yield exc
+                continue
+            if not named and not empty_dir_ok:
+                yield UsageError("names no test file (.lit, .litmus) of its directory",
+                                 Pos(p))
+            yield from fresh(named)
         elif path.is_file():
-            yield path
+            yield from fresh([path])
         else:
-            yield UsageError(f"{p}: no such file or directory")
+            yield UsageError("no such file or directory", Pos(p))
+
+
+#: The file of herd expectations beside herd tests.
+KINDS_FILE = "kinds.txt"
+
+
+def _real(path: Path | str) -> str:
+    """The path with every symbolic link resolved (what tells two names of one
+    file apart); raises nothing."""
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
+
+
+def find_test_files(root: Path) -> list[Path]:
+    """The ``.lit`` and ``.litmus`` files under ``root``, recursively, sorted by
+    path. Symbolic links to files and to directories are followed; a
+    directory is searched once however it is reached (its resolved path is
+    remembered), so a link cycle ends, and a directory reached both directly
+    and through a link is listed under its own path. A file reached under
+    two names (a link to a file of the tree) is listed once, under a name
+    that is not a link when it has one. Directories that cannot be read are
+    skipped. Raises nothing."""
+    searched: set[str] = set()
+    links: list[Path] = []
+    by_file: dict[str, Path] = {}
+
+    def search(top: Path) -> None:
+        stack = [top]
+        while stack:
+            d = stack.pop()
+            real = _real(d)
+            if real in searched:
+                continue
+            searched.add(real)
+            try:
+                entries = list(os.scandir(d))
+            except OSError:
+                continue
+            for e in entries:
+                p = d / e.name
+                try:
+                    if e.is_dir(follow_symlinks=False):
+                        stack.append(p)
+                    elif e.is_symlink() and e.is_dir():
+                        links.append(p)  # after the tree's own directories
+                    elif p.suffix in TEST_SUFFIXES and e.is_file():
+                        key = _real(p)
+                        if key not in by_file or (by_file[key].is_symlink()
+                                                  and not e.is_symlink()):
+                            by_file[key] = p
+                except OSError:
+                    continue
+
+    search(root)
+    while links:
+        batch = sorted(links)
+        links.clear()
+        for link in batch:
+            search(link)
+    return sorted(by_file.values())
 
 
 def load_input(item: Path | str) -> Test:
@@ -161,19 +256,61 @@ def _batch_inputs(paths: Sequence[str]) -> list:
 
 
 def _cache_of(args: argparse.Namespace):
-    """The result cache the options ask for (None with --no-cache)."""
+    """The result cache the options ask for (None with --no-cache). A
+    directory that cannot be written is said once, on stderr; the run goes
+    on, reading the entries it holds and keeping none."""
     from .cache import ResultCache, default_dir
 
     if args.no_cache:
         return None
-    return ResultCache(args.cache or default_dir())
+    cache = ResultCache(args.cache or default_dir())
+    problem = cache.unwritable()
+    if problem is not None:
+        print(f"litmus: warning: {problem}: no result of this run is kept (--cache DIR puts "
+              "the cache elsewhere, --no-cache turns it off)", file=sys.stderr)
+    return cache
+
+
+def check_report_path(path: str, option: str) -> None:
+    """Make sure that a report can be written at ``path`` before any test runs:
+    raises :class:`UsageError` (``PATH: cannot write the --json report: ...``,
+    exit 2) for a path that is a directory, whose directory does not exist or
+    is not one, or that cannot be written; returns None otherwise. ``option``
+    names the report (``--json``)."""
+    p = Path(path)
+    where = Pos(path[:200])
+    try:
+        if p.is_dir():
+            raise UsageError(f"cannot write the {option} report: this is a directory", where)
+        parent = p.parent
+        if not parent.is_dir():
+            why = "is not a directory" if parent.exists() else "does not exist"
+            raise UsageError(f"cannot write the {option} report: its directory {parent} "
+                             f"{why}", where)
+        if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+            raise UsageError(f"cannot write the {option} report: permission denied", where)
+    except OSError as exc:
+        raise UsageError(f"cannot write the {option} report ({exc.strerror or exc})",
+                         where) from None
+
+
+def read_models(models: Sequence[str]) -> None:
+    """Read every model of ``models`` (names and ``.cat`` paths) now, so that a
+    model that cannot be read is one error before any test runs; returns
+    None. Raises :class:`UsageError` for an unknown name or a missing file,
+    :class:`~litmus.errors.ModelError` (``file:line:col: message``, the file
+    being the ``.cat`` or one it includes) for a bad model."""
+    from .library import load_model
+
+    for m in models:
+        load_model(m)
 
 
 def _write_report(path: str, text: str) -> None:
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write: {exc.strerror or exc}", Pos(path)) from None
 
 
 def _print_warnings(rep) -> None:
@@ -186,6 +323,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     out = _console()
     models = model_names(args.model) + list(args.cat or [])
+    read_models(models)  # a bad --cat is one error, before any test runs
     results: list = []  # results, and errors as {"file", "model", "error"} for JSON
     status = 0
 
@@ -226,13 +364,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     import time
     from contextlib import nullcontext
 
-    from .batch import check_many, dask_client
-    from .herdcompat import read_kinds
+    from .batch import check_many, dask_client, strict_error
     from .progress import Progress
 
     out = _console()
     only = model_names(args.model)
     extra = list(args.cat or [])
+    # what can be known wrong before the run is said before it: a model that
+    # cannot be read, a report that cannot be written
+    read_models(only + extra)
+    for path, option in ((args.json, "--json"), (args.junit, "--junit")):
+        if path:
+            check_report_path(path, option)
     cache = _cache_of(args)
     items = _batch_inputs(args.paths)
     failures = passed = errors = without = tests = 0
@@ -268,8 +411,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             if c.status == "pass":
                 passed += 1
                 if args.verbose:
-                    out.print(f"[green]PASS[/green] {escape(test.name)} {c.model}: "
-                              f"{r.observation}{escape(_flags_text(r.flags))}")
+                    msg = (f"{c.where}: {test.name} under {c.model}: expected {c.expect.word}, "
+                           f"got {r.observation}{_flags_text(r.flags)}")
+                    out.print(f"[green]PASS[/green] {escape(msg)}")
             else:
                 failures += 1
                 msg = (f"{c.where}: {test.name} under {c.model}: expected {c.expect.word}, "
@@ -282,42 +426,36 @@ def cmd_check(args: argparse.Namespace) -> int:
             Progress(out, len(items)) as progress:
         reports = check_many(items, only or None, expected_only=bool(only), extra_models=extra,
                              jobs=args.jobs, cache=cache, timeout=args.timeout,
-                             unroll=args.unroll, client=client,
+                             unroll=args.unroll, client=client, strict=args.strict,
                              fail_fast=args.fail_fast, on_report=show, progress=progress.update)
     seconds = time.monotonic() - t0
     stopped = len(items) - len(reports)
+    run_warnings: list[str] = []  # about the run, not one test: kinds.txt entries
+    run_errors: list[LitmusError] = []
     if not stopped:
-        # the names a kinds.txt gives that no test file beside it holds
-        named: dict[Path, set[str]] = {}
-        for rep in reports:
-            if rep.path is not None and rep.test is not None:
-                named.setdefault(rep.path.parent, set()).update({rep.test.name, rep.path.stem})
-        seen: set[Path] = set()
-        for rep in reports:
-            d = rep.path.parent if rep.path is not None else None
-            if d is None or d in seen:
-                continue
-            seen.add(d)
-            try:
-                kinds = read_kinds(d)
-            except LitmusError:
-                continue  # reported with the first test of the directory
-            for name in kinds:
-                if name not in named.get(d, set()):
-                    print(f"{d / 'kinds.txt'}: warning: names test '{name}', which no test "
-                          "file checked here holds", file=sys.stderr)
+        for w in kinds_warnings(reports):
+            if args.strict:
+                run_errors.append(strict_error(str(w)))
+                _error(run_errors[-1])
+            else:
+                run_warnings.append(str(w))
+                print(w, file=sys.stderr)
+        errors += len(run_errors)
     if flagged:
-        out.print("Flags raised: " + ", ".join(f"{k} ({v} result{'s' if v != 1 else ''})"
+        out.print("Flags raised: " + ", ".join(f"{k} ({report.plural(v, 'result')})"
                                                 for k, v in sorted(flagged.items())),
                   markup=False)
     if stopped:
-        out.print(f"Stopped at the first failure (--fail-fast): {stopped} of {len(items)} "
-                  f"test{'s' if len(items) != 1 else ''} not checked", markup=False)
-    out.print(f"{passed} passed, {failures} failed, {errors} errors, "
+        out.print(f"Stopped at the first failure (--fail-fast): {stopped} of "
+                  f"{report.plural(len(items), 'test')} not checked", markup=False)
+    out.print(f"{passed} passed, {failures} failed, {report.plural(errors, 'error')}, "
               f"{without} without expectations", markup=False)
     if args.verbose and cache is not None:
-        out.print(f"Cache {cache.directory}: {cache.hits} hits, {cache.misses} misses",
-                  markup=False)
+        looked = cache.hits + cache.misses
+        out.print(f"Cache {cache.directory}: {report.plural(cache.hits, 'hit')}, "
+                  f"{report.plural(cache.misses, 'miss', 'misses')} ({looked} look-ups: one "
+                  "per test and model, one per test for its condition's warnings; a miss is "
+                  "computed and kept)", markup=False)
     summary = {"passed": passed, "failed": failures, "errors": errors,
                "without_expectations": without, "tests": tests, "not_checked": stopped,
                "seconds": round(seconds, 3)}
@@ -326,10 +464,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         extra_info = {"cache": {"directory": str(cache.directory), "hits": cache.hits,
                                 "misses": cache.misses} if cache is not None else None}
-        _write_report(args.json, json.dumps(report.batch_dict(reports, "check", summary,
-                                                              extra_info), indent=2) + "\n")
+        _write_report(args.json, json.dumps(report.batch_dict(
+            reports, "check", summary, extra_info, run_warnings, run_errors), indent=2) + "\n")
     if args.junit:
-        _write_report(args.junit, report.junit_xml(reports, seconds=seconds))
+        _write_report(args.junit, report.junit_xml(reports, seconds=seconds,
+                                                   warnings=run_warnings, errors=run_errors))
     if tests == 0 and errors == 0:
         _error(UsageError("no test found"))
         return 2
@@ -341,6 +480,29 @@ def cmd_check(args: argparse.Namespace) -> int:
             " (no test has an expect line, or a kinds.txt entry)")))
         return 2
     return 1 if failures else 0
+
+
+def kinds_warnings(reports: Sequence[TestReport]) -> list[Diagnostic]:
+    """The warnings (:class:`~litmus.diagnostics.Diagnostic`, at the entry) about
+    the ``kinds.txt`` entries of the directories of the tests checked that
+    name a test no test file of the directory holds
+    (:func:`litmus.herdcompat.unmatched_kinds`), in the order the directories
+    are first met. A ``kinds.txt`` that cannot be read is left out (its error
+    is reported with the first test of its directory). Raises nothing."""
+    from .herdcompat import unmatched_kinds
+
+    known: dict[Path, dict[Path, str | None]] = {}
+    for rep in reports:
+        if rep.path is not None:
+            known.setdefault(rep.path.parent, {})[rep.path] = (
+                rep.test.name if rep.test is not None else None)
+    out: list[Diagnostic] = []
+    for d, names in known.items():
+        try:
+            out.extend(unmatched_kinds(d, names))
+        except LitmusError:
+            continue
+    return out
 
 
 # --------------------------------------------------------------------------- compare
@@ -370,12 +532,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
         test = rep.test
         _print_warnings(rep)
         results = []
+        shown: set[str] = set()
+        disagree = []
         for c in rep.checks:
             if c.result is None:  # the other models are still compared
-                _error(c.error)
-                status = 2
-            else:
+                if c.model not in shown:
+                    _error(c.error)
+                    status = 2
+                shown.add(c.model)
+                continue
+            if c.model not in shown:  # a row per model, however many expectations name it
+                shown.add(c.model)
                 results.append(c.result)
+            if c.status == "fail":
+                disagree.append(f"  {c.where}: expected {c.expect.word} under {c.model}, got "
+                                f"{c.result.observation}")
         if not results:
             return
         table = Table(title=escape(f"{test.name}: {format_condition(test.condition, test)}"),
@@ -395,14 +566,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for r in results:
             if r.flags:
                 out.print(f"  flags under {r.model}: {', '.join(r.flags)}", markup=False)
+        for line in disagree:  # an expect line or kinds.txt entry the models contradict
+            out.print(line, markup=False)
         if test.doc:
             out.print(f"  {test.doc}", markup=False)
         out.print()
 
+    read_models(chosen)
+    if args.json:
+        check_report_path(args.json, "--json")
+    # a kinds.txt beside a test states an expectation as its expect lines do:
+    # the JSON's expected/status and the disagreement lines carry both
     reports = check_many(_batch_inputs(args.files),
                          lambda t: chosen or COMPARE_DEFAULT[t.arch], jobs=args.jobs,
                          cache=_cache_of(args), timeout=args.timeout, unroll=args.unroll,
-                         explain=False, kinds=False, on_report=show)
+                         explain=False, kinds=True, on_report=show)
     if args.json:
         import json
 
@@ -461,10 +639,19 @@ def cmd_compare_herd(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- explain
 
 
+def _outcome(test: Test, text: str | None):
+    """The ``--outcome`` text as a proposition (None: the condition's);
+    raises :class:`UsageError` naming ``--outcome`` for a bad one."""
+    from .explain import parse_outcome
+
+    return parse_outcome(test, text, "--outcome") if text is not None else None
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from .explain import explain
 
     models = model_names(args.model)
+    read_models(models)  # a bad .cat is one error, not one per test
     status = 0
     for f in iter_test_files(args.files):
         try:
@@ -473,7 +660,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
             test = load_input(f)
             _warn(test, args.unroll)
             for m in _models_for(test, models):
-                x = explain(test, m, args.outcome, timeout=args.timeout, unroll=args.unroll)
+                x = explain(test, m, _outcome(test, args.outcome), timeout=args.timeout,
+                            unroll=args.unroll)
                 print(x.text())
                 print()
         except LitmusError as exc:
@@ -502,7 +690,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: graph draws one test; {len(found)} test files found")
     test = load_input(found[0])
     _warn(test, args.unroll)
-    x = explain(test, _models_for(test, models)[0], args.outcome, timeout=args.timeout,
+    x = explain(test, _models_for(test, models)[0], _outcome(test, args.outcome),
+                timeout=args.timeout,
                 unroll=args.unroll)
     if not args.output:
         sys.stdout.write(x.to_dot())
@@ -542,9 +731,9 @@ def cmd_fix(args: argparse.Namespace) -> int:
     if args.file != STDIN:  # a herd kinds.txt beside the test says what it expects
         from dataclasses import replace
 
-        from .herdcompat import kind_expectation, read_kinds
+        from .herdcompat import kind_expectation, read_kinds_entries
 
-        kinds = read_kinds(Path(args.file).parent)
+        kinds = read_kinds_entries(Path(args.file).parent)
         if test.name in kinds:
             test = replace(test, expects=(*test.expects,
                                           kind_expectation(test, kinds[test.name])))
@@ -766,7 +955,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     models_help = f"model: {', '.join(MODELS)} or a .cat file; repeat it or give a " \
                   "comma-separated list (default: arm for aarch64 tests, tso for x86)"
-    files_help = "test files or directories; - reads a test from standard input"
+    files_help = ("test files, directories (searched recursively) or herd kinds.txt files "
+                  "(the tests of their directory they name); - reads a test from standard "
+                  "input")
 
     run = sub.add_parser("run", help="print every allowed final state and the observation")
     run.add_argument("files", nargs="+", metavar="FILE", help=files_help)
@@ -779,7 +970,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     chk = sub.add_parser("check", help="compare each test's expect lines with the models")
-    chk.add_argument("paths", nargs="+", metavar="FILE|DIR", help=files_help)
+    chk.add_argument("paths", nargs="+", metavar="FILE|DIR|kinds.txt", help=files_help)
     chk.add_argument("-m", "--model", action="append",
                      help="check only the expectations for these models (repeatable, or a "
                           "comma-separated list)")
@@ -796,10 +987,15 @@ def build_parser() -> argparse.ArgumentParser:
                           "as JSON")
     chk.add_argument("--fail-fast", action="store_true",
                      help="stop at the first test that fails or has an error")
+    chk.add_argument("--strict", action="store_true",
+                     help="make every warning an error (exit 2): a condition on a register "
+                          "nothing writes, a location nothing accesses or a value no store "
+                          "gives; a kinds.txt entry that names no test")
     chk.add_argument("--dask", metavar="SCHEDULER",
                      help="run the tests on a Dask cluster: 'local' starts one on this "
                           "machine (-j workers), else the scheduler's address "
-                          "(tcp://host:8786); needs pip install 'litmus[dask]'")
+                          "(tcp://host:8786); needs Dask: pip install 'dask[distributed]' "
+                          "(or litmus's dask extra: pip install '.[dask]' in its checkout)")
     _unroll_option(chk)
     chk.set_defaults(func=cmd_check)
 
@@ -879,10 +1075,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 all held, 1 an
     expectation failed, 2 bad input, 130 interrupted)."""
+    from .limits import limit_named
+
     ap = build_parser()
     args = ap.parse_args(argv)
     try:
-        return args.func(args)
+        with limit_named("--timeout"):
+            return args.func(args)
     except LitmusError as exc:
         _error(exc)
         return 2

@@ -198,10 +198,14 @@ def observable_order(test: Test, o: Observable) -> tuple:
 class Session:
     """One test's encoding, shared by every model it is checked under."""
 
-    def __init__(self, eg: EventGraph) -> None:
+    def __init__(self, eg: EventGraph, deadline: Deadline = NO_DEADLINE) -> None:
+        """Encode ``eg`` (raises :class:`~litmus.errors.Timeout` when
+        ``deadline`` passes meanwhile, :class:`~litmus.errors.EncodingError`
+        for what the engine cannot encode)."""
         self.eg = eg
         self.test = eg.test
-        self.enc = Encoding(eg)
+        self.enc = Encoding(eg, deadline.check)
+        deadline.check()
         self.observed: tuple[Observable, ...] = tuple(
             sorted(self.test.observed, key=lambda o: observable_order(self.test, o)))
         #: the 64-bit terms of the observables, in order: one each, and one per
@@ -212,7 +216,7 @@ class Session:
         if self.test.filter is not None:
             self.filter_term = self.prop_term(self.test.filter)
         self.fault_term = self.enc.fault_term()
-        self._check_refusals()
+        self._check_refusals(deadline)
         self.cut_term = self.enc.cut_term()
         self.dead_term = self.enc.dead_term()
         #: executions without a final state: a thread faulted, was cut short, or
@@ -220,9 +224,10 @@ class Session:
         self.stop_term = disj_all([t for t in (self.fault_term, self.cut_term, self.dead_term)
                                    if t is not None])
 
-    def _check_refusals(self) -> None:
+    def _check_refusals(self, deadline: Deadline) -> None:
         """Raise the error of an access refused on a path that some candidate
-        execution takes (see :attr:`EventGraph.refusals`)."""
+        execution takes (see :attr:`EventGraph.refusals`), or Timeout when
+        ``deadline`` passes."""
         if not self.eg.refusals:
             return
         s = z3.SimpleSolver(ctx=CTX)
@@ -232,7 +237,7 @@ class Session:
         for guard, err in self.eg.refusals:
             s.push()
             s.add(as_bool(self.enc.guard_term(guard)))
-            if s.check() != z3.unsat:
+            if _check(s, deadline):
                 raise err
             s.pop()
 

@@ -104,3 +104,12 @@ class Timeout(LitmusError):
     """A check that did not finish within its time limit."""
 
     stage = "timeout"
+
+
+class StrictWarning(LitmusError):
+    """A warning made an error by strict checking (``litmus check --strict``,
+    ``check_many(strict=True)``, the pytest plugin's ``litmus_strict``): a
+    condition naming a register nothing writes, a location nothing accesses, a
+    value no store gives, or a ``kinds.txt`` entry no test file holds."""
+
+    stage = "warning"

@@ -46,7 +46,7 @@ explanations, pictures) reads it.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -999,8 +999,9 @@ class PathState:
 class _Builder:
     def __init__(self, test: Test, arch: Arch, tag_universe: Collection[str],
                  memory_type_sets: Mapping[str, Collection[str]],
-                 unroll: int = DEFAULT_UNROLL) -> None:
+                 unroll: int = DEFAULT_UNROLL, tick: Callable[[], None] | None = None) -> None:
         self.test = test
+        self.tick = tick or _no_tick
         self.arch = arch
         self.unroll = unroll
         self.tag_universe = frozenset(tag_universe)
@@ -1162,6 +1163,7 @@ class _Builder:
         while work:
             st = work.pop()
             while st.pc < len(st.code.code) and not (st.fault or st.cut or st.dead):
+                self.tick()  # a time limit is looked at on every step of every path
                 instr = st.code.code[st.pc]
                 st.instr = instr
                 st.next_pc = None
@@ -1368,20 +1370,23 @@ def _code_map(test: Test, arch: Arch, data_base: int, n: int,
 
 def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
                  memory_type_sets: Mapping[str, Collection[str]] | None = None,
-                 unroll: int = DEFAULT_UNROLL) -> EventGraph:
+                 unroll: int = DEFAULT_UNROLL,
+                 tick: Callable[[], None] | None = None) -> EventGraph:
     """The event graph of a lowered test (Linux accessors already expanded),
     executed by the semantics of ``arch``.
 
     ``tag_universe`` is every tag name models may use as a set (by default the
     tags ``arch`` declares); ``memory_type_sets`` maps memory-type set names to
     memory types (by default ``arch``'s); ``unroll`` how many times a backward
-    jump is taken on a path (herd's ``-unroll``). Raises :class:`EncodingError`
-    for a test over the limits or an instruction the architecture cannot run."""
+    jump is taken on a path (herd's ``-unroll``); ``tick`` is called at every
+    step of every path (a deadline's check, which may raise
+    :class:`~litmus.errors.Timeout`). Raises :class:`EncodingError` for a test
+    over the limits or an instruction the architecture cannot run."""
     if memory_type_sets is None:
         memory_type_sets = arch.memory_type_sets
     universe = set(tag_universe) | set(arch.tags) | set(memory_type_sets) | {"CPU",
                                                                                "DeviceAgent"}
-    b = _Builder(test, arch, universe, memory_type_sets, unroll)
+    b = _Builder(test, arch, universe, memory_type_sets, unroll, tick)
     locations: dict[str, Location] = {}
     init: dict[str, int] = {}
     names = _referenced_locations(test, arch)
@@ -1410,6 +1415,10 @@ def build_events(test: Test, arch: Arch, tag_universe: Collection[str] = (),
         memory_type_tags=frozenset(memory_type_sets), choices=b.choices, unroll=unroll,
         code=b.code,
     )
+
+
+def _no_tick() -> None:
+    pass
 
 
 def describe(eg: EventGraph) -> Mapping[int, str]:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import math
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .errors import Timeout, UsageError
 
@@ -49,6 +52,13 @@ class Deadline:
         self.what = what
         self.end = time.monotonic() + self.seconds if self.seconds else None
 
+    def named(self, what: str) -> Deadline:
+        """The same deadline (it ends at the same moment), its time-out
+        message saying ``what`` ran out of time. Raises nothing."""
+        other = Deadline(None, what)
+        other.seconds, other.end = self.seconds, self.end
+        return other
+
     def remaining(self) -> float | None:
         """Seconds left (at least 0), or None without a limit."""
         if self.end is None:
@@ -68,10 +78,36 @@ class Deadline:
             raise self.timeout()
 
     def timeout(self) -> Timeout:
-        """The error saying that the limit was reached."""
+        """The error saying that the limit was reached, and what sets the limit
+        where it was reached (:func:`limit_name`)."""
         what = f"{self.what}: " if self.what else ""
         return Timeout(f"{what}timed out after {self.seconds:g} s (the time limit: "
-                       "--timeout on the command line, timeout= in Python)")
+                       f"{limit_name()})")
+
+
+#: What sets the time limit, as a time-out message names it: the Python
+#: argument unless a front end says otherwise (see :func:`limit_named`).
+_LIMIT_NAME: ContextVar[str] = ContextVar("litmus_limit_name", default="the timeout= argument")
+
+
+def limit_name() -> str:
+    """What sets the time limit where the code runs now, as a time-out
+    message names it: ``the timeout= argument`` in Python, unless a front end
+    says otherwise with :func:`limit_named` (``--timeout`` on the command
+    line, ``the litmus_timeout ini option`` in the pytest plugin). Raises
+    nothing."""
+    return _LIMIT_NAME.get()
+
+
+@contextmanager
+def limit_named(name: str) -> Iterator[None]:
+    """Within the block (in this thread or task), time-out messages say that
+    ``name`` sets the limit (a front end's option). Raises nothing."""
+    token = _LIMIT_NAME.set(name)
+    try:
+        yield
+    finally:
+        _LIMIT_NAME.reset(token)
 
 
 #: No limit (for callers that bound time themselves).

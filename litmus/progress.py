@@ -61,8 +61,10 @@ class Progress:
         :class:`~litmus.batch.TestReport`."""
         self.failed += 1 if report.failed else 0
         self.errors += report.error_count
+        from .report import plural
+
         counts = (f"{self.failed} failed" if self.failed else "") + (
-            (", " if self.failed else "") + f"{self.errors} errors" if self.errors else "")
+            (", " if self.failed else "") + plural(self.errors, "error") if self.errors else "")
         if self._bar is not None:
             name = report.test.name if report.test is not None else report.source
             self._bar.update(self._task, completed=done, counts=counts, name=name[-40:])

@@ -17,6 +17,13 @@ HERD_KIND = {"exists": "Allowed", "~exists": "Forbidden", "forall": "Required"}
 OBS_WORD = {"never": "Never", "sometimes": "Sometimes", "always": "Always"}
 
 
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """``n`` and the noun, singular for 1 and plural otherwise (``1 error``,
+    ``0 errors``; ``nouns`` is the plural when it is not ``noun + "s"``).
+    Raises nothing."""
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def state_text(test: Test, st: State, sep: str = "; ") -> str:
     """A state's items in herd's order, each value as its type reads it
     (the one way values are printed: text, herd layout, JSON, API)."""
@@ -154,39 +161,46 @@ def _check_dict(check) -> dict:
 
 
 def _error_dict(report, exc, model: str | None = None) -> dict:
-    d = {"file": report.source, "test": report.test.name if report.test else None,
+    d = {"file": report.source if report is not None else
+         (exc.pos.file if exc.pos is not None else ""),
+         "test": report.test.name if report is not None and report.test else None,
          "model": model, "type": type(exc).__name__, "error": str(exc)}
     return d
 
 
 def batch_dict(reports, command: str, summary: dict | None = None,
-               extra: dict | None = None) -> dict:
+               extra: dict | None = None, warnings: Iterable[str] = (),
+               errors: Iterable = ()) -> dict:
     """A batch run (:func:`litmus.check_many`'s reports) as one JSON object:
     ``results`` (every check with a result, as :func:`as_dict` gives it plus
     ``expected``, ``status``, ``where`` and ``reason``), ``errors`` (``file``,
     ``test``, ``model``, ``type``, ``error``), ``warnings``, the tests
     ``without_expectations``, and ``summary`` (with ``extra``'s items), all in
-    input order."""
+    input order. ``warnings`` and ``errors`` (:class:`~litmus.errors.LitmusError`
+    objects) about the run rather than one test -- a ``kinds.txt`` entry that
+    names no test -- follow the reports' own."""
     from . import __version__
 
     results: list[dict] = []
-    errors: list[dict] = []
-    warnings: list[str] = []
+    error_list: list[dict] = []
+    warning_list: list[str] = []
     without: list[dict] = []
     for rep in reports:
-        errors.extend(_error_dict(rep, e) for e in rep.errors)
-        warnings.extend(rep.warnings)
+        error_list.extend(_error_dict(rep, e) for e in rep.errors)
+        warning_list.extend(rep.warnings)
         if rep.test is not None and not rep.expectations and command == "check":
             without.append({"file": rep.source, "test": rep.test.name})
         for c in rep.checks:
             if c.result is None:
-                errors.append(_error_dict(rep, c.error, c.model))
+                error_list.append(_error_dict(rep, c.error, c.model))
             else:
                 results.append(_check_dict(c))
+    error_list.extend(_error_dict(None, e) for e in errors)
+    warning_list.extend(warnings)
     out: dict = {"litmus": __version__, "command": command}
     if summary is not None:
         out["summary"] = summary
-    out.update({"results": results, "errors": errors, "warnings": warnings})
+    out.update({"results": results, "errors": error_list, "warnings": warning_list})
     if command == "check":
         out["without_expectations"] = without
     out.update(extra or {})
@@ -223,17 +237,23 @@ def junit_classname(source: str) -> str:
     return ".".join(parts) or "litmus"
 
 
-def junit_xml(reports, suite: str = "litmus check", seconds: float | None = None) -> str:
+def junit_xml(reports, suite: str = "litmus check", seconds: float | None = None,
+              warnings: Iterable[str] = (), errors: Iterable = ()) -> str:
     """A batch run as JUnit XML, as GitHub, GitLab and Jenkins read it: one
     ``<testcase>`` per test and model (``classname`` from the file path, see
     :func:`junit_classname`; ``name`` ``TEST under MODEL``; ``file`` and
-    ``line`` of the expectation), a ``<failure>`` with the expected and computed
+    ``line`` where the expectation is written: the test file, or the
+    ``kinds.txt`` whose entry it is), a ``<failure>`` with the expected and computed
     observation, the states and the verdict's reason; an ``<error>`` for an
     input error or a check that timed out or could not run; ``<skipped>`` for a
     test without expectations and a model only run (no expectation names it),
     with the observation in its message. Warnings go to ``<system-err>``. The
     ``<testsuite>`` counts ``tests``, ``failures``, ``errors`` and
-    ``skipped``."""
+    ``skipped``. ``warnings`` about the run rather than one test go to the
+    suite's ``<system-err>``; ``errors`` about it (each a
+    :class:`~litmus.errors.LitmusError`, such as a ``kinds.txt`` entry that
+    names no test under strict checking) are one ``<error>`` testcase each,
+    named after the file they are in."""
     import platform
     import xml.etree.ElementTree as ET
     from datetime import UTC, datetime
@@ -244,16 +264,20 @@ def junit_xml(reports, suite: str = "litmus check", seconds: float | None = None
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     total = 0.0
 
-    def case(rep, name: str, line: int | None = None, t: float = 0.0) -> ET.Element:
+    def case(rep, name: str, line: int | None = None, t: float = 0.0,
+             file: str | None = None) -> ET.Element:
+        """A testcase of the report ``rep`` (None: of the run, in ``file``)."""
         nonlocal total
-        attrs = {"classname": _xml_text(junit_classname(rep.source)), "name": _xml_text(name),
+        source = rep.source if rep is not None else file or ""
+        attrs = {"classname": _xml_text(junit_classname(source)), "name": _xml_text(name),
                  "time": f"{t:.3f}"}
-        if rep.source and not rep.source.startswith("<"):
-            attrs["file"] = _xml_text(rep.source)
+        file = file or source
+        if file and not file.startswith("<"):
+            attrs["file"] = _xml_text(file)
         if line:
             attrs["line"] = str(line)
         el = ET.Element("testcase", attrs)
-        if rep.warnings:
+        if rep is not None and rep.warnings:
             ET.SubElement(el, "system-err").text = _xml_text("\n".join(rep.warnings))
         cases.append(el)
         counts["tests"] += 1
@@ -268,17 +292,22 @@ def junit_xml(reports, suite: str = "litmus check", seconds: float | None = None
     for rep in reports:
         t = rep.test
         for exc in rep.errors:
-            name = t.name if t is not None else (rep.source.rsplit("/", 1)[-1] or "input")
-            error(case(rep, name, exc.pos.line if exc.pos else None), exc)
+            pos = exc.pos
+            named = rep.source or (pos.file if pos else "")  # a missing path has no file
+            name = t.name if t is not None else (named.rsplit("/", 1)[-1] or "input")
+            error(case(rep, name, pos.line if pos else None,
+                       file=pos.file if pos and rep.source else None), exc)
         if t is not None and not rep.expectations:
             el = case(rep, t.name)
             counts["skipped"] += 1
             ET.SubElement(el, "skipped", {"message": "no expectation (no expect line, no "
                                                      "kinds.txt entry): nothing to check"})
         for c in rep.checks:
-            line = c.expect.pos.line if c.expect is not None and c.expect.pos else None
+            pos = c.expect.pos if c.expect is not None else None
             r = c.result
-            el = case(rep, f"{t.name} under {c.model}", line, r.seconds if r else 0.0)
+            # where the expectation is written: the test file, or the kinds.txt entry
+            el = case(rep, f"{t.name} under {c.model}", pos.line if pos else None,
+                      r.seconds if r else 0.0, pos.file if pos else None)
             if r is None:
                 error(el, c.error)
             elif c.expect is None:
@@ -299,6 +328,11 @@ def junit_xml(reports, suite: str = "litmus check", seconds: float | None = None
                 ET.SubElement(el, "failure", {"type": "ExpectationFailed",
                                               "message": _xml_text(msg)}).text = \
                     _xml_text("\n".join(body))
+    for exc in errors:
+        pos = exc.pos
+        file = pos.file if pos is not None else ""
+        error(case(None, file.replace("\\", "/").rsplit("/", 1)[-1] or "litmus",
+                   pos.line if pos is not None else None, file=file), exc)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     seconds = total if seconds is None else seconds
     suite_attrs = {"name": suite, **{k: str(v) for k, v in counts.items()},
@@ -309,6 +343,9 @@ def junit_xml(reports, suite: str = "litmus check", seconds: float | None = None
     props = ET.SubElement(ts, "properties")
     ET.SubElement(props, "property", {"name": "litmus.version", "value": __version__})
     ts.extend(cases)
+    run_warnings = list(warnings)
+    if run_warnings:
+        ET.SubElement(ts, "system-err").text = _xml_text("\n".join(run_warnings))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") \
         + "\n"

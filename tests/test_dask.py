@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("distributed", reason="Dask is not installed (pip install "
-                    "'litmus[dask]' to run these tests)")
+                    "'.[dask]' in this checkout to run these tests)")
 
 from test_batch import CORPUS, mp, normalized
 

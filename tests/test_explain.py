@@ -162,6 +162,21 @@ def test_parse_outcome_by_thread_name_or_number():
         parse_outcome(test, "NIC:r0 == 1 or so")
 
 
+def test_a_bad_outcome_names_the_argument_it_was_given_as(tmp_path, capsys):
+    from cliutil import MP, run
+
+    r = litmus.check(MP, "arm")
+    with pytest.raises(litmus.UsageError) as info:
+        r.explain("P7:r0=1")  # Python: the outcome= argument, not a command-line option
+    assert str(info.value) == "the outcome= argument: unknown thread 'P7' (threads: P0, P1)"
+    p = tmp_path / "mp.lit"
+    p.write_text(MP)
+    code, _, err = run(capsys, "explain", str(p), "--outcome", "P7:r0=1")
+    assert code == 2 and err == "litmus: --outcome: unknown thread 'P7' (threads: P0, P1)\n"
+    code, _, err = run(capsys, "graph", str(p), "--outcome", "P1:r0")
+    assert code == 2 and err.startswith("litmus: --outcome: expected THREAD:REG=VALUE")
+
+
 def test_an_outcome_no_execution_has_is_impossible():
     """No store writes 5 to anything: no candidate execution reads it."""
     x = explain(litmus.load(CORPUS / "MP.lit"), "arm", "P1:r0=5")

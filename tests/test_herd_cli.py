@@ -72,10 +72,12 @@ def test_kinds_txt_is_an_expectation_source(tmp_path, capsys):
     (tmp_path / "kinds.txt").write_text("MP Allowed\n")
     code, out, _ = run(capsys, "check", str(tmp_path))
     assert code == 0 and "1 passed, 0 failed, 0 errors, 0 without expectations" in out
-    (tmp_path / "kinds.txt").write_text("MP Forbidden\n")
+    # the entry's name is on line 2, after two spaces: the FAIL line points there
+    (tmp_path / "kinds.txt").write_text("# herd's verdicts\n  MP Forbidden\n")
     code, out, _ = run(capsys, "check", str(tmp_path))
     assert code == 1
-    assert "kinds.txt: MP under arm: expected forbidden, got sometimes" in out
+    assert f"FAIL {tmp_path / 'kinds.txt'}:2:3: MP under arm: expected forbidden, got " \
+           "sometimes" in out
 
 
 @needs_reference

@@ -27,11 +27,17 @@ def test_the_pre_commit_hook_runs_litmus_check_on_test_files():
     assert hook["language"] == "python"  # pre-commit pip-installs this repository
     program, command = hook["entry"].split()
     assert program in PYPROJECT["project"]["scripts"]
-    assert build_parser().parse_args([command, "x.lit"]).command == "check"
+    # pre-commit runs `entry args... files...`; a hook's output shows only when it
+    # fails, so its warnings are errors (--strict) or nobody would see them
+    args = build_parser().parse_args([command, *hook["args"], "x.lit"])
+    assert args.command == "check" and args.strict
     files = re.compile(hook["files"])
-    for name in ("a.lit", "dir/b.litmus", "tests/litmus/herd/MP+dmb.sy.litmus"):
+    # a commit that changes only a kinds.txt checks the tests it names
+    for name in ("a.lit", "dir/b.litmus", "tests/litmus/herd/MP+dmb.sy.litmus", "kinds.txt",
+                 "tests/herd/kinds.txt"):
         assert files.search(name), name
-    for name in ("c.py", "d.literal", "e.lit.bak", "kinds.txt", "f.litmus~"):
+    for name in ("c.py", "d.literal", "e.lit.bak", "f.litmus~", "mykinds.txt",
+                 "kinds.txt.orig", "kinds.txt/x.py"):
         assert not files.search(name), name
 
 
@@ -70,3 +76,14 @@ def test_the_ci_page_runs_litmus_check_with_junit_cache_and_jobs():
     assert len(runs) >= 2, commands
     assert "litmus check --junit report.xml" in text
     assert "reports:\n      junit:" in text  # GitLab reads the JUnit file
+
+
+def test_no_install_command_names_pypis_litmus():
+    """`pip install 'litmus[dask]'` would install PyPI's project called litmus
+    (another one): the documents and messages say '.[dask]', a git URL or
+    dask[distributed] instead."""
+    texts = {p: p.read_text() for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md"),
+                                        *(ROOT / "litmus").rglob("*.py")]}
+    for path, text in texts.items():
+        for m in re.finditer(r"litmus\[[a-z,]+\]", text):
+            assert text[m.end():].startswith(" @ git+"), f"{path}: {text[m.start():][:60]}"

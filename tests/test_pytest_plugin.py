@@ -5,6 +5,7 @@ with a kinds.txt, and a project that does not ask for litmus tests at all."""
 from __future__ import annotations
 
 import tomllib
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -92,7 +93,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     (herd / "SB.litmus").write_text(SB_HERD)
     (herd / "SB+mfences.litmus").write_text(SB_FENCED)
     # tso allows SB (the kinds line fails) and forbids it with MFENCEs
-    (herd / "kinds.txt").write_text("SB Forbidden\nSB+mfences Forbidden\n")
+    (herd / "kinds.txt").write_text("# herd's verdicts\nSB Forbidden\nSB+mfences Forbidden\n")
     pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
     return pytester
 
@@ -159,8 +160,20 @@ def test_a_kinds_txt_expectation_fails_at_the_kinds_file(project):
     result = run(project, "lit/herd")
     result.assert_outcomes(passed=1, failed=1)
     kinds = project.path / "lit" / "herd" / "kinds.txt"
-    result.stdout.fnmatch_lines([f"{kinds}: SB under tso: expected forbidden, got sometimes"])
+    # SB's entry is line 2 of the kinds.txt, its name at column 1
+    result.stdout.fnmatch_lines([(f"{kinds}:2:1: SB under tso: expected forbidden, got "
+                                  "sometimes")])
     result.stdout.fnmatch_lines(["Why: allowed*"])
+
+
+def test_a_kinds_txt_item_is_located_at_its_entry(project):
+    # xunit1 JUnit files carry each item's location (pytest's reportinfo): SB's
+    # entry is line 2 of lit/herd/kinds.txt (pytest counts lines from 0)
+    project.makeini("[pytest]\nlitmus_paths = lit\njunit_family = xunit1\n")
+    run(project, "lit/herd", "--junitxml=report.xml")
+    cases = {c.get("name"): c for c in ET.parse(project.path / "report.xml").iter("testcase")}
+    assert (cases["SB[tso]"].get("file"), cases["SB[tso]"].get("line")) == (
+        "lit/herd/kinds.txt", "1")
 
 
 def test_a_malformed_test_is_an_error_of_its_item(project):
@@ -220,6 +233,58 @@ def test_a_check_over_its_time_limit_is_an_error(project):
     result = run(project, "lit/mp.lit")
     result.assert_outcomes(errors=3)
     result.stdout.fnmatch_lines(["*timed out*"])
+
+
+def test_a_time_out_names_the_ini_option_that_sets_the_limit(project):
+    project.makeini("[pytest]\nlitmus_paths = lit\nlitmus_timeout = 0.000001\n")
+    result = run(project, "lit/mp.lit")
+    result.stdout.fnmatch_lines([("*timed out after 1e-06 s (the time limit: the "
+                                  "litmus_timeout ini option)*")])
+    assert "--timeout" not in result.stdout.str()
+
+
+#: A condition on a register no instruction writes: P1's r7, named at line 8,
+#: column 22 (after "exists (", "P1:r0 = 1" and " /\ ").
+UNWRITTEN = """\
+test W
+thread P0
+  STR #1, [x]
+  STR #1, [y]
+thread P1
+  LDR r0, [y]
+  LDR r1, [x]
+exists (P1:r0 = 1 /\\ P1:r7 = 0)
+expect sc: sometimes
+"""
+
+
+def test_warnings_are_pytest_warnings_and_errors_with_litmus_strict(project):
+    (project.path / "lit" / "warn").mkdir()
+    w = project.path / "lit" / "warn" / "w.lit"
+    w.write_text(UNWRITTEN)
+    kinds = project.path / "lit" / "herd" / "kinds.txt"
+    kinds.write_text("SB Forbidden\nSB+mfences Forbidden\nGhost Allowed\n")
+    message = (f"{w}:8:22: warning: no instruction of thread P1 writes r7 and it has no "
+               "initial value: 'P1:r7' is always 0")
+    ghost = (f"{kinds}:3:1: warning: kinds.txt names test 'Ghost', which no test file of its "
+             "directory holds")
+    project.makeini("[pytest]\nlitmus_paths = lit\n")
+    result = run(project, "lit/warn", "lit/herd")
+    result.assert_outcomes(passed=2, failed=1)  # W[sc], SB+mfences; SB
+    text = result.stdout.str()
+    # one pytest warning each (pytest may add its own, as an import's, so count ours)
+    assert text.count("LitmusWarning: ") == 2
+    assert message in text and ghost in text
+
+    project.makeini("[pytest]\nlitmus_paths = lit\nlitmus_strict = true\n")
+    result = run(project, "-rE", "lit/warn", "lit/herd")
+    # the checks are still made; each warning is an error item of its own
+    result.assert_outcomes(passed=2, failed=1, errors=2)
+    text = result.stdout.str()
+    assert message.replace("warning:", "warning (strict: an error):") in text
+    assert ghost.replace("warning:", "warning (strict: an error):") in text
+    result.stdout.fnmatch_lines(["ERROR lit/warn/w.lit::W[[]warnings[]]*",
+                                 "ERROR lit/herd/*::kinds.txt[[]warnings[]]*"])
 
 
 def test_pyproject_configuration(project):

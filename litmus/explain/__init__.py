@@ -165,18 +165,19 @@ def _outcome_value(raw: str) -> int | LocRef:
     return LocRef(raw) if raw[0].isalpha() or raw[0] == "_" else int(raw, 0)
 
 
-def parse_outcome(test: Test, text: str) -> Prop:
+def parse_outcome(test: Test, text: str, name: str = "the outcome= argument") -> Prop:
     """An outcome written as ``NIC:r0=1 /\\ NIC:r1=0`` (registers as
     ``THREAD:REG`` with the thread's name or number, locations as ``x`` or
     ``[x]``, array elements as ``v[1]``, whole arrays as ``v={1,2}``); raises
-    :class:`UsageError` for anything else."""
+    :class:`UsageError` for anything else, its message starting with ``name``
+    (what the text was given as: ``--outcome`` on the command line)."""
     from ..syntax.instructions import parse_reg
 
     atoms: list[Prop] = []
     for part in text.split("/\\"):
         m = _ATOM.match(part)
         if m is None:
-            raise UsageError(f"--outcome: expected THREAD:REG=VALUE or LOC=VALUE joined by "
+            raise UsageError(f"{name}: expected THREAD:REG=VALUE or LOC=VALUE joined by "
                              f"/\\, found '{part.strip()}'")
         raw = m.group("value")
         value: Value
@@ -191,18 +192,18 @@ def parse_outcome(test: Test, text: str) -> Prop:
             if th is None and tname.startswith("P"):
                 th = by_index.get(tname[1:])
             if th is None:
-                raise UsageError(f"--outcome: unknown thread '{tname}' (threads: "
+                raise UsageError(f"{name}: unknown thread '{tname}' (threads: "
                                  f"{', '.join(t.name for t in test.threads)})")
             reg = parse_reg(test.arch, m.group("reg"))
             if reg is None:
-                raise UsageError(f"--outcome: bad register '{m.group('reg')}'")
+                raise UsageError(f"{name}: bad register '{m.group('reg')}'")
             atoms.append(RegAtom(th.name, reg, value, f"{tname}:{m.group('reg')}"))
         else:
             loc = m.group("elem") or m.group("loc")
             cells = test.location(loc).cells()
             if len(cells) != (len(value) if isinstance(value, tuple) else 1) or (
                     test.location(loc).is_array and not isinstance(value, tuple)):
-                raise UsageError(f"--outcome: '{loc}' has {len(cells)} value(s), found "
+                raise UsageError(f"{name}: '{loc}' has {len(cells)} value(s), found "
                                  f"'{raw}'")
             atoms.append(MemAtom(loc, value))
     return atoms[0] if len(atoms) == 1 else PAnd(tuple(atoms))
@@ -221,16 +222,18 @@ def explain(test: Test | str | Path, model: str | Path | Model = "arm",
 
     Raises :class:`~litmus.errors.LitmusError` subclasses as
     :func:`litmus.check` does (``UsageError`` for a bad outcome text)."""
+    deadline = Deadline(timeout)  # from the start, as check's: reading the test counts
     if not isinstance(test, Test):
         test = load(test)
+    deadline.what = f"{test.source}: explaining {test.name}"
     if isinstance(outcome, str):
         outcome = parse_outcome(test, outcome)
     prop = outcome if outcome is not None else default_outcome(test)
-    deadline = Deadline(timeout, f"{test.source}: explaining {test.name}")
     check_applies(test, model)
     cat = load_model(model)
     prelude = stdlib()
-    s = session(test, unroll)
+    deadline.check()
+    s = session(test, unroll, deadline)
     ev = s.evaluator(cat, prelude, variants, deadline=deadline)
     label = model_label(model)
     out = Explanation(test, label, prop, allowed=False,

@@ -520,7 +520,7 @@ class Evaluator:
             sa, sb = self._as_set(a, e.pos, what), self._as_set(b, e.pos, what)
             return cartesian(sa, sb, self.enc.eg.compatible)
         if op == ";":
-            return self._as_rel(a, e.pos).seq(self._as_rel(b, e.pos))
+            return self._as_rel(a, e.pos).seq(self._as_rel(b, e.pos), self.deadline.check)
         poly_a, poly_b = a is EMPTY or a is UNIV, b is EMPTY or b is UNIV
         if poly_a and poly_b:  # 0 and _ combine into 0 or _, still of either type
             full = {"|": a is UNIV or b is UNIV, "&": a is UNIV and b is UNIV,

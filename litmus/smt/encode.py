@@ -14,7 +14,7 @@ a condition can mention.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import z3
 
@@ -58,7 +58,11 @@ _EDGE_RELATIONS: dict[str, tuple[str, ...]] = {
 class Encoding:
     """z3 variables and constraints describing every candidate execution of a test."""
 
-    def __init__(self, eg: EventGraph) -> None:
+    def __init__(self, eg: EventGraph, tick: Callable[[], None] | None = None) -> None:
+        """Encode ``eg``; ``tick`` is called as each read and each write is
+        encoded (a deadline's check, which may raise
+        :class:`~litmus.errors.Timeout`)."""
+        self.tick = tick or (lambda: None)
         self.eg = eg
         self.events = eg.events
         self.out = Assertions()
@@ -147,6 +151,7 @@ class Encoding:
                               value)
             self.value[r] = value
         for r, ws in cands.items():
+            self.tick()
             ex_r = self.exec_term(r)
             vs: list[Term] = []
             rpos = self.rpos[r] = int_var(f"rpos!{r}")
@@ -177,6 +182,7 @@ class Encoding:
                 if not self.events[w].is_init:
                     out.add(lt(zero, self._pos(w)))
             for i, a in enumerate(writes):
+                self.tick()
                 for b in writes[i + 1:]:
                     if self.events[a].is_init or self.events[b].is_init:
                         continue

@@ -140,13 +140,17 @@ class Rel:
             idx[a].append((b, t))
         return idx
 
-    def seq(self, o: Rel) -> Rel:
+    def seq(self, o: Rel, tick: Callable[[], None] | None = None) -> Rel:
+        """``self ; o``; ``tick`` is called once per pair of ``self`` and per
+        pair of the result (a deadline's check, say)."""
         idx = o.by_source()
         acc: dict[Pair, list[Term]] = defaultdict(list)
         for (a, c), t1 in self.m.items():
+            if tick is not None:
+                tick()
             for b, t2 in idx.get(c, ()):
                 acc[(a, b)].append(t1 if t2 is True else (t2 if t1 is True else conj(t1, t2)))
-        return _collect(acc)
+        return _collect(acc, tick)
 
     def domain(self) -> ESet:
         acc: dict[int, list[Term]] = defaultdict(list)
@@ -167,9 +171,12 @@ def _or(ts: list[Term]) -> Term:
     return t
 
 
-def _collect(acc: Mapping[Pair, list[Term | None]]) -> Rel:
+def _collect(acc: Mapping[Pair, list[Term | None]],
+             tick: Callable[[], None] | None = None) -> Rel:
     out = {}
     for p, ts in acc.items():
+        if tick is not None:
+            tick()
         t = disj_all(ts)
         if t is not None:
             out[p] = t

@@ -7,18 +7,20 @@ One test per line, ``NAME KIND``, with KIND ``Allowed``, ``Forbidden`` or
     MP+dmb.sys     Forbidden
     # a comment (herd also takes '%' as a comment mark)
 
-:func:`parse_kinds` is the whole public API.
+:func:`parse_kinds` reads one; :func:`parse_kinds_entries` also gives where
+each entry is written.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from ..errors import ParseError, Pos
 from .instructions import did_you_mean
 from .source import strip_bom
 
-__all__ = ["KINDS", "parse_kinds"]
+__all__ = ["KINDS", "KindsEntry", "parse_kinds", "parse_kinds_entries"]
 
 #: The kinds a test may have, as herd spells them.
 KINDS: tuple[str, ...] = ("Allowed", "Forbidden", "Required")
@@ -26,8 +28,23 @@ KINDS: tuple[str, ...] = ("Allowed", "Forbidden", "Required")
 _COMMENT = re.compile(r"[#%]")
 
 
+class KindsEntry(NamedTuple):
+    """One test's line of a kinds file: its kind (as herd spells it) and where
+    the line names the test (``file:line:col`` of the name)."""
+
+    kind: str
+    pos: Pos
+
+
 def parse_kinds(text: str, path: str = "<string>") -> dict[str, str]:
-    """``{test name: kind}`` from a kinds file, in file order. Blank lines, comment
+    """``{test name: kind}`` from a kinds file, in file order (see
+    :func:`parse_kinds_entries`, which says where each entry is)."""
+    return {name: e.kind for name, e in parse_kinds_entries(text, path).items()}
+
+
+def parse_kinds_entries(text: str, path: str = "<string>") -> dict[str, KindsEntry]:
+    """``{test name: KindsEntry(kind, pos)}`` from a kinds file, in file order;
+    a test listed twice keeps its first line's position. Blank lines, comment
     lines (``#`` or ``%``), trailing comments and trailing spaces are allowed; a
     kind is matched case-insensitively and returned as herd spells it
     (``Allowed``). A test listed twice with the same kind is accepted; with two
@@ -36,8 +53,7 @@ def parse_kinds(text: str, path: str = "<string>") -> dict[str, str]:
     at the start is ignored; lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only
     (as an editor counts them)."""
     text = strip_bom(text).replace("\r\n", "\n").replace("\r", "\n")
-    kinds: dict[str, str] = {}
-    first: dict[str, int] = {}
+    kinds: dict[str, KindsEntry] = {}
     by_lower = {k.lower(): k for k in KINDS}
     # herd's kinds files also spell them Allow, Forbid and Require
     by_lower.update({"allow": "Allowed", "forbid": "Forbidden", "require": "Required"})
@@ -47,7 +63,7 @@ def parse_kinds(text: str, path: str = "<string>") -> dict[str, str]:
         fields = [(f.group(), f.start() + 1) for f in re.finditer(r"\S+", body)]
         if not fields:
             continue
-        (name, _), *rest = fields
+        (name, name_col), *rest = fields
         if not rest:
             raise ParseError(
                 f"expected 'NAME KIND' (KIND is {_one_of()}), found only '{name}'",
@@ -65,13 +81,13 @@ def parse_kinds(text: str, path: str = "<string>") -> dict[str, str]:
             hint = did_you_mean(word, KINDS) or f" (expected {_one_of()})"
             raise ParseError(f"unknown kind '{word}' for test '{name}'{hint}",
                              Pos(path, lineno, col))  # fmt: skip
-        if name in kinds and kinds[name] != kind:
+        if name in kinds and kinds[name].kind != kind:
             raise ParseError(
-                f"test '{name}' is {kind} here but {kinds[name]} at line {first[name]}",
+                f"test '{name}' is {kind} here but {kinds[name].kind} at line "
+                f"{kinds[name].pos.line}",
                 Pos(path, lineno, 1 + len(line) - len(line.lstrip())),
             )
-        kinds.setdefault(name, kind)
-        first.setdefault(name, lineno)
+        kinds.setdefault(name, KindsEntry(kind, Pos(path, lineno, name_col)))
     return kinds
 
 
