@@ -563,7 +563,8 @@ def test_dependencies(name):
     ("MOVZ X0, #0x10000", "3:12: MOVZ takes a 16-bit immediate (0-65535), found 65536"),
     ("MOVK W0, #1, LSL #32", "3:12: MOVK shifts its immediate by LSL #0 or #16, found LSL #32"),
     ("ADD X0, X1, #1, LSL #4", "3:15: ADD shifts its immediate by LSL #0 or #12, found LSL #4"),
-    ("ADD X0, X1, X2, ROR #3", ("3:19: ADD expects 3 operands: a register; a register; a "
+    ("ADD X0, X1, X2, ROR #3", ("3:19: ADD does not take 'ROR #3' here: it expects 3 "
+     "operands: a register; a register; a "
      "register, immediate, shifted immediate, shifted register or extended register, found "
      "'X0, X1, X2, ROR #3'")),
     ("AND X0, X1, W2, SXTW", "3:19: AND expects 3 operands"),
