@@ -149,8 +149,9 @@ def find_test_files(root: Path) -> list[Path]:
     remembered), so a link cycle ends, and a directory reached both directly
     and through a link is listed under its own path. A file reached under
     two names (a link to a file of the tree) is listed once, under a name
-    that is not a link when it has one. Directories that cannot be read are
-    skipped. Raises nothing."""
+    that is not a link when it has one; a link to no file is listed (reading
+    it is the error reported). Directories that cannot be read are skipped.
+    Raises nothing."""
     searched: set[str] = set()
     links: list[Path] = []
     by_file: dict[str, Path] = {}
@@ -174,7 +175,8 @@ def find_test_files(root: Path) -> list[Path]:
                         stack.append(p)
                     elif e.is_symlink() and e.is_dir():
                         links.append(p)  # after the tree's own directories
-                    elif p.suffix in TEST_SUFFIXES and e.is_file():
+                    elif p.suffix in TEST_SUFFIXES and (e.is_file() or e.is_symlink()):
+                        # a dangling link is listed: reading it reports it
                         key = _real(p)
                         if key not in by_file or (by_file[key].is_symlink()
                                                   and not e.is_symlink()):
@@ -300,10 +302,33 @@ def read_models(models: Sequence[str]) -> None:
     None. Raises :class:`UsageError` for an unknown name or a missing file,
     :class:`~litmus.errors.ModelError` (``file:line:col: message``, the file
     being the ``.cat`` or one it includes) for a bad model."""
-    from .library import load_model
+    from .library import ALIASES, MODELS, load_model
 
     for m in models:
-        load_model(m)
+        model = load_model(m)
+        if m.lower() not in MODELS and m.lower() not in ALIASES:  # a user's .cat: evaluated once on a one-store test, so
+            _probe(model)     # an unbound name is one error here, not one per test
+
+
+#: The test a user's model is first evaluated on (see :func:`read_models`).
+_PROBE_TEST = "test probe\nthread P0\n  STR #1, [x]\nexists (x = 1)\n"
+
+
+def _probe(model) -> None:
+    """Evaluate ``model`` on a one-store test; raises the
+    :class:`~litmus.errors.ModelError` of a model that cannot be evaluated
+    (an unbound name, a type error), whatever the test. Other errors (a
+    model that refuses such a test) are left to the tests themselves."""
+    import litmus
+
+    from .errors import ModelError
+
+    try:
+        litmus.check(litmus.parse(_PROBE_TEST, path="<probe>"), model)
+    except ModelError:
+        raise
+    except LitmusError:
+        pass
 
 
 def _write_report(path: str, text: str) -> None:
@@ -544,7 +569,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             if c.model not in shown:  # a row per model, however many expectations name it
                 shown.add(c.model)
                 results.append(c.result)
-            if c.status == "fail":
+            if c.status == "fail":  # exit 1, as check's, unless an error makes it 2
+                status = status or 1
                 disagree.append(f"  {c.where}: expected {c.expect.word} under {c.model}, got "
                                 f"{c.result.observation}")
         if not results:

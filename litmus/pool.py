@@ -16,6 +16,7 @@ the parent stops them.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
 import time
@@ -58,16 +59,37 @@ def _main_not_rerun() -> Iterator[None]:
     input)."""
     main = sys.modules.get("__main__")
     if main is None:
-        yield
+        with _safe_path():
+            yield
         return
     saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
     main.__dict__.pop("__file__", None)
     main.__dict__["__spec__"] = None
     try:
-        yield
+        with _safe_path():
+            yield
     finally:
         main.__dict__.pop("__spec__", None)
         main.__dict__.update(saved)
+
+
+@contextmanager
+def _safe_path() -> Iterator[None]:
+    """While a worker (or the fork server) starts: ``PYTHONSAFEPATH`` set, so
+    the ``python -c`` that multiprocessing runs does not put the current
+    directory first on ``sys.path`` (Python 3.11's ``-P``). Without it a
+    ``litmus/`` directory or ``litmus.py`` where the user runs ``litmus
+    check -j 2`` (a driver repository's test folder) would be imported in
+    the workers instead of the installed package."""
+    old = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = old
 
 
 def _worker_main(conn, work: Callable[[Any], Any]) -> None:

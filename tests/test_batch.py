@@ -653,3 +653,30 @@ def test_the_unrolling_bound_is_part_of_the_cache_key(tmp_path):
 def test_check_many_refuses_a_bad_unrolling_bound():
     with pytest.raises(litmus.UsageError, match="unrolling bound"):
         check_many([SPIN], models=["sc"], unroll=-1)
+
+
+def test_workers_import_the_installed_litmus_not_the_current_directory(tmp_path):
+    """A driver repository may keep its tests in a ``litmus/`` folder (and have
+    a ``litmus.py``): ``litmus check -j 2 litmus`` run there must check them
+    with the installed package in its workers too. Each test stores i to x
+    alone, so ``x = i`` always holds: 4 passed, none an error."""
+    import subprocess
+    import sys
+
+    tests = tmp_path / "litmus"
+    tests.mkdir()
+    for i in range(1, 5):
+        (tests / f"t{i}.lit").write_text(
+            f"test T{i}\nthread P0\n  STR #{i}, [x]\nexists (x = {i})\nexpect sc: always\n")
+    (tmp_path / "litmus.py").write_text("raise SystemExit('the wrong litmus')\n")
+    # a script elsewhere, as the installed console script is: the parent does
+    # not import from "." (a -P flag would be passed on to the workers)
+    script = tmp_path / "bin" / "run_litmus.py"
+    script.parent.mkdir()
+    script.write_text("import sys\nfrom litmus.cli import entry\nentry()\n")
+    proc = subprocess.run([sys.executable, str(script), "check", "-j", "2", "--no-cache",
+                           "litmus"], check=False, cwd=tmp_path, capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert "4 passed, 0 failed, 0 errors" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.returncode == 0

@@ -144,6 +144,19 @@ def test_directories_follow_symbolic_links_and_stop_at_cycles(tmp_path, capsys):
     assert files == [str(d / "mmio" / "b.lit"), str(d / "real" / "a.lit")]
 
 
+def test_a_dangling_link_in_a_directory_is_an_error_not_skipped(tmp_path, capsys):
+    """A test file that is a link to nothing is reported (as it is when named
+    on the command line), not silently left out: 1 passed, 1 error, exit 2."""
+    d = tmp_path / "tests"
+    d.mkdir()
+    (d / "a.lit").write_text(lit("A", "sc: never"))
+    (d / "broken.lit").symlink_to(tmp_path / "nowhere.lit")
+    code, out, err = run(capsys, "check", str(d), "--no-cache", "-j", "1")
+    assert code == 2
+    assert "1 passed, 0 failed, 1 error, 0 without expectations" in out
+    assert f"{d / 'broken.lit'}: no such file" in err
+
+
 # --------------------------------------------------------------------------- (3) --strict
 
 #: A condition on a register no instruction writes: P1's r7, at line 8, column
@@ -271,6 +284,19 @@ def test_a_bad_cat_file_is_one_error_before_any_test_runs(tmp_path, capsys):
     assert err == f"litmus: {tmp_path / 'nope.cat'}: no such model file\n"
 
 
+def test_a_cat_file_with_an_unbound_name_is_one_error_before_any_test_runs(tmp_path, capsys):
+    """``foo`` is bound nowhere (line 2, column 14 after ``let r = po | ``): the
+    model parses, and is refused once, before the two tests, not once each."""
+    tests = [tmp_path / "a.lit", tmp_path / "b.lit"]
+    for i, t in enumerate(tests):
+        t.write_text(lit(f"T{i}", "sc: never"))
+    cat = tmp_path / "undef.cat"
+    cat.write_text('"undef"\nlet r = po | foo\nacyclic r as ax\n')
+    code, out, err = run(capsys, "check", *map(str, tests), "--cat", str(cat), "--no-cache")
+    assert (code, out) == (2, "")
+    assert err == f"{cat}:2:14: unbound name 'foo'\n"
+
+
 # --------------------------------------------------------------------------- (8) report files
 
 
@@ -335,7 +361,9 @@ def test_compare_reads_kinds_txt_and_says_where_an_expectation_disagrees(tmp_pat
     js = tmp_path / "c.json"
     code, out, _ = run(capsys, "compare", str(d / "MP.litmus"), "-m", "sc,arm", "--json",
                        str(js), "--no-cache")
-    assert code == 0  # compare shows; it does not check
+    # an expectation the models contradict exits 1, as everywhere (README's
+    # "Exit status"): a CI job built on compare --json does not go green
+    assert code == 1
     assert f"  {d / 'kinds.txt'}:2:1: expected forbidden under arm, got sometimes" in out
     rows = [line.split()[0] for line in out.splitlines() if line.startswith((" sc", " arm"))]
     assert rows == ["sc", "arm"]
