@@ -84,7 +84,8 @@ def load(source: str | Path, format: str = "auto") -> Test:
 
     Returns the test. Raises :class:`ParseError` for bad input, a file that is
     not UTF-8 included (at the line and column of its first bad byte), and
-    :class:`UsageError` for a file that cannot be read at all.
+    :class:`UsageError` for a file that cannot be read at all, and for a
+    directory.
     """
     if isinstance(source, Path) or (
         "\n" not in source and (source.endswith((".lit", ".litmus")) or _is_file(source))
@@ -97,7 +98,17 @@ def load(source: str | Path, format: str = "auto") -> Test:
         except OSError as exc:
             raise UsageError(f"{p}: cannot read: {exc.strerror or exc}") from None
         return parse(text, str(p), format)
+    if "\n" not in source and _is_dir(source):
+        raise UsageError(f"{source}: is a directory (load reads one test file)")
     return parse(str(source), "<string>", format)
+
+
+def _is_dir(name: str) -> bool:
+    """Whether ``name`` names a directory (False for a name none can have)."""
+    try:
+        return Path(name).is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def _is_file(name: str) -> bool:

@@ -15,7 +15,7 @@ import pytest
 from cliutil import run
 
 from litmus.api import check, detect_format, load, parse
-from litmus.errors import ModelError, ParseError, Pos, printable
+from litmus.errors import ModelError, ParseError, Pos, UsageError, printable
 from litmus.model import Binary
 from litmus.program import Expect, Imm, MemAtom, PNot, Reg, RegAtom
 from litmus.syntax.cat import load_cat, parse_cat
@@ -654,6 +654,14 @@ def test_model_file_not_utf8(tmp_path: Path, capsys) -> None:
     inc = tmp_path / "inc.cat"
     inc.write_text('"inc"\ninclude "bad.cat"\n')
     assert one_line_error(capsys, "run", str(test), "--cat", str(inc)) == str(info.value)
+
+
+def test_load_of_a_directory_says_so(tmp_path: Path) -> None:
+    """A directory is neither a test file nor a test's text: said as such, not
+    a parse error of its name."""
+    for source in (str(tmp_path), tmp_path):
+        with pytest.raises(UsageError, match="is a directory|Is a directory"):
+            load(source)
 
 
 def test_load_of_a_name_no_file_can_have() -> None:
