@@ -54,6 +54,15 @@ def test_unknown_model_in_an_expect_line_has_its_position(tmp_path, capsys, comm
                   "arm, device; or a .cat file)\n"
 
 
+def test_a_near_miss_of_an_alias_suggests_the_name_the_known_list_gives(tmp_path, capsys):
+    """``armv9`` is closest to the alias ``armv8``; the hint names the model it
+    stands for, ``arm``, which the known list shows (as ``-m armv9`` does)."""
+    p = write(tmp_path, "mp.lit", MP + "expect armv9: never\n")
+    code, _out, err = run(capsys, "check", str(p))
+    assert code == 2
+    assert "unknown model 'armv9' (did you mean arm?) (known: sc, tso, arm, device" in err
+
+
 def test_a_typo_in_a_location_is_an_error_when_memory_is_declared(tmp_path, capsys):
     p = write(tmp_path, "db.lit", "memory\n  doorbell device-nGnRE\nthread P0\n"
               "  STR #1, [dorbell]\nexists (doorbell = 1)\nexpect device: always\n")

@@ -902,6 +902,8 @@ class _Builder:
             pos = self.pos(model_tok)
             if not model.endswith(".cat") and canonical_name(model) not in MODELS:
                 hint = did_you_mean(model, list(MODELS) + list(ALIASES))
+                for alias, name in ALIASES.items():  # named as the known list names it
+                    hint = hint.replace(f"mean {alias}?", f"mean {name}?")
                 raise self.error(
                     f"unknown model '{model_tok}'{hint} (known: {', '.join(MODELS)}; or a "
                     ".cat file)", model_tok)
