@@ -119,8 +119,13 @@ class TestReport:
 # --------------------------------------------------------------------------- the work
 
 
-def _error_data(exc: LitmusError) -> tuple[str, str, tuple | None]:
+def _error_data(exc: LitmusError) -> tuple[str, str, tuple | None] | tuple[
+        str, str, tuple | None, float]:
+    """An error as plain data (to pass between processes): its class's name,
+    message, position, and for a :class:`Timeout` its limit in seconds."""
     pos = (exc.pos.file, exc.pos.line, exc.pos.col) if exc.pos is not None else None
+    if isinstance(exc, Timeout):
+        return type(exc).__name__, exc.message, pos, exc.seconds
     return type(exc).__name__, exc.message, pos
 
 
@@ -132,13 +137,16 @@ def _model_arg(model: str | Path | Model) -> str | Model:
     return model if isinstance(model, Model) else str(model)
 
 
-def _error_of(data: tuple[str, str, tuple | None]) -> LitmusError:
+def _error_of(data: tuple) -> LitmusError:
+    """The error :func:`_error_data` gave as data."""
     from . import errors
 
-    name, message, pos = data
+    name, message, pos = data[:3]
     cls = getattr(errors, name, LitmusError)
     if not (isinstance(cls, type) and issubclass(cls, LitmusError)):
         cls = LitmusError
+    if cls is Timeout and len(data) > 3:
+        return Timeout(message, Pos(*pos) if pos else None, seconds=data[3])
     return cls(message, Pos(*pos) if pos else None)
 
 
@@ -516,7 +524,8 @@ class _Batch:
             if reply.timed_out:
                 err: LitmusError = Timeout(
                     f"{what}: timed out after {p.limit:g} s (its worker process was stopped; "
-                    f"the time limit, per test and model: {limit_name()})")
+                    f"the time limit, per test and model: {limit_name()})",
+                    seconds=p.limit or 0.0)
             else:
                 err = LitmusError(f"{what}: {reply.reason}")
             for u in work:

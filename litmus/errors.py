@@ -101,9 +101,17 @@ class UsageError(LitmusError):
 
 
 class Timeout(LitmusError):
-    """A check that did not finish within its time limit."""
+    """A check that did not finish within its time limit; ``seconds`` is that
+    limit (what the check took, as reports give it)."""
 
     stage = "timeout"
+
+    def __init__(self, message: str, pos: Pos | None = None, seconds: float = 0.0) -> None:
+        super().__init__(message, pos)
+        self.seconds = seconds
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.pos, self.seconds))
 
 
 class StrictWarning(LitmusError):

@@ -82,7 +82,7 @@ class Deadline:
         where it was reached (:func:`limit_name`)."""
         what = f"{self.what}: " if self.what else ""
         return Timeout(f"{what}timed out after {self.seconds:g} s (the time limit: "
-                       f"{limit_name()})")
+                       f"{limit_name()})", seconds=self.seconds or 0.0)
 
 
 #: What sets the time limit, as a time-out message names it: the Python

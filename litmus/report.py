@@ -306,8 +306,10 @@ def junit_xml(reports, suite: str = "litmus check", seconds: float | None = None
             pos = c.expect.pos if c.expect is not None else None
             r = c.result
             # where the expectation is written: the test file, or the kinds.txt entry
-            el = case(rep, f"{t.name} under {c.model}", pos.line if pos else None,
-                      r.seconds if r else 0.0, pos.file if pos else None)
+            # a time-out took its limit
+            took = r.seconds if r else getattr(c.error, "seconds", 0.0)
+            el = case(rep, f"{t.name} under {c.model}", pos.line if pos else None, took,
+                      pos.file if pos else None)
             if r is None:
                 error(el, c.error)
             elif c.expect is None:

@@ -405,6 +405,7 @@ def test_a_huge_test_is_stopped_by_the_timeout_and_the_run_goes_on(tmp_path, cap
     errors = [c for c in suite.findall("testcase") if c.find("error") is not None]
     assert [c.get("name") for c in errors] == ["HUGE under arm"]
     assert errors[0].find("error").get("type") == "Timeout"
+    assert errors[0].get("time") == "1.000"  # it took its limit, not 0 s
 
 
 def test_a_worker_over_its_hard_limit_is_killed_and_replaced():
