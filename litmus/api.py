@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ParseError, UsageError
+from .errors import ParseError, Pos, UsageError
 from .library import load_model, model_label, stdlib
 from .limits import DEFAULT_TIMEOUT, Deadline, unroll_bound
 from .program import Test
@@ -62,7 +62,15 @@ def detect_format(text: str) -> str:
 def parse(text: str, path: str = "<string>", format: str = "auto") -> Test:
     """The test ``text`` holds, in either format (``"dsl"``, ``"herd"`` or
     ``"auto"``: :func:`detect_format`); ``path`` names it in positions. Raises
-    :class:`ParseError` for bad text, :class:`UsageError` for an unknown format."""
+    :class:`ParseError` for bad text (a text of more than
+    :data:`~litmus.limits.MAX_SOURCE_LINES` lines included, before it is read),
+    :class:`UsageError` for an unknown format."""
+    from .limits import MAX_SOURCE_LINES
+
+    if text.count("\n") >= MAX_SOURCE_LINES:
+        raise ParseError(f"the test has more than {MAX_SOURCE_LINES} lines (the limit for "
+                         "one test; a test within the event limits is far shorter)",
+                         Pos(path, MAX_SOURCE_LINES + 1, 1))
     fmt = detect_format(text) if format == "auto" else format
     if fmt == "herd":
         from .syntax.herd import parse_herd

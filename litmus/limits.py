@@ -25,6 +25,11 @@ DEFAULT_TIMEOUT = 60.0
 #: setting -unroll n performs backwards jumps n times ... Default is 2").
 DEFAULT_UNROLL = 2
 
+#: The most lines a test may have: checked before it is parsed, so a huge file
+#: is one error at once rather than a long parse (which a time limit does not
+#: cover). A test within the event limits is a few hundred lines at most.
+MAX_SOURCE_LINES = 10_000
+
 
 def unroll_bound(unroll: int | None) -> int:
     """The unrolling bound ``unroll`` stands for: :data:`DEFAULT_UNROLL` for

@@ -656,6 +656,14 @@ def test_model_file_not_utf8(tmp_path: Path, capsys) -> None:
     assert one_line_error(capsys, "run", str(test), "--cat", str(inc)) == str(info.value)
 
 
+def test_a_text_over_the_line_limit_is_refused_before_it_is_read() -> None:
+    """10,001 lines: refused at line 10,001 at once (parsing 20,000 store lines
+    would take seconds, before any time limit applies)."""
+    text = "thread P0\n" + "  STR #1, [x]\n" * 20000 + "exists (x = 1)\n"
+    with pytest.raises(ParseError, match=r"^big.lit:10001:1: the test has more than 10000"):
+        parse(text, "big.lit")
+
+
 def test_load_of_a_directory_says_so(tmp_path: Path) -> None:
     """A directory is neither a test file nor a test's text: said as such, not
     a parse error of its name."""
