@@ -12,7 +12,7 @@ the directories in the pytest configuration::
 
 or pass ``--litmus`` to collect every ``.lit``/``.litmus`` file pytest walks
 (``pytest --litmus tests/litmus``); ``--litmus-model MODEL`` (repeatable,
-or comma-separated) narrows the models. The directories must be among those
+or comma-separated) narrows the models, in place of ``litmus_models``. The directories must be among those
 pytest collects (its ``testpaths`` or the paths on the command line).
 
 Each test file gives one item per expectation: an ``expect MODEL: WORD`` line
@@ -91,7 +91,8 @@ def _models(config: pytest.Config) -> set[str]:
     """The canonical names of the models to check (empty: every model)."""
     from .library import canonical_name
 
-    chosen = list(config.getini("litmus_models")) + list(config.getoption("litmus_model"))
+    # the command line's models replace the ini's, as pytest's options do
+    chosen = list(config.getoption("litmus_model")) or list(config.getini("litmus_models"))
     return {canonical_name(n.strip()) for v in chosen for n in v.split(",") if n.strip()}
 
 
