@@ -1104,7 +1104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .limits import limit_named
 
     ap = build_parser()
-    args = ap.parse_args(argv)
+    args, extra = ap.parse_known_args(argv)
+    if extra:  # said by the command's own parser, with its usage line
+        sub = next(a for a in ap._actions if isinstance(a, argparse._SubParsersAction))
+        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         with limit_named("--timeout"):
             return args.func(args)

@@ -63,6 +63,18 @@ def test_unknown_model_is_a_usage_error(tmp_path, capsys):
     assert "unknown model 'power'" in err
 
 
+def test_an_option_the_command_does_not_have_is_said_by_the_command(tmp_path, capsys):
+    """``run`` has no ``-v``: the error comes with ``run``'s usage line, not
+    the top-level one (argparse's exit status for bad usage is 2)."""
+    lit = write(tmp_path, "mp.lit", MP)
+    with pytest.raises(SystemExit) as info:
+        run(capsys, "run", str(lit), "-v")
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: litmus run ")
+    assert "litmus run: error: unrecognized arguments: -v" in err
+
+
 def test_missing_file(capsys):
     code, _, err = run(capsys, "run", "no/such/file.lit")
     assert code == 2
