@@ -88,6 +88,10 @@ class ModelError(LitmusError):
     stage = "model"
 
 
+class UnboundName(ModelError):
+    """A cat model that uses a name it never binds (herd: "unbound var")."""
+
+
 class EncodingError(LitmusError):
     """A test the engine cannot encode (unsupported construct, over the limits)."""
 

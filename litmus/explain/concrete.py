@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from ..errors import ModelError
+from ..errors import ModelError, UnboundName
 from ..model import (
     App,
     Binary,
@@ -88,9 +88,6 @@ class _Builtin:
 class _Tuple:
     items: tuple[object, ...]
 
-
-class _Unbound(ModelError):
-    pass
 
 
 @dataclass(eq=False)
@@ -260,7 +257,7 @@ class Concrete:
         if v is None:
             b = self.base(name)
             if b is None:
-                raise _Unbound(f"unbound name '{name}'")
+                raise UnboundName(f"unbound name '{name}'")
             return b
         if isinstance(v, _Thunk):
             if v.value is None:
@@ -318,7 +315,7 @@ class Concrete:
         if isinstance(e, Try):
             try:
                 return self.eval(e.expr, env)
-            except _Unbound:
+            except UnboundName:
                 return self.eval(e.fallback, env)
         if isinstance(e, IfVariant):
             on = (e.variant in self.variants) != e.negated
@@ -446,7 +443,7 @@ class Concrete:
             try:
                 self.eval(e.expr, env)
                 return self._why(e.expr, env, pair, stop)
-            except _Unbound:
+            except UnboundName:
                 return self._why(e.fallback, env, pair, stop)
         if isinstance(e, IfVariant):
             on = (e.variant in self.variants) != e.negated

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import z3
 
-from ..errors import ModelError, Pos
+from ..errors import ModelError, Pos, UnboundName
 from ..limits import NO_DEADLINE, Deadline
 from ..model import (
     App,
@@ -124,9 +124,6 @@ class TupleVal:
 
 Value = ESet | Rel | _EmptyVal | _UnivVal | ClosureVal | UserFun | Builtin | TupleVal
 
-
-class _Unbound(ModelError):
-    pass
 
 
 class Env:
@@ -470,7 +467,7 @@ class Evaluator:
         if isinstance(e, Try):
             try:
                 return self.eval(e.expr, env, mode)
-            except _Unbound:
+            except UnboundName:
                 return self.eval(e.fallback, env, mode)
         if isinstance(e, IfVariant):
             on = (e.variant in self.variants) != e.negated
@@ -483,7 +480,7 @@ class Evaluator:
         if v is None:
             b = self._base(e.name)
             if b is None:
-                raise _Unbound(f"unbound name '{e.name}'", e.pos)
+                raise UnboundName(f"unbound name '{e.name}'", e.pos)
             return b
         if isinstance(v, Thunk):
             return self._force(v, mode)
