@@ -12,25 +12,10 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from cliutil import MP, run
+from cliutil import MP, MP_HERD, run
 
 from litmus.errors import Pos
 from litmus.syntax.kinds import KindsEntry, parse_kinds_entries
-
-#: herd's MP: arm (herd's default for AArch64) allows the outcome (Sometimes).
-MP_HERD = """\
-AArch64 MP
-{
-0:X1=x; 0:X3=y;
-1:X1=y; 1:X3=x;
-}
- P0          | P1          ;
- MOV W0,#1   | LDR W0,[X1] ;
- STR W0,[X1] | LDR W2,[X3] ;
- MOV W2,#1   |             ;
- STR W2,[X3] |             ;
-exists (1:X0=1 /\\ 1:X2=0)
-"""
 
 
 def herd_dir(tmp_path: Path, kinds: str, name: str = "herd") -> Path:

@@ -54,16 +54,22 @@ def test_composing_relations_looks_at_the_deadline():
     assert len(ticks) == 3
 
 
-def test_a_check_looks_at_the_deadline_in_every_phase(monkeypatch):
-    """Where Deadline.check is called from during one check: each phase's module."""
-    callers: set[str] = set()
+@pytest.fixture
+def callers(monkeypatch) -> set[str]:
+    """The file names of the modules Deadline.check is called from, as it is."""
+    seen: set[str] = set()
     original = Deadline.check
 
     def check(self: Deadline) -> None:
-        callers.add(Path(sys._getframe(1).f_code.co_filename).name)
+        seen.add(Path(sys._getframe(1).f_code.co_filename).name)
         original(self)
 
     monkeypatch.setattr(Deadline, "check", check)
+    return seen
+
+
+def test_a_check_looks_at_the_deadline_in_every_phase(callers):
+    """Where Deadline.check is called from during one check: each phase's module."""
     litmus.check(MP, "arm", timeout=600)
     # api: after reading the test; events: building; encode: rf and co;
     # relations: composing; cateval: evaluating; enumerate: each solver call
@@ -84,7 +90,8 @@ def test_a_huge_check_stops_within_one_and_a_half_times_its_limit(limit):
     t0 = time.monotonic()
     with pytest.raises(Timeout):
         litmus.check(text, "arm", timeout=limit)
-    assert time.monotonic() - t0 < 1.5 * limit
+    # about the limit when the machine is quiet; the slack is for a busy CI host
+    assert time.monotonic() - t0 < 1.5 * limit + 1.0
 
 
 # --------------------------------------------------------------------------- messages
@@ -107,16 +114,8 @@ def test_a_front_end_names_its_option_within_its_block():
     assert limits.Deadline(1.0).named("x").what == "x"
 
 
-def test_explain_looks_at_the_deadline_while_building_the_events(monkeypatch):
+def test_explain_looks_at_the_deadline_while_building_the_events(callers):
     from litmus.explain import explain
 
-    callers: set[str] = set()
-    original = Deadline.check
-
-    def check(self: Deadline) -> None:
-        callers.add(Path(sys._getframe(1).f_code.co_filename).name)
-        original(self)
-
-    monkeypatch.setattr(Deadline, "check", check)
     explain(litmus.parse(MP), "arm", timeout=600)  # a fresh test: its events are built here
     assert {"events.py", "encode.py"} <= callers

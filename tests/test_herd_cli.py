@@ -6,25 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from cliutil import run
+from cliutil import MP_HERD, run
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT.parent / "shared" / "reference" / "herd-catalogue"
 needs_reference = pytest.mark.needs(CATALOGUE / "expected.jsonl")
 
-MP_HERD = """\
-AArch64 MP
-{
-0:X1=x; 0:X3=y;
-1:X1=y; 1:X3=x;
-}
- P0          | P1          ;
- MOV W0,#1   | LDR W0,[X1] ;
- STR W0,[X1] | LDR W2,[X3] ;
- MOV W2,#1   |             ;
- STR W2,[X3] |             ;
-exists (1:X0=1 /\\ 1:X2=0)
-"""
 
 
 def herd_log(records: list[dict]) -> str:

@@ -9,23 +9,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from cliutil import MP as BASE_MP
 
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
-MP = """\
-test MP
-thread P0
-  STR #1, [x]
-  STR #1, [y]
-thread P1
-  LDR r0, [y]
-  LDR r1, [x]
-exists (P1:r0 = 1 /\\ P1:r1 = 0)
-expect sc: never, tso: never
-expect arm: never
-"""
+MP = BASE_MP + "expect sc: never, tso: never\nexpect arm: never\n"
 
 MP_DMB = """\
 test MP+dmbs
@@ -246,17 +236,8 @@ def test_a_time_out_names_the_ini_option_that_sets_the_limit(project):
 
 #: A condition on a register no instruction writes: P1's r7, named at line 8,
 #: column 22 (after "exists (", "P1:r0 = 1" and " /\ ").
-UNWRITTEN = """\
-test W
-thread P0
-  STR #1, [x]
-  STR #1, [y]
-thread P1
-  LDR r0, [y]
-  LDR r1, [x]
-exists (P1:r0 = 1 /\\ P1:r7 = 0)
-expect sc: sometimes
-"""
+UNWRITTEN = "test W\n" + BASE_MP.split("\n", 1)[1].replace("P1:r1 = 0", "P1:r7 = 0") + \
+    "expect sc: sometimes\n"
 
 
 def test_warnings_are_pytest_warnings_and_errors_with_litmus_strict(project):
