@@ -1,8 +1,9 @@
 """Warnings about conditions that cannot mean what their author meant.
 
 A condition on a register that no instruction of its thread writes, on a
-location that no thread accesses, or comparing a location with a value that
-no store and no initial value can give it, is almost always a typo; its
+location that no thread accesses, or comparing a location or a register with
+a value that no store, instruction or initial value can give it, is almost
+always a typo; its
 verdict would read as an answer about ordering when it is not one. These
 checks read the event graph (what each thread's paths write, the values of
 the writes to each location), so they know what the program can do.
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from .errors import Pos
 from .events import EventGraph
 from .program import CodeRef, LocRef, MemAtom, RegAtom, Test, prop_atoms
-from .smt.expr import Const
+from .smt.expr import Const, Ite, ReadVal
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,15 @@ def condition_warnings(test: Test, eg: EventGraph) -> list[Diagnostic]:
                 out.append(Diagnostic(
                     f"no instruction of thread {atom.thread} writes {atom.key.split(':')[-1]}"
                     f" and it has no initial value: '{atom.key}' is always 0", atom.pos))
+            elif isinstance(atom.value, int):
+                possible = _register_values(eg, atom)
+                ctype = test.ctype(atom.thread, atom.reg)
+                if possible is not None and ctype.bits_of(atom.value) not in {
+                        ctype.bits_of(b) for b in possible}:
+                    shown = ", ".join(str(v) for v in sorted({ctype.read(b) for b in possible}))
+                    out.append(Diagnostic(
+                        f"no instruction, store or initial value gives '{atom.key}' the value "
+                        f"{atom.value} (its possible values: {shown})", atom.pos))
             continue
         assert isinstance(atom, MemAtom)
         cells = test.location(atom.loc).cells()
@@ -72,6 +82,41 @@ def condition_warnings(test: Test, eg: EventGraph) -> list[Diagnostic]:
                         f"no store and no initial value gives '{cell}' the value "
                         f"{value} (its possible values: {shown})", atom.pos))
     return out
+
+
+def _register_values(eg: EventGraph, atom: RegAtom) -> set[int] | None:
+    """Every 64-bit value the register of ``atom`` may end with, when the
+    event graph says so plainly: on each path, a constant, a value loaded from
+    a location that only constants are written to (its initial value
+    included), or a choice between such values; None when some path computes
+    it otherwise (arithmetic on a loaded value, a narrowed load, ...)."""
+    if all(leaf.stopped for leaf in eg.leaves.get(atom.thread, ())):
+        return None  # no path ends (a loop over the unrolling bound): no final value
+    out: set[int] = set()
+    for _guard, val in eg.final_register(atom.thread, atom.reg):
+        got = _values(eg, val)
+        if got is None:
+            return None
+        out |= got
+    return out
+
+
+def _values(eg: EventGraph, val: object) -> set[int] | None:
+    """The values ``val`` may take (see :func:`_register_values`), or None."""
+    if isinstance(val, Const):
+        return {val.bits}
+    if isinstance(val, Ite):
+        a, b = _values(eg, val.a), _values(eg, val.b)
+        return None if a is None or b is None else a | b
+    if isinstance(val, ReadVal):
+        loc = eg.events[val.eid].loc
+        if loc is None:
+            return None
+        writes = [eg.events[w].value for w in _writes(eg, loc)]
+        if not writes or not all(isinstance(v, Const) for v in writes):
+            return None
+        return {v.bits for v in writes}  # type: ignore[union-attr]
+    return None
 
 
 def _writes(eg: EventGraph, loc: str) -> list[int]:

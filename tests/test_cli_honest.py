@@ -149,6 +149,9 @@ def test_one_bad_or_missing_file_among_many(tmp_path, capsys):
     ("P1:r5 = 1", "no instruction of thread P1 writes r5"),
     ("dorbell = 1", "no execution of any thread accesses location 'dorbell'"),
     ("x = 7", "no store and no initial value gives 'x' the value 7 (its possible values: 0, 1)"),
+    # r0 loads y, to which only its initial 0 and P0's 1 are written
+    ("P1:r0 = 2", ("no instruction, store or initial value gives 'P1:r0' the value 2 (its "
+     "possible values: 0, 1)")),
 ])
 @pytest.mark.parametrize("command", ["run", "check", "compare", "show"])
 def test_a_condition_that_cannot_mean_what_was_meant_warns(tmp_path, capsys, condition,
@@ -157,6 +160,33 @@ def test_a_condition_that_cannot_mean_what_was_meant_warns(tmp_path, capsys, con
     p = write(tmp_path, "w.lit", text + "expect sc: never\n")
     _, _, err = run(capsys, command, str(p))
     assert f"{p}:8:9: warning: {warning}" in err
+
+
+@pytest.mark.parametrize("code, condition", [
+    # a value computed from a load: 2 is r0 + 1 when r0 loads 1 (not looked into)
+    ("  LDR r0, [x]\n  ADD r0, r0, #1\n", "P0:r0 = 2"),
+    # a loop over the unrolling bound: no path ends, so no final value to judge
+    # (r1 would count to 10; herd's L029)
+    (("  MOV r0, #10\n  MOV r1, #0\nL1:\n  ADD r1, r1, #1\n  SUB r0, r0, #1\n"
+     "  CBZ r0, L0\n  B L1\nL0:\n"), "P0:r1 = 10"),
+    # a W-register load of a 64-bit value: its low half (not looked into)
+    ("  LDR W0, [x]\n", "P0:r0 = 5"),
+])
+def test_a_register_value_the_check_cannot_rule_out_gives_no_warning(tmp_path, capsys, code,
+                                                                    condition):
+    p = write(tmp_path, "r.lit", f"thread P0\n{code}thread P1\n  STR #1, [x]\n"
+              f"exists ({condition})\n")
+    _, _, err = run(capsys, "run", str(p))
+    assert "warning" not in err, err
+
+
+def test_a_store_exclusive_status_is_0_or_1(tmp_path, capsys):
+    """STXR's status register is 0 (success) or 1 (failure): 2 is warned about."""
+    p = write(tmp_path, "x.lit", "thread P0\n  LDXR r0, [x]\n  STXR r1, r0, [x]\n"
+              "exists (P0:r1 = 2)\n")
+    _, _, err = run(capsys, "run", str(p))
+    assert f"{p}:4:9: warning: no instruction, store or initial value gives 'P0:r1' the value " \
+           "2 (its possible values: 0, 1)" in err
 
 
 def test_a_sensible_condition_gives_no_warning(tmp_path, capsys):
