@@ -66,6 +66,20 @@ def test_stray_line_before_the_initial_state_is_ignored_with_a_warning() -> None
     assert parse_herd(SNIPPET).warnings == ()
 
 
+def test_a_row_with_fewer_cells_than_threads_is_warned_about() -> None:
+    """Row 5 has one cell where the header names P0 and P1: its instruction is
+    P0's, P1 gets nothing from it; said once, at the row's first character
+    (column 2, after its leading blank). P0 stores 1 to x; P1 loads x: 0 or 1."""
+    text = ("AArch64 C\n{ 0:X1=x; 1:X1=x; }\n P0          | P1          ;\n"
+            " MOV W0,#1   | LDR W0,[X1] ;\n STR W0,[X1] ;\n STR W0,[X1] ;\nexists (1:X0=1)\n")
+    t = parse_herd(text, "t.litmus")
+    assert t.warnings == ((("this row has 1 cell but the table has 2 threads: P1 gets no "
+                           "instruction from it (herd's own tests give every row all its "
+                           "cells)"), Pos("t.litmus", 5, 2)),)
+    assert len(t.threads[0].code) == 3 and len(t.threads[1].code) == 1
+    assert states(text) == {"1:X0=0", "1:X0=1"}
+
+
 def test_what_herd_skips_before_the_initial_state() -> None:
     # text before '{' on its line, and after the name on the header line
     t = parse_herd(SNIPPET.replace("AArch64 T\n{", "AArch64 T junk\nstray {"), "t.litmus")

@@ -1094,6 +1094,7 @@ class _Reader:
         n = len(header)
         self.threads_n = n
         columns: list[list[tuple[str, int]]] = [[] for _ in range(n)]
+        short_row_warned = False  # a row with fewer cells than threads, said once
         for text, offset in rows[1:]:
             bars = [offset + k for k, c in enumerate(text) if c == "|"]
             if len(bars) >= n:
@@ -1104,6 +1105,14 @@ class _Reader:
                     else f"this row has {len(bars) + 1} cells but the table has 1 thread (P0)",
                     bars[n - 1],
                 )
+            if len(bars) < n - 1 and not short_row_warned:
+                short_row_warned = True
+                k = len(bars) + 1
+                missing = f"P{k}" if k == n - 1 else f"P{k}..P{n - 1}"
+                self.warn(f"this row has {k} cell{'s' if bars else ''} but the table has {n} "
+                          f"threads: {missing} get{'s' if k == n - 1 else ''} no instruction "
+                          "from it (herd's own tests give every row all its cells)",
+                          offset + len(text) - len(text.lstrip()))
             cuts = [offset - 1] + bars + [offset + len(text)]
             for k in range(len(cuts) - 1):
                 a, b = cuts[k] + 1, cuts[k + 1]
