@@ -58,19 +58,18 @@ def _main_not_rerun() -> Iterator[None]:
     __name__ == "__main__"`` guard) or fail (a script read from standard
     input)."""
     main = sys.modules.get("__main__")
-    if main is None:
-        with _safe_path():
-            yield
-        return
-    saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
-    main.__dict__.pop("__file__", None)
-    main.__dict__["__spec__"] = None
+    saved = {} if main is None else \
+        {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
+    if main is not None:
+        main.__dict__.pop("__file__", None)
+        main.__dict__["__spec__"] = None
     try:
         with _safe_path():
             yield
     finally:
-        main.__dict__.pop("__spec__", None)
-        main.__dict__.update(saved)
+        if main is not None:
+            main.__dict__.pop("__spec__", None)
+            main.__dict__.update(saved)
 
 
 @contextmanager

@@ -27,7 +27,6 @@ from ..program import (
     CTYPES,
     MEMORY_ENDPOINT,
     X86_MEMORY_TYPES,
-    Addr,
     Condition,
     CType,
     Expect,
@@ -58,6 +57,7 @@ from .instructions import (
     branch_target,
     did_you_mean,
     make_instr,
+    named_locations,
     parse_int,
     reg_or_error,
 )
@@ -776,11 +776,8 @@ class _Builder:
         instr = make_instr(
             self.arch, mnemonic, raws, pos, self.source(tree), locations=self.declared
         )
-        for arg in instr.args:
-            if isinstance(arg, Addr) and isinstance(arg.base, LocRef):
-                self.use(arg.base.name, pos)
-            elif isinstance(arg, LocRef):
-                self.use(arg.name, pos)
+        for name in named_locations(instr):
+            self.use(name, pos)
         return instr, raws
 
     def operand(self, tree: Tree) -> RawOperand:

@@ -47,7 +47,6 @@ from ..program import (
     INS_T,
     MEMORY_ENDPOINT,
     POINTER,
-    Addr,
     CodeRef,
     Condition,
     CType,
@@ -86,6 +85,7 @@ from .instructions import (
     branch_target,
     did_you_mean,
     make_instr,
+    named_locations,
     parse_int,
     parse_reg,
     reg_or_error,
@@ -1188,11 +1188,8 @@ class _Reader:
             elif " ".join(mnemonic.upper().split()) == "LOCK XCHG":
                 mnemonic = "XCHG"  # xchg with memory is locked anyway
         instr = make_instr(self.arch, mnemonic, raws, pos, " ".join(text.split()))
-        for arg in instr.args:
-            if isinstance(arg, Addr) and isinstance(arg.base, LocRef):
-                self.use(arg.base.name, offset)
-            elif isinstance(arg, LocRef):
-                self.use(arg.name, offset)
+        for name in named_locations(instr):
+            self.use(name, offset)
         return instr, raws
 
     def raw_instr(self, text: str, offset: int) -> tuple[str, list[RawOperand]]:

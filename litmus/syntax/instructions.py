@@ -642,6 +642,18 @@ def _post_index(form: Sig, args: list[Operand], where: list[Pos],
         del where[i]
 
 
+def named_locations(instr: Instr) -> list[str]:
+    """The locations ``instr`` names: as an operand (``&x``, ``ADR X0, x``)
+    or as the base of an address (``[x]``), in operand order."""
+    out: list[str] = []
+    for arg in instr.args:
+        if isinstance(arg, Addr) and isinstance(arg.base, LocRef):
+            out.append(arg.base.name)
+        elif isinstance(arg, LocRef):
+            out.append(arg.name)
+    return out
+
+
 def make_instr(
     arch: str,
     mnemonic: str,
